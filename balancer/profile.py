@@ -1,0 +1,458 @@
+"""Profile a table: column kinds, target candidates, class counts, imbalance and warnings."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import TargetError
+
+KINDS = ("numeric", "integer", "categorical", "boolean", "datetime", "text", "identifier")
+#: Kinds that take part in the computation; the others are carried through untouched.
+FEATURE_KINDS = ("numeric", "integer", "categorical", "boolean")
+HIGH_CARDINALITY = 50
+_SAMPLE_ROWS = 5_000
+_TARGET_WORDS = re.compile(
+    r"(^|_|\b)(target|class|label|y|outcome|churn|fraud|default|diagnosis|response|survived|"
+    r"result|status|flag|is|has|defect|attack|disease|digit|species|type|category|grade|quality|"
+    r"failure|spam)(_|\b|$)",
+    re.IGNORECASE,
+)
+_ID_WORDS = re.compile(r"(^|_|\b)(id|uuid|guid|key|index|idx|record|row)(_|\b|$)", re.IGNORECASE)
+
+
+def max_classes() -> int:
+    """The most classes a target may have (``BALANCER_MAX_CLASSES``, default 50)."""
+    return int(os.environ.get("BALANCER_MAX_CLASSES", 50))
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnInfo:
+    """One column: its name, kind (one of :data:`KINDS`), missing and distinct counts."""
+
+    name: str
+    kind: str
+    missing: int
+    unique: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form."""
+        return {"name": self.name, "kind": self.kind, "missing": self.missing, "unique": self.unique}
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """A warning about the data: a stable ``code``, a plain message, and the column it concerns."""
+
+    code: str
+    message: str
+    column: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form (``code``, ``message`` and, when set, ``column``)."""
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.column is not None:
+            out["column"] = self.column
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """What :func:`profile` found. ``classes`` maps label to count, largest first."""
+
+    rows: int
+    columns: tuple[ColumnInfo, ...]
+    target: str | None
+    target_candidates: tuple[str, ...]
+    classes: dict[Hashable, int]
+    imbalance_ratio: float | None
+    warnings: tuple[Finding, ...]
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        """Column name to kind."""
+        return {c.name: c.kind for c in self.columns}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON of ``balancer profile --json`` (class labels as strings)."""
+        return {
+            "rows": self.rows,
+            "columns": [c.to_dict() for c in self.columns],
+            "target": self.target,
+            "target_candidates": list(self.target_candidates),
+            "classes": {label_str(k): int(v) for k, v in self.classes.items()},
+            "imbalance_ratio": None if self.imbalance_ratio is None else round(self.imbalance_ratio, 4),
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+
+def label_str(label: Hashable) -> str:
+    """Return a class label as text, as JSON shows it (``1.0`` labels as ``1``)."""
+    if isinstance(label, (float, np.floating)) and float(label).is_integer():
+        return str(int(label))
+    if isinstance(label, (bool, np.bool_)):
+        return str(bool(label)).lower()
+    return str(label)
+
+
+# --------------------------------------------------------------------------------------------
+# column kinds
+
+
+def column_kind(series: pd.Series) -> str:
+    """Return the kind of one column (see :data:`KINDS`)."""
+    values = series.dropna()
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    name = str(series.name)
+    if pd.api.types.is_numeric_dtype(dtype):
+        if values.empty:
+            return "numeric"
+        if pd.api.types.is_integer_dtype(dtype) or _all_whole(values):
+            if _looks_like_id_integers(values, name, len(series)):
+                return "identifier"
+            return "integer"
+        return "numeric"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "categorical"
+    # strings and objects
+    if values.empty:
+        return "categorical"
+    text = values.astype("str")
+    unique = text.nunique()
+    if set(text.str.lower().unique()) <= {"true", "false"}:
+        return "boolean"
+    if unique > 20 and unique >= 0.95 * len(text):
+        if text.str.contains(" ").mean() > 0.5 and text.str.len().mean() > 15:
+            return "text"
+        return "identifier"
+    if unique > 20 and _looks_like_dates(text):
+        return "datetime"
+    if unique > 0.5 * len(text) and unique > 50 and text.str.len().mean() > 25:
+        return "text"
+    return "categorical"
+
+
+def _all_whole(values: pd.Series) -> bool:
+    array = values.to_numpy(dtype="float64", na_value=np.nan)
+    array = array[np.isfinite(array)]
+    return bool(array.size) and bool(np.all(array == np.round(array)))
+
+
+def _looks_like_id_integers(values: pd.Series, name: str, rows: int) -> bool:
+    if len(values) < 20 or values.nunique() != len(values):
+        return False
+    if _ID_WORDS.search(name):
+        return True
+    ordered = np.sort(values.to_numpy(dtype="float64"))
+    return bool(np.all(np.diff(ordered) == 1))
+
+
+def _looks_like_dates(text: pd.Series) -> bool:
+    sample = text.head(200)
+    if not sample.str.contains(r"\d[-/.:]\d|\d{4}-\d{2}", regex=True).mean() > 0.9:
+        return False
+    parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return bool(parsed.notna().mean() > 0.95)
+
+
+# --------------------------------------------------------------------------------------------
+# target
+
+
+def class_counts(y: pd.Series) -> dict[Hashable, int]:
+    """Return label -> count for the non-missing values, largest first (ties by label text)."""
+    counts = y.dropna().value_counts(sort=False)
+    items = sorted(counts.items(), key=lambda kv: (-int(kv[1]), label_str(kv[0])))
+    return {_plain(k): int(v) for k, v in items}
+
+
+def _plain(label: Any) -> Hashable:
+    if isinstance(label, np.generic):
+        return label.item()  # type: ignore[no-any-return]
+    return label  # type: ignore[no-any-return]
+
+
+def imbalance_ratio(counts: dict[Hashable, int]) -> float | None:
+    """Majority count divided by minority count, or None with fewer than two classes."""
+    if len(counts) < 2:
+        return None
+    values = list(counts.values())
+    return max(values) / min(values)
+
+
+def suggest(name: str, choices: list[str]) -> str:
+    """Return `` Did you mean 'x'?`` for a close match, or an empty string."""
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        close = [lowered[name.lower()]] if name.lower() in lowered else []
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def require_column(data: pd.DataFrame, target: str) -> None:
+    """Raise :class:`TargetError` unless ``target`` is a column of ``data``."""
+    if target not in data.columns:
+        columns = [str(c) for c in data.columns]
+        shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+        raise TargetError(
+            f"there is no column {target!r}.{suggest(target, columns)} The columns are: {shown}"
+        )
+
+
+def target_problem(series: pd.Series, kind: str | None = None) -> Finding | None:
+    """Return why a column cannot be a classification target, or None when it can."""
+    name = str(series.name)
+    values = series.dropna()
+    kind = kind or column_kind(series)
+    unique = values.nunique()
+    limit = max_classes()
+    if values.empty:
+        return Finding("missing_target", f"the target {name!r} has no values", name)
+    if unique < 2:
+        only = label_str(values.iloc[0])
+        return Finding(
+            "one_class",
+            f"the target {name!r} has a single class ({only!r}); balancing needs at least two. "
+            "Pick another target column or add rows of the other classes.",
+            name,
+        )
+    if kind == "numeric" or (
+        kind in ("integer", "identifier") and unique > limit and unique > 0.5 * len(values)
+    ):
+        return Finding(
+            "continuous_target",
+            f"the target {name!r} looks continuous ({unique:,} distinct numbers); Balancer is for "
+            "classification. Bin it into classes first, or pick a categorical column.",
+            name,
+        )
+    if unique > limit:
+        return Finding(
+            "too_many_classes",
+            f"the target {name!r} has {unique:,} classes; the limit is {limit} "
+            "(set BALANCER_MAX_CLASSES to raise it). Group rare classes or pick another column.",
+            name,
+        )
+    return None
+
+
+def check_target(data: pd.DataFrame, target: str) -> pd.Series:
+    """Return the target column, or raise :class:`TargetError` saying why it cannot be used."""
+    require_column(data, target)
+    series = data[target]
+    problem = target_problem(series)
+    if problem is not None:
+        raise TargetError(problem.message)
+    return series
+
+
+def target_candidates(data: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
+    """Rank the columns that could be the target, best first."""
+    scored: list[tuple[float, int, str]] = []
+    columns = [str(c) for c in data.columns]
+    for position, column in enumerate(columns):
+        kind = kinds[column]
+        if kind not in ("categorical", "boolean", "integer"):
+            continue
+        series = data[column]
+        unique = series.nunique(dropna=True)
+        if unique < 2 or unique > max_classes():
+            continue
+        score = 0.0
+        if _TARGET_WORDS.search(column):
+            score += 3
+        if unique == 2:
+            score += 2
+        if position == len(columns) - 1:
+            score += 1.5
+        elif position == 0:
+            score += 0.5
+        counts = series.value_counts()
+        ratio = counts.iloc[0] / counts.iloc[-1]
+        if ratio >= 1.5:
+            score += 1
+        if counts.iloc[-1] < 2:
+            score -= 3  # a class of one row is rarely the thing to predict
+        score -= 0.02 * unique
+        scored.append((-score, position, column))
+    return [column for _, _, column in sorted(scored)]
+
+
+# --------------------------------------------------------------------------------------------
+# the profile
+
+
+def profile(data: pd.DataFrame, target: str | None = None) -> Profile:
+    """Profile ``data``. With no ``target``, the best candidate is used (if there is one).
+
+    Raises :class:`~balancer.errors.TargetError` only for a target that is not a column; a target
+    that cannot be balanced (one class, continuous, too many classes) gives a warning instead.
+    """
+    if target is not None:
+        require_column(data, target)
+    columns: list[ColumnInfo] = []
+    findings: list[Finding] = [
+        Finding(n["code"], n["message"]) for n in data.attrs.get("notices", [])
+    ]
+    rows = len(data)
+    for column in data.columns:
+        series = data[column]
+        kind = column_kind(series)
+        missing = int(series.isna().sum())
+        unique = int(series.nunique(dropna=True))
+        columns.append(ColumnInfo(str(column), kind, missing, unique))
+    kinds = {c.name: c.kind for c in columns}
+    candidates = target_candidates(data, kinds)
+    if target is None and candidates:
+        target = candidates[0]
+
+    for info in columns:
+        if info.name == target:
+            continue
+        if info.missing == rows:
+            findings.append(Finding(
+                "all_missing", f"column {info.name!r} is empty; it is left out of the models",
+                info.name))
+        elif info.unique == 1:
+            findings.append(Finding(
+                "constant", f"column {info.name!r} has a single value; it is left out of the models",
+                info.name))
+        elif info.kind == "identifier":
+            findings.append(Finding(
+                "identifier",
+                f"column {info.name!r} looks like an identifier (a different value in every row); "
+                "it is kept in the output but left out of the models", info.name))
+        elif info.kind in ("text", "datetime"):
+            findings.append(Finding(
+                info.kind,
+                f"column {info.name!r} is {info.kind}; it is kept in the output but left out of "
+                "the models", info.name))
+        elif info.kind == "categorical" and info.unique > HIGH_CARDINALITY:
+            findings.append(Finding(
+                "high_cardinality",
+                f"column {info.name!r} has {info.unique:,} categories; only the "
+                f"{HIGH_CARDINALITY - 1} most frequent are encoded separately", info.name))
+        if info.missing and info.missing < rows:
+            findings.append(Finding(
+                "missing_values",
+                f"column {info.name!r} has {info.missing:,} missing values; they are imputed for "
+                "the computation only", info.name))
+
+    classes: dict[Hashable, int] = {}
+    ratio: float | None = None
+    if target is not None:
+        series = data[target]
+        problem = target_problem(series, kinds[target])
+        if problem is not None:
+            findings.append(problem)
+        if problem is None or problem.code == "one_class":
+            classes = class_counts(series)
+            ratio = imbalance_ratio(classes)
+        missing_target = int(series.isna().sum())
+        if missing_target and missing_target < rows:
+            findings.append(Finding(
+                "missing_target",
+                f"{missing_target:,} rows have no value in the target {target!r}; they are left "
+                "out of balancing and evaluation", target))
+        if problem is None:
+            findings.extend(_small_classes(classes, target))
+            findings.extend(_leaks(data, target, kinds))
+    return Profile(
+        rows=rows,
+        columns=tuple(columns),
+        target=target,
+        target_candidates=tuple(candidates),
+        classes=classes,
+        imbalance_ratio=ratio,
+        warnings=tuple(findings),
+    )
+
+
+def _small_classes(classes: dict[Hashable, int], target: str) -> list[Finding]:
+    out = []
+    for label, count in classes.items():
+        if count < 6:
+            out.append(Finding(
+                "small_class",
+                f"class {label_str(label)!r} has only {count} rows: SMOTE and other neighbour-based "
+                f"methods need at least k+1 rows per class (6 for the default k=5), and within "
+                f"5-fold evaluation the training folds hold about {count * 4 // 5}. "
+                "Neighbour counts are lowered to fit; RandomOverSampler always works.",
+                target))
+    return out
+
+
+def _leaks(data: pd.DataFrame, target: str, kinds: dict[str, str]) -> list[Finding]:
+    """Flag columns that predict the target almost perfectly on their own."""
+    frame = data[data[target].notna()]
+    if len(frame) > _SAMPLE_ROWS:
+        frame = frame.sample(_SAMPLE_ROWS, random_state=0)
+    if len(frame) < 10:
+        return []
+    y = frame[target].astype("str").to_numpy()
+    labels, y_codes = np.unique(y, return_inverse=True)
+    out = []
+    for column in frame.columns:
+        if column == target or kinds[str(column)] not in FEATURE_KINDS:
+            continue
+        series = frame[column]
+        if series.nunique() < 2:
+            continue
+        score = _single_column_score(series, y_codes, len(labels), kinds[str(column)])
+        if score >= 0.98:
+            out.append(Finding(
+                "leak",
+                f"column {column!r} predicts the target almost perfectly on its own (balanced "
+                f"accuracy {score:.2f}); if it is known only after the outcome, drop it",
+                str(column)))
+    return out
+
+
+def _single_column_score(series: pd.Series, y: np.ndarray, n_classes: int, kind: str) -> float:
+    unique = series.nunique(dropna=False)
+    if kind in ("categorical", "boolean") or unique <= 20:
+        if unique > max(20, len(series) // 10):
+            return 0.0  # would memorise rows, not reveal a leak
+        keys = series.astype("str").fillna("<missing>").to_numpy()
+        table = pd.crosstab(keys, y)
+        predicted = dict(zip(table.index, table.columns[table.to_numpy().argmax(axis=1)]))
+        guesses = np.array([predicted[k] for k in keys])
+    else:
+        from sklearn.tree import DecisionTreeClassifier
+
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        values = np.where(np.isfinite(values), values, np.nanmedian(values))
+        tree = DecisionTreeClassifier(max_depth=3, random_state=0)
+        guesses = tree.fit(values.reshape(-1, 1), y).predict(values.reshape(-1, 1))
+    recalls = [np.mean(guesses[y == c] == c) for c in range(n_classes) if np.any(y == c)]
+    return float(np.mean(recalls))
+
+
+__all__ = [
+    "FEATURE_KINDS",
+    "KINDS",
+    "ColumnInfo",
+    "Finding",
+    "Profile",
+    "check_target",
+    "class_counts",
+    "column_kind",
+    "imbalance_ratio",
+    "label_str",
+    "max_classes",
+    "profile",
+    "require_column",
+    "suggest",
+    "target_candidates",
+    "target_problem",
+]
