@@ -18,11 +18,11 @@ import os
 import re
 import zipfile
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -495,36 +495,17 @@ def to_arrow(data: pd.DataFrame, *, escape: bool = True) -> pa.Table:
     return pa.Table.from_arrays(columns, names=[str(c) for c in data.columns])
 
 
-def write_csv(data: pd.DataFrame, *, escape: bool = True, threads: int | None = None) -> bytes:
+def write_csv(data: pd.DataFrame, *, escape: bool = True) -> bytes:
     """Return the frame as RFC 4180 CSV bytes (UTF-8, header row, ``\\r\\n`` line ends).
 
     String cells that begin with ``=``, ``+``, ``-``, ``@``, tab or carriage return are prefixed with
-    ``'`` so that a spreadsheet shows them instead of running them (numbers are untouched). Rows are
-    formatted in parallel blocks by Arrow's CSV writer.
+    ``'`` so that a spreadsheet shows them instead of running them (numbers are untouched). Cells
+    are quoted only when they must be; missing values are empty. The table goes through Arrow to
+    polars' multi-threaded CSV writer.
     """
     table = to_arrow(data, escape=escape)
-    workers = max(1, min(threads or os.cpu_count() or 1, 8))
-    rows = table.num_rows
-    if rows < 50_000:
-        workers = 1
-    header = _csv_bytes(table.slice(0, 0), header=True)
-    step = -(-rows // workers) if rows else 0
-    slices = [table.slice(start, step) for start in range(0, rows, step)] if rows else []
-    if workers == 1:
-        parts = [_csv_bytes(part, header=False) for part in slices]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(lambda part: _csv_bytes(part, header=False), slices))
-    return header + b"".join(parts)
-
-
-def _csv_bytes(table: pa.Table, *, header: bool) -> bytes:
     sink = io.BytesIO()
-    pacsv.write_csv(
-        table, sink,
-        pacsv.WriteOptions(include_header=header, eol="\r\n", batch_size=8192,
-                           quoting_style="needed"),
-    )
+    pl.from_arrow(table).write_csv(sink, line_terminator="\r\n", quote_style="necessary")
     return sink.getvalue()
 
 

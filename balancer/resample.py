@@ -135,8 +135,8 @@ def resolve_method(strategy: strategies.Strategy, roles: Roles, notices: list[st
 
 
 def expected_counts(
-    strategy: strategies.Strategy, sampling_strategy: Any, counts: dict[Hashable, int], y: np.ndarray
-) -> dict[Hashable, int]:
+    strategy: strategies.Strategy, sampling_strategy: Any, counts: Mapping[Any, int], y: np.ndarray
+) -> dict[Any, int]:
     """Return the class counts the method aims at (an upper bound for cleaning methods)."""
     kind = strategy.sampling_type
     if kind is None or kind == "clean-sampling":
@@ -185,8 +185,8 @@ def fit_neighbours(
 
 
 def oversampled_sizes(
-    strategy: strategies.Strategy, sampling_strategy: Any, y: np.ndarray, counts: Mapping[Hashable, int]
-) -> dict[Hashable, int]:
+    strategy: strategies.Strategy, sampling_strategy: Any, y: np.ndarray, counts: Mapping[Any, int]
+) -> dict[Any, int]:
     """Return the current size of each class the method will add rows to."""
     if strategy.sampling_type != "over-sampling":
         return {}

@@ -38,7 +38,8 @@ _SS_NAMES = {
 class Param:
     """One parameter of a tactic: type, default, bounds and one line of help.
 
-    ``kind`` is ``"int"``, ``"float"``, ``"bool"`` or ``"choice"``. ``optional`` parameters accept
+    ``kind`` is ``"int"``, ``"float"``, ``"bool"``, ``"choice"`` or ``"costs"`` (``balanced`` or
+    per-class costs). ``optional`` parameters accept
     None, shown as ``none_label`` (imbalanced-learn's own default then applies).
     """
 
@@ -85,6 +86,8 @@ class Param:
                     out = lowered in ("true", "1", "yes")
                 else:
                     out = bool(value)
+            elif self.kind == "costs":
+                out = _costs(value)
             else:
                 matches = [c for c in self.choices if str(c).lower() == str(value).lower()]
                 if not matches:
@@ -98,7 +101,9 @@ class Param:
         return out
 
     def _expects(self) -> str:
-        if self.kind == "choice":
+        if self.kind == "costs":
+            text = "'balanced' or per-class costs such as {\"yes\": 10, \"no\": 1}"
+        elif self.kind == "choice":
             text = "one of " + ", ".join(repr(c) for c in self.choices)
         elif self.kind == "bool":
             text = "true or false"
@@ -227,6 +232,23 @@ class Strategy:
 
 # --------------------------------------------------------------------------------------------
 # the entries
+
+
+def _costs(value: Any) -> Any:
+    """Return 'balanced' or a dict of positive per-class costs (labels as given)."""
+    if isinstance(value, str):
+        if value.strip().lower() == "balanced":
+            return "balanced"
+        value = json.loads(value)
+    if not isinstance(value, Mapping) or not value:
+        raise ValueError
+    out = {}
+    for key, cost in value.items():
+        number = float(cost)
+        if not number > 0 or number != number or number == float("inf"):
+            raise ValueError
+        out[key] = number
+    return out
 
 
 def _k(name: str = "k_neighbors", default: int = 5, help: str | None = None) -> Param:
@@ -400,8 +422,8 @@ _ENTRIES: tuple[Strategy, ...] = (
     Strategy("class_weight", "cost",
              "Keep the data; weigh errors on rare classes more in the model (balanced weights, or "
              "per-class costs such as {\"yes\": 10}).",
-             (Param("weights", "choice", "balanced", "'balanced' weighs classes inversely to size",
-                    choices=("balanced",)),),),
+             (Param("weights", "costs", "balanced",
+                    "'balanced' weighs classes inversely to their size; or a cost per class"),),),
 )
 
 STRATEGIES: dict[str, Strategy] = {s.name: s for s in _ENTRIES}

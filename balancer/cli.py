@@ -1,0 +1,248 @@
+"""The ``balancer`` command: sub-commands, JSON output, exit codes.
+
+Exit codes: 0 success; 2 bad input or usage (one line ``error: ...`` on stderr, no traceback);
+1 an internal error. DATA is a file path, or ``sample:NAME`` for a bundled sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pandas as pd
+
+from . import __version__
+from .errors import BalancerError, DataError
+from .evaluate import MODELS, evaluate, learning_curve
+from .io import read_table, write_csv
+from .metrics import METRICS
+from .profile import label_str, profile
+from .resample import resample
+from .samples import SAMPLES, load_sample
+from .strategies import FAMILIES, STRATEGIES, parse_params
+
+
+class UsageError(BalancerError, ValueError):
+    """The command line itself is wrong."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, as for bad input
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="balancer", description="Measure and fix class imbalance in a table.")
+    parser.add_argument("--version", action="version", version=f"balancer {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("methods", help="list every tactic and its parameters")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("samples", help="list the bundled sample datasets (use DATA=sample:NAME)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    def data_args(p: argparse.ArgumentParser, target_required: bool) -> None:
+        p.add_argument("data", metavar="DATA", help="CSV/TSV/TXT/XLSX/Parquet file, or sample:NAME")
+        p.add_argument("--target", required=target_required, metavar="COL", help="the class column")
+        p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("profile", help="column kinds, class counts, imbalance and warnings")
+    data_args(p, False)
+
+    p = sub.add_parser("resample", help="balance the table and write the result as CSV")
+    data_args(p, True)
+    p.add_argument("--method", required=True, metavar="NAME", help="sampler name, e.g. SMOTE")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter of the method (repeatable), e.g. k_neighbors=3 or "
+                        "sampling_strategy=0.5")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", metavar="FILE", help="write the resampled CSV here ('-' for stdout)")
+    p.add_argument("--mark-synthetic", action="store_true",
+                   help="add a 'synthetic' column marking made-up rows")
+
+    p = sub.add_parser("evaluate", help="cross-validated metrics, the sampler inside the folds")
+    data_args(p, True)
+    p.add_argument("--method", default="none", metavar="NAME", help="tactic (default none)")
+    p.add_argument("--model", default="logistic_regression", metavar="NAME",
+                   help=f"one of {', '.join(MODELS)}")
+    p.add_argument("--folds", type=int, default=5, metavar="K", help="stratified folds (default 5)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter of the method (repeatable)")
+    p.add_argument("--class-weight", metavar="W",
+                   help="'balanced' or per-class costs as JSON, e.g. '{\"yes\": 10}'")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--learning-curve", action="store_true",
+                   help="also answer 'would more data help?' with a learning curve")
+    return parser
+
+
+def _load(source: str) -> pd.DataFrame:
+    if source.startswith("sample:"):
+        return load_sample(source.split(":", 1)[1])
+    if not Path(source).exists() and source in SAMPLES:
+        return load_sample(source)
+    return read_table(source)
+
+
+def _print_json(payload: Any) -> None:
+    print(json.dumps(payload, indent=2, default=_json_default, allow_nan=False))
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _fmt(value: float | None) -> str:
+    return "   n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:6.3f}"
+
+
+def cmd_methods(args: argparse.Namespace) -> int:
+    entries = [s.to_dict() for s in STRATEGIES.values()]
+    if args.json:
+        _print_json({"methods": entries, "models": list(MODELS), "metrics": list(METRICS)})
+        return 0
+    for family, label in FAMILIES.items():
+        members = [s for s in STRATEGIES.values() if s.family == family]
+        if not members:
+            continue
+        print(f"{label}:")
+        for s in members:
+            params = ", ".join(f"{p.name}={p.default if p.default is not None else p.none_label}"
+                               for p in s.params)
+            print(f"  {s.name:33s} {s.description}")
+            if params:
+                print(f"  {'':33s} [{params}]")
+    print(f"Models: {', '.join(MODELS)}")
+    return 0
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    if args.json:
+        _print_json([{"name": s.name, "target": s.target, "description": s.description}
+                     for s in SAMPLES.values()])
+        return 0
+    for s in SAMPLES.values():
+        print(f"sample:{s.name:18s} target={s.target:10s} {s.description}")
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    data = _load(args.data)
+    result = profile(data, args.target)
+    if args.json:
+        _print_json(result.to_dict())
+        return 0
+    print(f"{result.rows:,} rows, {len(result.columns)} columns")
+    for column in result.columns:
+        print(f"  {column.name:30s} {column.kind:12s} missing {column.missing:,}")
+    print(f"target: {result.target}  (candidates: {', '.join(result.target_candidates[:5]) or 'none'})")
+    for label, count in result.classes.items():
+        print(f"  {label_str(label):20s} {count:10,}")
+    if result.imbalance_ratio:
+        print(f"imbalance ratio (majority / minority): {result.imbalance_ratio:.2f}")
+    for finding in result.warnings:
+        print(f"warning [{finding.code}]: {finding.message}")
+    return 0
+
+
+def cmd_resample(args: argparse.Namespace) -> int:
+    data = _load(args.data)
+    result = resample(data, args.target, args.method, params=parse_params(args.param), seed=args.seed)
+    out = args.out
+    if out:
+        frame = result.with_marker() if args.mark_synthetic else result.data
+        payload = write_csv(frame)
+        if out == "-":
+            sys.stdout.buffer.write(payload)
+            sys.stdout.flush()
+            return 0
+        try:
+            Path(out).write_bytes(payload)
+        except OSError as exc:
+            raise DataError(f"cannot write {out}: {exc.strerror or exc}") from None
+    if args.json:
+        _print_json(result.to_dict(out))
+        return 0
+    print(f"{result.method}: {result.rows_in:,} rows in, {len(result.data):,} out "
+          f"({result.synthetic_rows:,} synthetic)")
+    for label in result.before:
+        print(f"  {label_str(label):20s} {result.before[label]:10,} -> {result.after[label]:10,}")
+    for notice in result.notices:
+        print(f"note: {notice}")
+    if out:
+        print(f"wrote {out}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    data = _load(args.data)
+    params = parse_params(args.param)
+    result = evaluate(data, args.target, args.method, model=args.model, folds=args.folds,
+                      params=params, seed=args.seed, class_weight=args.class_weight)
+    curve = None
+    if args.learning_curve:
+        curve = learning_curve(data, args.target, args.method if args.method != "class_weight" else "none",
+                               model=args.model, folds=result.folds, params=params if args.method != "class_weight" else None,
+                               seed=args.seed)
+    if args.json:
+        payload = result.to_dict()
+        if curve is not None:
+            payload["learning_curve"] = curve.to_dict()
+        _print_json(payload)
+        return 0
+    print(f"{result.method} with {result.model}, {result.folds}-fold stratified CV "
+          f"({'positive class ' + label_str(result.positive) if result.positive is not None else 'macro averages'})")
+    base = result.baseline
+    print(f"  {'metric':20s} {'tactic':>8s} {'± std':>8s}" + (f" {'baseline':>9s}" if base else ""))
+    for name, (label, _) in METRICS.items():
+        line = f"  {label:20s} {_fmt(result.metrics[name]):>8s} {_fmt(result.std[name]):>8s}"
+        if base:
+            line += f" {_fmt(base.metrics[name]):>9s}"
+        print(line)
+    print("  (accuracy misleads on imbalanced data: predicting the majority always scores high)")
+    for notice in result.notices:
+        print(f"note: {notice}")
+    if curve is not None:
+        print(f"learning curve ({curve.metric}): " + ", ".join(
+            f"{r:,} rows {m:.3f}" for r, m in zip(curve.train_rows, curve.mean)))
+        print(curve.verdict)
+    return 0
+
+
+COMMANDS = {
+    "methods": cmd_methods,
+    "samples": cmd_samples,
+    "profile": cmd_profile,
+    "resample": cmd_resample,
+    "evaluate": cmd_evaluate,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    try:
+        args = _parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except BalancerError as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: say so on one line, never a traceback
+        print(f"error: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
+              "please report it", file=sys.stderr)
+        return 1
+
+
+__all__ = ["main"]

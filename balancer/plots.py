@@ -1,0 +1,199 @@
+"""Plotly figure builders: pure functions from results to ``go.Figure`` (no Streamlit here)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .evaluate import Evaluation, LearningCurve
+from .metrics import METRICS
+from .prepare import Preparer, column_roles
+from .profile import label_str
+from .resample import Resampled
+
+ORIGINAL = "#4C78A8"
+SYNTHETIC = "#F58518"
+BASELINE = "#9D9D9D"
+_LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 360, "template": "plotly_white"}
+
+
+def class_distribution(counts: Mapping[Hashable, int], title: str = "Class distribution") -> go.Figure:
+    """Bar chart of rows per class, largest first, with each class's share."""
+    labels = [label_str(k) for k in counts]
+    values = list(counts.values())
+    total = sum(values) or 1
+    figure = go.Figure(go.Bar(
+        x=labels, y=values, marker_color=ORIGINAL,
+        text=[f"{v:,} ({v / total:.1%})" for v in values], textposition="auto",
+        hovertemplate="%{x}: %{y:,} rows<extra></extra>",
+    ))
+    figure.update_layout(title=title, xaxis_title="class", yaxis_title="rows", **_LAYOUT)
+    figure.update_xaxes(type="category")
+    return figure
+
+
+def before_after(before: Mapping[Hashable, int], after: Mapping[Hashable, int]) -> go.Figure:
+    """Grouped bars: rows per class before and after resampling."""
+    labels = [label_str(k) for k in before]
+    figure = go.Figure([
+        go.Bar(name="before", x=labels, y=list(before.values()), marker_color=BASELINE,
+               text=[f"{v:,}" for v in before.values()], textposition="auto"),
+        go.Bar(name="after", x=labels, y=[after.get(k, 0) for k in before], marker_color=ORIGINAL,
+               text=[f"{after.get(k, 0):,}" for k in before], textposition="auto"),
+    ])
+    figure.update_layout(title="Rows per class, before and after", barmode="group",
+                         xaxis_title="class", yaxis_title="rows", **_LAYOUT)
+    figure.update_xaxes(type="category")
+    return figure
+
+
+def projection_points(result: Resampled, target: str, max_points: int = 5000, seed: int = 0) -> pd.DataFrame:
+    """Project (at most ``max_points``) output rows to 2-D with PCA on the encoded features.
+
+    Returns columns ``pc1``, ``pc2``, ``class`` and ``origin`` (original or synthetic).
+    """
+    from sklearn.decomposition import PCA
+
+    data = result.data
+    rng = np.random.default_rng(seed)
+    take = np.arange(len(data))
+    if len(take) > max_points:
+        # keep synthetic and original rows in their proportions
+        take = np.sort(rng.choice(take, size=max_points, replace=False))
+    sample = data.iloc[take]
+    roles = column_roles(sample, target)
+    if not roles.features:
+        return pd.DataFrame(columns=["pc1", "pc2", "class", "origin"])
+    matrix = Preparer(roles).fit(sample).transform(sample)
+    components = min(2, matrix.shape[1])
+    coords = PCA(n_components=components, random_state=seed).fit_transform(matrix)
+    if components == 1:
+        coords = np.column_stack([coords[:, 0], np.zeros(len(coords))])
+    return pd.DataFrame({
+        "pc1": coords[:, 0], "pc2": coords[:, 1],
+        "class": [label_str(v) for v in sample[target]],
+        "origin": np.where(result.synthetic[take], "synthetic", "original"),
+    })
+
+
+def projection(points: pd.DataFrame) -> go.Figure:
+    """Scatter of the 2-D projection: one trace per class and origin, synthetic rows in orange."""
+    figure = go.Figure()
+    symbols = ["circle", "diamond", "square", "x", "triangle-up", "cross", "star", "hexagon"]
+    for i, label in enumerate(sorted(points["class"].unique()) if len(points) else []):
+        for origin, colour in (("original", ORIGINAL), ("synthetic", SYNTHETIC)):
+            part = points[(points["class"] == label) & (points["origin"] == origin)]
+            if part.empty:
+                continue
+            figure.add_trace(go.Scattergl(
+                x=part["pc1"], y=part["pc2"], mode="markers", name=f"{label} · {origin}",
+                marker={"color": colour, "symbol": symbols[i % len(symbols)], "size": 6,
+                        "opacity": 0.55 if origin == "original" else 0.75},
+            ))
+    figure.update_layout(title="2-D projection (PCA): original and synthetic rows",
+                         xaxis_title="component 1", yaxis_title="component 2", **_LAYOUT)
+    return figure
+
+
+def metric_comparison(evaluation: Evaluation) -> go.Figure:
+    """Grouped bars of every metric: the tactic next to no balancing, with fold-to-fold spread."""
+    names = list(METRICS)
+    labels = [METRICS[m][0] for m in names]
+
+    def values(e: Evaluation) -> tuple[list[float | None], list[float | None]]:
+        return ([None if math.isnan(e.metrics[m]) else e.metrics[m] for m in names],
+                [None if math.isnan(e.std[m]) else e.std[m] for m in names])
+
+    traces = []
+    if evaluation.baseline is not None:
+        mean, std = values(evaluation.baseline)
+        traces.append(go.Bar(name="no balancing", x=labels, y=mean, marker_color=BASELINE,
+                             error_y={"type": "data", "array": std}))
+    mean, std = values(evaluation)
+    traces.append(go.Bar(name=evaluation.method, x=labels, y=mean, marker_color=ORIGINAL,
+                         error_y={"type": "data", "array": std}))
+    figure = go.Figure(traces)
+    figure.update_layout(title="Metrics (mean over folds, bars show ± one standard deviation)",
+                         barmode="group", yaxis_range=[min(0, *(v for v in mean if v is not None)), 1.05],
+                         **_LAYOUT)
+    return figure
+
+
+def confusion(evaluation: Evaluation, title: str) -> go.Figure:
+    """Heatmap of the confusion matrix summed over the folds (rows: true, columns: predicted)."""
+    labels = [label_str(v) for v in evaluation.labels]
+    matrix = np.array(evaluation.confusion_matrix)
+    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    figure = go.Figure(go.Heatmap(
+        z=shares, x=labels, y=labels, colorscale="Blues", zmin=0, zmax=1, showscale=False,
+        text=[[f"{matrix[i, j]:,}<br>{shares[i, j]:.0%}" for j in range(len(labels))]
+              for i in range(len(labels))],
+        texttemplate="%{text}", hovertemplate="true %{y}, predicted %{x}<extra></extra>",
+    ))
+    figure.update_layout(title=title, xaxis_title="predicted", yaxis_title="true",
+                         yaxis_autorange="reversed", **(_LAYOUT | {"height": 320}))
+    figure.update_xaxes(type="category")
+    figure.update_yaxes(type="category")
+    return figure
+
+
+def curves(evaluation: Evaluation, kind: str) -> go.Figure:
+    """ROC (``kind="roc"``) or precision-recall (``"pr"``) curves, the tactic and no balancing."""
+    figure = go.Figure()
+    runs: Sequence[tuple[str, Evaluation, str]] = [(evaluation.method, evaluation, ORIGINAL)]
+    if evaluation.baseline is not None:
+        runs = [*runs, ("no balancing", evaluation.baseline, BASELINE)]
+    for name, run, colour in runs:
+        for label, points in run.curves().items():
+            x, y = (points["fpr"], points["tpr"]) if kind == "roc" else (points["recall"], points["precision"])
+            suffix = "" if run.positive is not None else f" · {label}"
+            figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name + suffix,
+                                        line={"color": colour if run.positive is not None else None}))
+    if kind == "roc":
+        figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance",
+                                    line={"dash": "dot", "color": "#BBBBBB"}))
+        figure.update_layout(title="ROC curve (out-of-fold)", xaxis_title="false positive rate",
+                             yaxis_title="true positive rate", **_LAYOUT)
+    else:
+        figure.update_layout(title="Precision-recall curve (out-of-fold)", xaxis_title="recall",
+                             yaxis_title="precision", **_LAYOUT)
+    return figure
+
+
+def learning_curve(curve: LearningCurve) -> go.Figure:
+    """The metric against training rows, with ± one standard deviation."""
+    mean = np.array(curve.mean)
+    std = np.array(curve.std)
+    figure = go.Figure([
+        go.Scatter(x=curve.train_rows + curve.train_rows[::-1],
+                   y=list(mean + std) + list((mean - std)[::-1]), fill="toself",
+                   fillcolor="rgba(76,120,168,0.15)", line={"width": 0}, hoverinfo="skip",
+                   showlegend=False),
+        go.Scatter(x=curve.train_rows, y=curve.mean, mode="lines+markers", name=METRICS[curve.metric][0],
+                   line={"color": ORIGINAL}),
+    ])
+    figure.update_layout(title=f"Learning curve: {METRICS[curve.metric][0]} against training rows",
+                         xaxis_title="training rows", yaxis_title=METRICS[curve.metric][0], **_LAYOUT)
+    return figure
+
+
+def figure_json(figure: go.Figure) -> Any:
+    """The figure as a JSON-ready dict (for reports)."""
+    return figure.to_plotly_json()
+
+
+__all__ = [
+    "before_after",
+    "class_distribution",
+    "confusion",
+    "curves",
+    "learning_curve",
+    "metric_comparison",
+    "projection",
+    "projection_points",
+]

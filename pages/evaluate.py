@@ -1,0 +1,129 @@
+"""Evaluate: honest cross-validated metrics of the chosen tactic next to no balancing."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import streamlit as st
+
+from balancer import METRICS, MODELS, evaluate, learning_curve, plots
+from ui import state
+from ui.widgets import chosen_request, need_dataset, plain, run_safely
+
+st.title("Evaluate")
+st.caption("Stratified K-fold: imputation, encoding, the sampler and the model are fitted on the "
+           "training folds only, so the scores come from rows the sampler never saw.")
+ready = need_dataset()
+if ready is None:
+    st.stop()
+current, target = ready
+method, params = chosen_request()
+
+with st.container(border=True):
+    left, middle, right = st.columns(3)
+    with left:
+        state.remember("w_model", "logistic_regression")
+        model = st.selectbox("Model", list(MODELS), key="w_model", format_func=lambda m: MODELS[m][0])
+        state.save("w_model")
+    with middle:
+        state.remember("w_folds", 5)
+        folds = st.number_input("Folds", min_value=2, max_value=10, step=1, key="w_folds",
+                                help="Stratified folds; lowered automatically for tiny classes.")
+        state.save("w_folds")
+    with right:
+        state.remember("w_use_sampler", True)
+        use_sampler = st.checkbox(f"Resample with {method}", key="w_use_sampler",
+                                  help="The strategy and parameters chosen on the Balance page.")
+        state.save("w_use_sampler")
+        state.remember("w_class_weight", False)
+        weighted = st.toggle("Class weights", key="w_class_weight",
+                             help="Penalize errors on rare classes more (class_weight='balanced').")
+        state.save("w_class_weight")
+    shown = ", ".join(f"{k}={v}" for k, v in params.items()) if use_sampler and params else ""
+    st.caption(f"Tactic: {plain(method) if use_sampler else 'no resampling'}"
+               f"{' (' + plain(shown) + ')' if shown else ''}{' + class weights' if weighted else ''}."
+               " Change the strategy on the Balance page.")
+    go = st.button("Evaluate", type="primary", key="evaluate")
+
+seed = int(st.session_state.get(state.CHOICES, {}).get("w_seed") or 0)
+run_method = method if use_sampler else "none"
+run_params = params if use_sampler else {}
+request = ("evaluate", current.key, target, run_method, json.dumps(run_params, sort_keys=True, default=str),
+           model, int(folds), bool(weighted), seed)
+if go:
+    bar = st.progress(0.0, text="Starting...")
+    result = run_safely(lambda: evaluate(
+        current.frame, target, run_method, model=model, folds=int(folds), params=run_params, seed=seed,
+        class_weight="balanced" if weighted else None,
+        progress=lambda share, text: bar.progress(min(1.0, share), text=text)))
+    bar.empty()
+    if result is not None:
+        state.store(request, result)
+
+result = state.result(request) or state.latest("evaluate")
+if result is None:
+    st.info("Press Evaluate to score the tactic with cross-validation.")
+    st.stop()
+if result is not state.result(request):
+    st.caption("Showing the last evaluation; press Evaluate to apply the choices above.")
+
+title = result.method + (" + class weights" if result.class_weight is not None and result.method != "class_weight" else "")
+st.subheader(f"{plain(title)} with {MODELS[result.model][0]}, {result.folds} folds")
+st.caption("Positive class: " + (plain(str(result.positive)) + " (the minority)" if result.positive is not None
+                                  else "none (more than two classes: macro averages)"))
+for notice in result.notices:
+    st.info(plain(notice), icon=":material/info:")
+
+base = result.baseline
+rows = [st.columns(5), st.columns(5)]
+for i, (name, (label, explanation)) in enumerate(METRICS.items()):
+    value = result.metrics[name]
+    delta = None
+    if base is not None and not math.isnan(value) and not math.isnan(base.metrics[name]):
+        delta = f"{value - base.metrics[name]:+.3f} vs no balancing"
+    rows[i // 5][i % 5].metric(label, "n/a" if math.isnan(value) else f"{value:.3f}", delta,
+                               help=explanation, delta_color="off" if name == "accuracy" else "normal")
+st.caption("Accuracy misleads on imbalanced data: always predicting the majority class scores "
+           "high while finding no rare case. Judge by recall, F2, PR AUC, G-mean or MCC instead.")
+
+table = pd.DataFrame({"metric": [METRICS[m][0] for m in METRICS],
+                      result.method: [result.metrics[m] for m in METRICS],
+                      "± std": [result.std[m] for m in METRICS]})
+if base is not None:
+    table["no balancing"] = [base.metrics[m] for m in METRICS]
+chart, numbers = st.columns([3, 2])
+with chart:
+    st.plotly_chart(plots.metric_comparison(result), key="metrics_chart")
+with numbers:
+    st.dataframe(table.round(3), hide_index=True, key="metrics_table")
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(plots.confusion(result, f"Confusion matrix: {result.method}"), key="cm_tactic")
+with right:
+    if base is not None:
+        st.plotly_chart(plots.confusion(base, "Confusion matrix: no balancing"), key="cm_base")
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(plots.curves(result, "roc"), key="roc")
+with right:
+    st.plotly_chart(plots.curves(result, "pr"), key="pr")
+
+st.subheader("Would collecting more data help?")
+st.caption("The tactic is scored on growing shares of each training fold. A curve still rising at "
+           "the right says more rows would help; a flat one says look elsewhere.")
+curve_request = ("curve", *request[1:])
+if st.button("Draw learning curve", key="learning_curve"):
+    bar = st.progress(0.0, text="Starting...")
+    curve = run_safely(lambda: learning_curve(
+        current.frame, target, run_method, model=model, folds=int(folds), params=run_params, seed=seed,
+        progress=lambda share, text: bar.progress(min(1.0, share), text=text)))
+    bar.empty()
+    if curve is not None:
+        state.store(curve_request, curve)
+curve = state.result(curve_request)
+if curve is not None:
+    st.plotly_chart(plots.learning_curve(curve), key="curve_chart")
+    (st.success if curve.still_rising else st.info)(plain(curve.verdict))

@@ -1,0 +1,133 @@
+"""The dashboard driven page by page with Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import PAGES, ROOT, texts, upload
+from tests.conftest import DATA, mixed_table
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opens_without_exception(page, monkeypatch):
+    """Check that each page renders on a fresh session with no exception."""
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page(page).run()
+    assert not at.exception
+    assert at.title[0].value == page.split("/")[1].removesuffix(".py").title()
+
+
+def test_data_page_starts_on_a_sample(app):
+    """Check the sample is loaded at once, its target preselected, classes charted, warnings shown."""
+    assert app.selectbox(key="w_sample").value == "customer_churn"
+    assert app.selectbox(key="w_target").value == "churn"
+    assert app.selectbox(key="w_target").label == "Target column"
+    assert len(app.get("plotly_chart")) >= 1
+    assert "identifier" in texts(app.warning)
+    assert any(m.label == "Imbalance ratio" and "22.8" in m.value for m in app.metric)
+
+
+def test_pick_another_sample_changes_target(app):
+    """Check that choosing another sample loads it with its own target."""
+    app.selectbox(key="w_sample").select("digits_longtail").run()
+    assert not app.exception
+    assert app.selectbox(key="w_target").value == "digit"
+
+
+def test_upload_then_bad_upload_keeps_previous_dataset(app):
+    """Check an uploaded CSV is profiled, and a broken one shows st.error and keeps the first."""
+    upload(app, "flare-F.csv", (DATA / "flare-F.csv").read_bytes())
+    assert not app.exception and not app.error
+    assert app.selectbox(key="w_target").value == "Class"
+    app.selectbox(key="w_target").select("X-class").run()
+    upload(app, "broken.csv", b"a,b\n1,2\n3,4,5\n")
+    assert not app.exception
+    assert "fields but the header has 2" in texts(app.error)
+    assert app.selectbox(key="w_target").value == "X-class"
+    assert app.session_state["dataset"].name == "flare-F.csv"
+
+
+@pytest.mark.parametrize("strategy", ["SMOTE", "RandomUnderSampler", "TomekLinks", "ADASYN"])
+def test_balance_with_several_strategies(app, strategy):
+    """Check resampling from the Balance page: counts, notices, projection and download."""
+    app.switch_page("pages/balance.py").run()
+    app.selectbox(key="w_strategy").select(strategy).run()
+    app.button(key="resample").click().run()
+    assert not app.exception and not app.error
+    result = next(v for k, v in app.session_state["results"].items() if k[0] == "resample")
+    assert result.requested == strategy
+    if strategy in ("SMOTE", "ADASYN"):
+        assert result.synthetic_rows > 0
+    labels = [b.label for b in app.get("download_button")]
+    assert "Download resampled CSV" in labels
+    assert len(app.get("plotly_chart")) >= 2  # before/after and the projection
+
+
+def test_parameter_form_and_sampling_strategy(app):
+    """Check the registry-driven form: k_neighbors and a ratio reach the library."""
+    app.switch_page("pages/balance.py").run()
+    app.number_input(key="w_param_SMOTE_k_neighbors").set_value(3).run()
+    app.selectbox(key="w_ss_mode_SMOTE").select("ratio").run()
+    app.slider(key="w_ss_ratio_SMOTE").set_value(0.5).run()
+    app.button(key="resample").click().run()
+    assert not app.exception and not app.error
+    result = next(v for k, v in app.session_state["results"].items() if k[0] == "resample")
+    assert result.params["k_neighbors"] == 3
+    assert result.after == {"no": 2874, "yes": 1437}
+
+
+def test_bad_parameter_shows_error_and_keeps_choices(app):
+    """Check that a strategy that cannot run shows st.error, and the choices survive."""
+    upload(app, "tiny.csv", mixed_table(n=60, minority=3).to_csv(index=False).encode())
+    app.selectbox(key="w_target").select("label").run()
+    app.switch_page("pages/balance.py").run()
+    app.number_input(key="w_param_SMOTE_k_neighbors").set_value(5).run()
+    app.number_input(key="w_param_SMOTE_k_neighbors").set_value(6).run()
+    app.button(key="resample").click().run()
+    assert not app.exception
+    assert "needs at least 7" in texts(app.error)
+    assert app.number_input(key="w_param_SMOTE_k_neighbors").value == 6
+
+
+def test_evaluate_shows_metrics_against_baseline(app):
+    """Check evaluation: ten metrics with tooltips, the accuracy note, curves and matrices."""
+    app.switch_page("pages/evaluate.py").run()
+    app.selectbox(key="w_model").select("decision_tree").run()
+    app.button(key="evaluate").click().run()
+    assert not app.exception and not app.error
+    labels = {m.label for m in app.metric}
+    assert {"Balanced accuracy", "F2", "PR AUC", "G-mean", "MCC", "Accuracy"} <= labels
+    assert all(m.help for m in app.metric if m.label == "F2")
+    assert "Accuracy misleads" in texts(app.caption)
+    evaluation = next(v for k, v in app.session_state["results"].items() if k[0] == "evaluate")
+    assert evaluation.model == "decision_tree" and evaluation.baseline is not None
+    assert len(app.get("plotly_chart")) >= 5
+    app.button(key="learning_curve").click().run()
+    assert not app.exception
+    assert "rows" in texts(app.info) + texts(app.success)
+
+
+def test_state_survives_page_switches(app):
+    """Check that strategy, parameters and results are still there after visiting other pages."""
+    app.switch_page("pages/balance.py").run()
+    app.selectbox(key="w_strategy").select("NearMiss").run()
+    app.button(key="resample").click().run()
+    app.switch_page("pages/data.py").run()
+    app.switch_page("pages/evaluate.py").run()
+    assert "NearMiss" in texts(app.caption)
+    app.switch_page("pages/balance.py").run()
+    assert app.selectbox(key="w_strategy").value == "NearMiss"
+    assert "NearMiss" in texts(app.subheader)
+    app.switch_page("pages/data.py").run()
+    assert app.selectbox(key="w_target").value == "churn"
+
+
+def test_unusable_target_is_explained(app):
+    """Check that a target that cannot be balanced gives a plain st.error on Balance."""
+    upload(app, "one.csv", b"x,y\n1,a\n2,a\n3,a\n4,a\n")
+    app.selectbox(key="w_target").select("y").run()
+    app.switch_page("pages/balance.py").run()
+    assert not app.exception
+    assert "single class" in texts(app.error)

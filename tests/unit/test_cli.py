@@ -1,0 +1,169 @@
+"""The command line: the contract of DESIGN.md, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from balancer import read_table
+from balancer.cli import main
+from tests.conftest import DATA, mixed_table
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_methods_json_lists_all_samplers(capsys):
+    """Check that 'methods --json' lists the 21 samplers with their parameters."""
+    code, out, _ = run(capsys, "methods", "--json")
+    assert code == 0
+    methods = json.loads(out)["methods"]
+    samplers = [m for m in methods if m["sampling_type"]]
+    assert len(samplers) == 21
+    smote = next(m for m in methods if m["name"] == "SMOTE")
+    assert smote["params"][0] == {"name": "k_neighbors", "type": "int", "default": 5, "help":
+                                  smote["params"][0]["help"], "min": 1, "max": 100}
+
+
+def test_profile_json(capsys):
+    """Check the profile JSON keys on a real table."""
+    code, out, _ = run(capsys, "profile", DATA / "flare-F.csv", "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["target"] == "Class"
+    assert payload["classes"] == {"negative": 1023, "positive": 43}
+    assert payload["imbalance_ratio"] == pytest.approx(1023 / 43, rel=1e-3)
+
+
+def test_resample_writes_balanced_csv(capsys, tmp_path):
+    """Check resample --out --json: counts, file and schema."""
+    out_file = tmp_path / "out.csv"
+    code, out, err = run(capsys, "resample", DATA / "flare-F.csv", "--target", "Class", "--method",
+                         "smote", "--out", out_file, "--json", "--seed", "1")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["method"] == "SMOTENC"
+    assert payload["after"] == {"negative": 1023, "positive": 1023}
+    assert payload["rows_out"] == 2046 and payload["synthetic_rows"] == 980
+    back = read_table(out_file)
+    source = read_table(DATA / "flare-F.csv")
+    assert list(back.columns) == list(source.columns)
+    assert set(back["LargestSpotSize"]) <= set(source["LargestSpotSize"])
+
+
+def test_evaluate_json(capsys):
+    """Check evaluate --json keys and the baseline."""
+    code, out, err = run(capsys, "evaluate", "sample:breast_cancer", "--target", "diagnosis",
+                         "--method", "RandomUnderSampler", "--folds", "3", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert {"method", "model", "folds", "metrics", "per_class", "confusion_matrix"} <= set(payload)
+    assert set(payload["metrics"]) >= {"accuracy", "balanced_accuracy", "precision", "recall", "f1",
+                                       "f2", "roc_auc", "pr_auc", "g_mean", "mcc"}
+    assert payload["positive"] == "malignant"
+
+
+def _workbook_that_is_not() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<not a workbook")
+    return buffer.getvalue()
+
+
+def _continuous() -> bytes:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"x": rng.normal(size=100), "y": rng.normal(size=100)}).to_csv(index=False).encode()
+
+
+def _thousand_classes() -> bytes:
+    return pd.DataFrame({"x": np.arange(3000) % 17, "y": [f"k{i % 1000}" for i in range(3000)]}).to_csv(
+        index=False).encode()
+
+
+GOOD = mixed_table(n=80, minority=10).to_csv(index=False).encode()
+
+BAD = [
+    ("empty.csv", b"", ["--target", "y", "--method", "SMOTE"], "empty"),
+    ("header.csv", b"x,y\n", ["--target", "y", "--method", "SMOTE"], "no data rows"),
+    ("garbage.csv", bytes(np.random.default_rng(1).integers(0, 256, 2000, dtype=np.uint8)),
+     ["--target", "y", "--method", "SMOTE"], "binary"),
+    ("book.xlsx", _workbook_that_is_not(), ["--target", "y", "--method", "SMOTE"], "not a readable Excel"),
+    ("one.csv", b"x,y\n1,a\n2,a\n3,a\n", ["--target", "y", "--method", "SMOTE"], "single class"),
+    ("cont.csv", _continuous(), ["--target", "y", "--method", "SMOTE"], "continuous"),
+    ("many.csv", _thousand_classes(), ["--target", "y", "--method", "SMOTE"], "1,000 classes"),
+    ("good.csv", GOOD, ["--target", "nope", "--method", "SMOTE"], "no column 'nope'"),
+    ("good.csv", GOOD, ["--target", "label", "--method", "SMOOTE"], "Did you mean 'SMOTE'"),
+    ("good.csv", GOOD, ["--target", "label", "--method", "SMOTE", "--param", "k_neighbors=abc"],
+     "k_neighbors got 'abc'"),
+    ("good.csv", GOOD, ["--target", "label", "--method", "SMOTE", "--param", "k_neighbors"],
+     "KEY=VALUE"),
+    ("good.csv", GOOD, ["--target", "label", "--method", "SMOTE", "--seed", "x"], "invalid int"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "args", "match"), BAD, ids=[b[0] + ":" + b[3] for b in BAD])
+def test_bad_input_exits_2_with_one_line(name, content, args, match, tmp_path, capsys):
+    """Check that bad input exits 2 with one line 'error: ...' and no traceback."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, out, err = run(capsys, "resample", path, *args)
+    assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert match in err
+    assert "Traceback" not in err + out
+
+
+def test_missing_file_and_usage(capsys, tmp_path):
+    """Check a missing file and a missing argument exit 2 with one line."""
+    code, _, err = run(capsys, "profile", tmp_path / "none.csv")
+    assert code == 2 and "no such file" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "resample", "sample:customer_churn")
+    assert code == 2 and "required" in err and err.count("\n") == 1
+
+
+AWKWARD = [
+    ("semi.csv", lambda t: t.replace(",", ";").encode()),
+    ("tabs.tsv", lambda t: t.replace(",", "\t").encode()),
+    ("latin.csv", lambda t: t.replace("red", "rouge-é").encode("latin-1")),
+    ("utf16.csv", lambda t: t.encode("utf-16")),
+    ("bom.csv", lambda t: b"\xef\xbb\xbf" + t.encode()),
+]
+
+
+@pytest.mark.parametrize(("name", "encode"), AWKWARD, ids=[a[0] for a in AWKWARD])
+def test_awkward_but_valid_inputs_work(name, encode, tmp_path, capsys):
+    """Check semicolons, tabs, latin-1, UTF-16 and BOM files with missing values resample."""
+    path = tmp_path / name
+    path.write_bytes(encode(GOOD.decode()))
+    code, out, err = run(capsys, "resample", path, "--target", "label", "--method", "SMOTE", "--json")
+    assert code == 0, err
+    assert json.loads(out)["after"] == {"c0": 70, "c1": 70}
+
+
+def test_minority_of_three_rows_works(tmp_path, capsys):
+    """Check that a minority of 3 rows resamples with k lowered, and evaluates."""
+    path = tmp_path / "three.csv"
+    path.write_bytes(mixed_table(n=60, minority=3).to_csv(index=False).encode())
+    code, out, err = run(capsys, "resample", path, "--target", "label", "--method", "SMOTE", "--json")
+    assert code == 0, err
+    assert any("lowered" in n for n in json.loads(out)["notices"])
+    code, out, err = run(capsys, "evaluate", path, "--target", "label", "--method", "SMOTE", "--json")
+    assert code == 0, err
+
+
+def test_python_dash_m_is_the_same_program():
+    """Check that 'python -m balancer' runs the same CLI, with exit code 2 on bad input."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "balancer", "resample", "nowhere.csv", "--target", "y",
+                           "--method", "SMOTE"], capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.startswith("error: no such file")

@@ -1,0 +1,1 @@
+"""The only Streamlit-aware helpers: session-state keys, cached wrappers, shared widgets."""

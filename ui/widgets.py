@@ -1,0 +1,216 @@
+"""Shared widgets: the sidebar, error display, plain text, and registry-driven parameter forms."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from balancer.errors import BalancerError
+from balancer.profile import label_str
+from balancer.strategies import Param, Strategy
+
+from . import state
+
+T = TypeVar("T")
+log = logging.getLogger("balancer.ui")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """Escape text from a user's data so Markdown shows it as it is (never as markup or HTML)."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def run_safely(fn: Callable[[], T]) -> T | None:
+    """Run library work; show a BalancerError with st.error and anything else as a plain bug note.
+
+    The user's dataset and choices are untouched either way.
+    """
+    try:
+        return fn()
+    except BalancerError as exc:
+        st.error(plain(exc), icon=":material/error:")
+    except MemoryError:
+        st.error("This needs more memory than the server has. Try a smaller table or a sampler "
+                 "that removes rows.", icon=":material/error:")
+    except Exception as exc:  # a bug: log the traceback on the server, show one line
+        log.exception("internal error")
+        st.error(plain(f"Something went wrong inside Balancer ({type(exc).__name__}). Your data "
+                       "and choices are kept; please report this."), icon=":material/error:")
+    return None
+
+
+def sidebar() -> None:
+    """The dataset's name, rows, target and imbalance ratio, on every page."""
+    current = state.dataset()
+    with st.sidebar:
+        st.markdown("### Dataset")
+        if current is None:
+            st.caption("No dataset yet: open the Data page.")
+            return
+        st.markdown(f"**{plain(current.name)}**")
+        st.caption(f"{len(current.frame):,} rows · {current.frame.shape[1]} columns")
+        chosen = state.target()
+        if chosen and chosen in current.frame.columns:
+            profile = state.profile_of(current, chosen)
+            st.caption(f"Target: {plain(chosen)}")
+            if profile.imbalance_ratio:
+                st.metric("Imbalance ratio", f"{profile.imbalance_ratio:,.1f} : 1",
+                          help="rows of the largest class per row of the smallest")
+
+
+def need_dataset() -> tuple[state.Dataset, str] | None:
+    """The dataset and target, or a note pointing to the Data page."""
+    current = state.dataset()
+    chosen = state.target()
+    if current is None or not chosen or chosen not in current.frame.columns:
+        st.info("Choose a dataset and its target column on the Data page first.")
+        st.page_link("pages/data.py", label="Go to Data", icon=":material/table:")
+        return None
+    return current, chosen
+
+
+def param_input(strategy: Strategy, param: Param) -> Any:
+    """Draw one parameter's input from the registry (bounds, default, help); return its value."""
+    key = f"w_param_{strategy.name}_{param.name}"
+    state.remember(key)
+    label = param.name
+    kwargs: dict[str, Any] = {"key": key, "help": param.help}
+    if param.kind in ("int", "float"):
+        is_int = param.kind == "int"
+        cast: Callable[[float], Any] = int if is_int else float
+        if key not in st.session_state:
+            kwargs["value"] = None if param.default is None else cast(param.default)
+        value = st.number_input(
+            label,
+            min_value=None if param.low is None else cast(param.low),
+            max_value=None if param.high is None else cast(param.high),
+            step=1 if is_int else 0.05,
+            placeholder=param.none_label if param.optional else None,
+            **kwargs,
+        )
+    elif param.kind == "bool":
+        if key not in st.session_state:
+            kwargs["value"] = bool(param.default)
+        value = st.checkbox(label, **kwargs)
+    elif param.kind == "choice":
+        options = list(param.choices)
+        if key not in st.session_state:
+            kwargs["index"] = options.index(param.default)
+        value = st.selectbox(label, options, **kwargs)
+    else:
+        if key not in st.session_state:
+            kwargs["value"] = str(param.default)
+        value = st.text_input(label, **kwargs)
+    state.save(key)
+    return value
+
+
+def class_label(label: object) -> str:
+    return label_str(label)
+
+
+# --------------------------------------------------------------------------------------------
+# the strategy form, shared by Balance and Evaluate
+
+SS_NAMES = {
+    "over-sampling": ["auto", "minority", "not majority", "not minority", "all"],
+    "under-sampling": ["auto", "majority", "not minority", "not majority", "all"],
+    "clean-sampling": ["auto", "majority", "not minority", "not majority", "all"],
+}
+SS_HELP = ("Which classes to resample. 'auto' balances every class against the largest (over-) or "
+           "smallest (under-sampling); a ratio sets minority/majority after resampling; counts set "
+           "each class's rows.")
+
+
+def strategy_choice(key: str = "w_strategy", include: tuple[str, ...] = ()) -> Strategy:
+    """The Strategy selectbox, grouped by family, with the chosen tactic's one-line description."""
+    from balancer import strategies
+
+    names = [*include, *strategies.SAMPLERS]
+    state.remember(key, "SMOTE")
+    if st.session_state.get(key) not in names:
+        st.session_state[key] = "SMOTE"
+    name = st.selectbox(
+        "Strategy", names, key=key,
+        format_func=lambda n: f"{strategies.FAMILIES[strategies.get(n).family]} · {n}",
+        help="Every imbalanced-learn sampler, grouped by family.")
+    state.save(key)
+    chosen = strategies.get(name)
+    st.caption(chosen.description)
+    return chosen
+
+
+def sampling_strategy_input(strategy: Strategy, counts: dict[Any, int]) -> Any:
+    """Sampling strategy: a name, a ratio (two classes) or per-class counts in an editable table."""
+    import pandas as pd
+
+    kind = strategy.sampling_type or "over-sampling"
+    options = list(SS_NAMES[kind])
+    if strategy.counts_controllable:
+        if len(counts) == 2:
+            options.append("ratio")
+        options.append("per-class counts")
+    key = f"w_ss_mode_{strategy.name}"
+    state.remember(key, "auto")
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = "auto"
+    mode = st.selectbox("Sampling strategy", options, key=key, help=SS_HELP)
+    state.save(key)
+    if mode == "ratio":
+        current = min(counts.values()) / max(counts.values())
+        low = min(1.0, round(current + 0.005, 2))
+        ratio_key = f"w_ss_ratio_{strategy.name}"
+        state.remember(ratio_key, 1.0)
+        value = st.slider("Minority / majority after resampling", low, 1.0, key=ratio_key, step=0.01)
+        state.save(ratio_key)
+        return float(value)
+    if mode == "per-class counts":
+        over = kind == "over-sampling"
+        table_key = f"w_ss_counts_{strategy.name}"
+        target_count = max(counts.values()) if over else min(counts.values())
+        frame = pd.DataFrame({"class": [label_str(k) for k in counts], "rows now": list(counts.values()),
+                              "rows wanted": [target_count if (over and v < target_count) or
+                                              (not over and v > target_count) else v
+                                              for v in counts.values()]})
+        edited = st.data_editor(frame, key=table_key, hide_index=True, disabled=["class", "rows now"],
+                                column_config={"rows wanted": st.column_config.NumberColumn(min_value=0, step=1)})
+        return {row["class"]: int(row["rows wanted"]) for _, row in edited.iterrows()
+                if int(row["rows wanted"]) != int(row["rows now"])} or "auto"
+    return mode
+
+
+def strategy_params(strategy: Strategy) -> dict[str, Any]:
+    """The registry-generated parameter form; returns the values that differ from the defaults."""
+    values: dict[str, Any] = {}
+    if not strategy.params:
+        return values
+    columns = st.columns(min(3, len(strategy.params)))
+    for i, param in enumerate(strategy.params):
+        with columns[i % len(columns)]:
+            value = param_input(strategy, param)
+        if value is not None and value != param.default:
+            values[param.name] = value
+    return values
+
+
+def chosen_request() -> tuple[str, dict[str, Any]]:
+    """The strategy and parameters last chosen on the Balance page (for Evaluate)."""
+    from balancer import strategies
+
+    choices = st.session_state.get(state.CHOICES, {})
+    name = choices.get("w_strategy") or "SMOTE"
+    strategy = strategies.get(name)
+    params: dict[str, Any] = {}
+    for param in strategy.params:
+        value = choices.get(f"w_param_{name}_{param.name}")
+        if value is not None and value != param.default:
+            params[param.name] = value
+    ss = st.session_state.get(f"_ss_value_{name}")
+    if ss not in (None, "auto"):
+        params["sampling_strategy"] = ss
+    return name, params
