@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: install run test test-unit test-app test-browser lint bench clean
+.PHONY: install chromium run test test-unit test-app test-browser lint bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 
 install: $(VENV)/.installed
 
+# The browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo"; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
 run: install
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-test: install
+test: install chromium
 	$(PY) -m pytest -q tests
 
 test-unit: install
@@ -27,7 +36,7 @@ test-unit: install
 test-app: install
 	$(PY) -m pytest -q tests/app
 
-test-browser: install
+test-browser: install chromium
 	$(PY) -m pytest -q tests/browser
 
 lint: install
