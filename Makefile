@@ -45,6 +45,7 @@ lint: install
 
 bench: install
 	$(PY) benchmarks/bench_export.py
+	$(PY) benchmarks/bench_compare.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ The public API::
     profile(data, target=None) -> Profile
     resample(data, target, method, *, params=None, seed=0) -> Resampled
     evaluate(data, target, method="none", *, model=..., folds=5, params=None, seed=0) -> Evaluation
+    compare(data, target, methods=None, *, model=..., folds=5, metric="f2", seed=0) -> Comparison
     learning_curve(data, target, method="none", ...) -> LearningCurve
     write_csv(data) -> bytes
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .compare import Comparison, compare  # noqa: E402
 from .errors import (  # noqa: E402
     BalancerError,
     DataError,
@@ -39,6 +41,7 @@ __all__ = [
     "SAMPLES",
     "STRATEGIES",
     "BalancerError",
+    "Comparison",
     "DataError",
     "EngineError",
     "Evaluation",
@@ -50,6 +53,7 @@ __all__ = [
     "Resampled",
     "TargetError",
     "__version__",
+    "compare",
     "evaluate",
     "learning_curve",
     "load_sample",

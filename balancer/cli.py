@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from . import __version__
+from .compare import compare
 from .errors import BalancerError, DataError
 from .evaluate import MODELS, evaluate, learning_curve
 from .io import read_table, write_csv
@@ -79,6 +80,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--learning-curve", action="store_true",
                    help="also answer 'would more data help?' with a learning curve")
+    p.add_argument("--metric", default="f2", metavar="NAME",
+                   help="metric that threshold-tuned tactics optimize (default f2)")
+
+    p = sub.add_parser("compare", help="every tactic side by side on the same folds, ranked")
+    data_args(p, True)
+    p.add_argument("--methods", metavar="A,B,...", help="tactics to compare (default: a representative set)")
+    p.add_argument("--model", default="logistic_regression", metavar="NAME", help="the model")
+    p.add_argument("--models", metavar="A,B", help="several models, each with every tactic")
+    p.add_argument("--folds", type=int, default=5, metavar="K", help="stratified folds (default 5)")
+    p.add_argument("--metric", default="f2", metavar="NAME",
+                   help=f"rank by this metric (default f2): {', '.join(METRICS)}")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     return parser
 
 
@@ -186,7 +199,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     data = _load(args.data)
     params = parse_params(args.param)
     result = evaluate(data, args.target, args.method, model=args.model, folds=args.folds,
-                      params=params, seed=args.seed, class_weight=args.class_weight)
+                      params=params, seed=args.seed, class_weight=args.class_weight, metric=args.metric)
     curve = None
     if args.learning_curve:
         curve = learning_curve(data, args.target, args.method if args.method != "class_weight" else "none",
@@ -217,12 +230,40 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    data = _load(args.data)
+    progress = None
+    if not args.json and sys.stderr.isatty():
+        def progress(share: float, text: str) -> None:
+            print(f"\r{share:4.0%} {text[:60]:60s}", end="", file=sys.stderr, flush=True)
+    result = compare(data, args.target, args.methods, model=args.model, models=args.models,
+                     folds=args.folds, metric=args.metric, seed=args.seed, progress=progress)
+    if progress is not None:
+        print(file=sys.stderr)
+    if args.json:
+        _print_json(result.to_dict())
+        return 0
+    label = METRICS[result.metric][0]
+    print(f"{len(result.results)} tactics ranked by {label}, {result.folds}-fold stratified CV "
+          f"({result.seconds:.1f} s)")
+    print(f"  {'#':>3s} {'tactic':32s} {'model':22s} {label:>8s} {'± std':>7s}  verdict")
+    for rank, entry in enumerate(result.results, start=1):
+        verdict = ("baseline" if entry.method == "none" else "clearly better than none"
+                   if entry.clearly_better else "not clearly better than none")
+        print(f"  {rank:3d} {entry.method:32s} {entry.model:22s} {_fmt(entry.metrics[result.metric]):>8s} "
+              f"{_fmt(entry.std[result.metric]):>7s}  {verdict}")
+    for skipped in result.skipped:
+        print(f"skipped {skipped['method']} ({skipped['model']}): {skipped['reason']}")
+    return 0
+
+
 COMMANDS = {
     "methods": cmd_methods,
     "samples": cmd_samples,
     "profile": cmd_profile,
     "resample": cmd_resample,
     "evaluate": cmd_evaluate,
+    "compare": cmd_compare,
 }
 
 

@@ -175,9 +175,12 @@ def _weights(value: Any, labels: list[Hashable]) -> Any:
 
 def build_pipeline(
     roles: Roles, method: str, params: Mapping[str, Any], sampling_strategy: Any, seed: int,
-    model: str, class_weight: Any,
+    model: str, class_weight: Any, final: Callable[[Any], Any] | None = None,
 ) -> Pipeline:
-    """Return the unfitted pipeline: prepare -> sampler -> (one-hot for SMOTENC/SMOTEN) -> model."""
+    """Return the unfitted pipeline: prepare -> sampler -> (one-hot for SMOTENC/SMOTEN) -> model.
+
+    ``final`` wraps or replaces the model (threshold tuning, anomaly detection, ensembles...).
+    """
     ordinal = method in ("SMOTENC", "SMOTEN")
     preparer = Preparer(roles, categories="ordinal" if ordinal else "onehot")
     steps: list[tuple[str, Any]] = [("prepare", preparer)]
@@ -188,7 +191,8 @@ def build_pipeline(
         steps.append(("expand", ColumnTransformer(
             [("onehot", OneHotEncoder(handle_unknown="ignore"), preparer.categorical_indices)],
             remainder="passthrough")))
-    steps.append(("model", MODELS[model][1](class_weight, seed)))
+    estimator = MODELS[model][1](class_weight, seed)
+    steps.append(("model", final(estimator) if final is not None else estimator))
     return Pipeline(steps)
 
 
@@ -210,23 +214,35 @@ def evaluate(
     params: Mapping[str, Any] | None = None,
     seed: int = 0,
     class_weight: Any = None,
+    metric: str = "f2",
     baseline: bool = True,
     progress: Progress | None = None,
 ) -> Evaluation:
     """Score ``method`` with ``model`` by stratified K-fold, the sampler inside the training folds.
 
-    ``method`` is a sampler name, ``"none"`` or ``"class_weight"``; ``class_weight`` (``"balanced"``
-    or per-class costs) penalizes the model on top of any sampler. With ``baseline`` the same model
-    without balancing is scored on the same folds and attached as ``.baseline``.
+    ``method`` is a sampler name, ``"none"``, ``"class_weight"`` or a tactic that changes the model
+    (``threshold``, ``anomaly``, ``decompose``, the ensembles); ``class_weight`` (``"balanced"`` or
+    per-class costs) penalizes the model on top of any sampler. ``metric`` is what threshold-tuned
+    tactics optimize. With ``baseline`` the same model without balancing is scored on the same folds
+    and attached as ``.baseline``.
     """
     started = time.perf_counter()
     model = get_model(model)
     strategy = strategies.get(method)
     params = dict(params or {})
+    if metric not in METRICS:
+        raise ParameterError(f"unknown metric {metric!r}.{suggest(metric, list(METRICS))}")
+    final_params: dict[str, Any] = {}
     if strategy.name == "class_weight":
         class_weight = strategy.validate(params)["weights"]
         the_plan, work, _ = plan(data, target, "none")
         the_plan.strategy = strategy
+    elif strategy.estimator is not None:
+        final_params = strategy.validate(params)
+        the_plan, work, _ = plan(data, target, "none")
+        the_plan.strategy = strategy
+        if strategy.binary_only and len(the_plan.counts) != 2:
+            raise ParameterError(f"{strategy.name} works with two classes; this target has {len(the_plan.counts)}")
     else:
         the_plan, work, _ = plan(data, target, method, params)
     notices = list(the_plan.notices)
@@ -246,18 +262,28 @@ def evaluate(
     positive = len(labels) - 1 if len(labels) == 2 else None
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     splits = list(splitter.split(np.zeros(len(y)), y))
-    runs = [(the_plan.method, run_params, coded_ss, weights)]
-    if baseline and (the_plan.method != "none" or weights is not None):
-        runs.append(("none", {}, "auto", None))
+    final: Callable[[Any], Any] | None = None
+    if strategy.estimator is not None:
+        build = strategy.estimator
+
+        def final(base: Any) -> Any:
+            return build(base, final_params, seed, metric, len(labels) - 1)
+
+        final.tactic = strategy.name  # type: ignore[attr-defined]
+        run_params = final_params
+    runs = [(the_plan.method, run_params, coded_ss, weights, final)]
+    if baseline and (the_plan.method != "none" or weights is not None or final is not None):
+        runs.append(("none", {}, "auto", None, None))
     total = len(runs) * folds
     results = []
-    for r, (method_run, params_run, ss_run, weights_run) in enumerate(runs):
+    for r, (method_run, params_run, ss_run, weights_run, final_run) in enumerate(runs):
         def tick(i: int, r: int = r, method_run: str = method_run) -> None:
             if progress is not None:
                 name = "no balancing" if r else (strategy.name if strategy.name != method_run else method_run)
                 progress((r * folds + i) / total, f"{name}: fold {i + 1} of {folds}")
         results.append(_cross_validate(work, y, len(labels), positive, splits, the_plan.roles,
-                                       method_run, params_run, ss_run, seed, model, weights_run, tick))
+                                       method_run, params_run, ss_run, seed, model, weights_run, tick,
+                                       final_run))
     if progress is not None:
         progress(1.0, "done")
     main = results[0]
@@ -265,7 +291,7 @@ def evaluate(
     if len(results) > 1:
         base = _evaluation(results[1], "none", "none", model, folds, seed, {}, None, labels,
                            positive, (), 0.0, None)
-    shown = strategy.name if strategy.name == "class_weight" else the_plan.method
+    shown = strategy.name if strategy.sampler is None and strategy.name != "none" else the_plan.method
     return _evaluation(main, shown, strategy.name, model, folds, seed, run_params,
                        class_weight if weights is not None else None, labels, positive,
                        tuple(notices), time.perf_counter() - started, base)
@@ -279,24 +305,27 @@ def _cross_validate(
     work: pd.DataFrame, y: np.ndarray, n_classes: int, positive: int | None,
     splits: Sequence[tuple[np.ndarray, np.ndarray]], roles: Roles, method: str,
     params: Mapping[str, Any], sampling_strategy: Any, seed: int, model: str, weights: Any,
-    tick: Callable[[int], None],
+    tick: Callable[[int], None], final: Callable[[Any], Any] | None = None,
 ) -> dict[str, Any]:
     proba = np.zeros((len(y), n_classes))
+    predictions = np.zeros(len(y), dtype="int64")
     fold_scores = []
     for i, (train, test) in enumerate(splits):
         tick(i)
-        pipeline = build_pipeline(roles, method, params, sampling_strategy, seed, model, weights)
+        pipeline = build_pipeline(roles, method, params, sampling_strategy, seed, model, weights, final)
         try:
             pipeline.fit(work.iloc[train], y[train])
         except (ValueError, RuntimeError, IndexError) as exc:
             text = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
-            raise EngineError(f"{method} could not run on the training folds: {text}") from None
+            name = getattr(final, "tactic", method) if final is not None else method
+            raise EngineError(f"{name} could not run on the training folds: {text}") from None
         fold_proba = np.zeros((len(test), n_classes))
         fold_proba[:, pipeline.classes_] = pipeline.predict_proba(work.iloc[test])
         proba[test] = fold_proba
-        predicted = fold_proba.argmax(axis=1)
+        predicted = np.asarray(pipeline.predict(work.iloc[test]), dtype="int64")
+        predictions[test] = predicted
         fold_scores.append(score(y[test], predicted, fold_proba, n_classes, positive))
-    return {"proba": proba, "fold_scores": fold_scores, "y": y}
+    return {"proba": proba, "fold_scores": fold_scores, "y": y, "predicted": predictions}
 
 
 def _evaluation(
@@ -305,8 +334,7 @@ def _evaluation(
     notices: tuple[str, ...], seconds: float, base: Evaluation | None,
 ) -> Evaluation:
     fold_scores = result["fold_scores"]
-    y, proba = result["y"], result["proba"]
-    predicted = proba.argmax(axis=1)
+    y, proba, predicted = result["y"], result["proba"], result["predicted"]
     means = {m: float(np.nanmean([f[m] for f in fold_scores])) if not all(
         math.isnan(f[m]) for f in fold_scores) else math.nan for m in METRICS}
     stds = {m: float(np.nanstd([f[m] for f in fold_scores])) if not all(
@@ -366,6 +394,8 @@ def learning_curve(
     if metric not in METRICS:
         raise ParameterError(f"unknown metric {metric!r}.{suggest(metric, list(METRICS))}")
     model = get_model(model)
+    if not strategies.get(method).resamples:
+        method, params = "none", None  # the curve is about rows; model-side tactics use the plain model
     the_plan, work, _ = plan(data, target, method, params)
     notices = list(the_plan.notices)
     labels, y = encode_labels(work[target], the_plan.counts)

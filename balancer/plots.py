@@ -182,6 +182,29 @@ def learning_curve(curve: LearningCurve) -> go.Figure:
     return figure
 
 
+def comparison(result: Any) -> go.Figure:
+    """Horizontal bars of the ranking metric with ± one standard deviation, best on top.
+
+    The baseline is grey, tactics clearly better than it are blue, the others pale.
+    """
+    metric = result.metric
+    entries = list(result.results)[::-1]
+    names = [e.method + ("" if e.model == "-" or len(result.models) == 1 else f" · {e.model}")
+             for e in entries]
+    colours = [BASELINE if e.method == "none" else ORIGINAL if e.clearly_better else "#A8C3DD"
+               for e in entries]
+    figure = go.Figure(go.Bar(
+        x=[None if math.isnan(e.metrics[metric]) else e.metrics[metric] for e in entries], y=names,
+        orientation="h", marker_color=colours,
+        error_x={"type": "data", "array": [0 if math.isnan(e.std[metric]) else e.std[metric] for e in entries]},
+        hovertemplate="%{y}: %{x:.3f}<extra></extra>",
+    ))
+    figure.update_layout(title=f"{METRICS[metric][0]} by tactic (± one standard deviation over folds)",
+                         xaxis_title=METRICS[metric][0],
+                         **(_LAYOUT | {"height": max(360, 28 * len(entries) + 80)}))
+    return figure
+
+
 def figure_json(figure: go.Figure) -> Any:
     """The figure as a JSON-ready dict (for reports)."""
     return figure.to_plotly_json()
@@ -190,6 +213,7 @@ def figure_json(figure: go.Figure) -> Any:
 __all__ = [
     "before_after",
     "class_distribution",
+    "comparison",
     "confusion",
     "curves",
     "learning_curve",

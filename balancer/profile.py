@@ -193,7 +193,7 @@ def imbalance_ratio(counts: dict[Hashable, int]) -> float | None:
 
 def suggest(name: str, choices: list[str]) -> str:
     """Return `` Did you mean 'x'?`` for a close match, or an empty string."""
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
     if not close:
         lowered = {c.lower(): c for c in choices}
         close = [lowered[name.lower()]] if name.lower() in lowered else []

@@ -16,6 +16,7 @@ from typing import Any
 
 from imblearn import combine, over_sampling, under_sampling
 
+from . import tactics
 from .errors import MethodError, ParameterError
 from .profile import label_str, suggest
 
@@ -25,6 +26,10 @@ FAMILIES = {
     "under": "Under-sampling",
     "combined": "Over- then under-sampling",
     "cost": "Penalized model",
+    "threshold": "Decision threshold",
+    "anomaly": "Anomaly detection",
+    "decompose": "Decompose the majority",
+    "ensemble": "Imbalance-aware ensemble",
 }
 
 _SS_NAMES = {
@@ -140,7 +145,9 @@ class Strategy:
     ``sampler`` is the imbalanced-learn class (None for tactics that change the model, not the
     data). ``class_k`` names the parameters that need every resampled class to have more rows
     than their value (the neighbour counts within a class). ``row_selecting`` tactics return only
-    original rows.
+    original rows. ``estimator`` builds the tactics that replace or wrap the model instead
+    (``(base_model, params, seed, metric, positive_code) -> classifier``); ``uses_model`` is False
+    for the ensembles, which bring their own.
     """
 
     name: str
@@ -152,6 +159,9 @@ class Strategy:
     neighbour_based: bool = False
     row_selecting: bool = False
     build: Callable[[dict[str, Any], Any, int], Any] | None = None
+    estimator: Callable[[Any, dict[str, Any], int, str, int], Any] | None = None
+    binary_only: bool = False
+    uses_model: bool = True
 
     @property
     def sampling_type(self) -> str | None:
@@ -223,6 +233,8 @@ class Strategy:
             "neighbour_based": self.neighbour_based,
             "row_selecting": self.row_selecting,
             "sampling_type": self.sampling_type,
+            "changes": "data" if self.sampler is not None else ("nothing" if self.name == "none" else "model"),
+            "binary_only": self.binary_only,
             "sampling_strategy": list(_SS_NAMES.get(self.sampling_type or "", ()))
             + (["ratio", "counts"] if self.counts_controllable else
                (["classes"] if self.sampling_type == "clean-sampling" else [])),
@@ -424,6 +436,38 @@ _ENTRIES: tuple[Strategy, ...] = (
              "per-class costs such as {\"yes\": 10}).",
              (Param("weights", "costs", "balanced",
                     "'balanced' weighs classes inversely to their size; or a cost per class"),),),
+    # ---- tactics that change the model
+    Strategy("threshold", "threshold",
+             "Keep the data; move the decision threshold to the value that maximizes the chosen "
+             "metric, tuned by cross-validation inside the training folds (two classes).",
+             (Param("cv", "int", 3, "inner folds used to tune the threshold", low=2, high=10),),
+             estimator=tactics.threshold_model, binary_only=True),
+    Strategy("anomaly", "anomaly",
+             "Look from another angle: an isolation forest learns the majority class alone and flags "
+             "anything unusual as the minority; its cut-off is tuned on the training folds.",
+             (Param("n_estimators", "int", 100, "trees in the isolation forest", low=10, high=1000),),
+             estimator=tactics.anomaly_model, binary_only=True, uses_model=False),
+    Strategy("decompose", "decompose",
+             "Get creative: split the majority class into k clusters, learn k+1 classes, merge the "
+             "clusters back when predicting.",
+             (Param("k", "int", 4, "clusters the majority class is split into", low=2, high=50),),
+             estimator=tactics.decompose_model),
+    Strategy("BalancedRandomForestClassifier", "ensemble",
+             "A random forest whose every tree sees a balanced bootstrap sample.",
+             (Param("n_estimators", "int", 100, "trees", low=10, high=1000),),
+             estimator=tactics.balanced_random_forest, uses_model=False),
+    Strategy("EasyEnsembleClassifier", "ensemble",
+             "AdaBoost learners, each on a balanced random under-sample of the data.",
+             (Param("n_estimators", "int", 10, "AdaBoost learners", low=2, high=200),),
+             estimator=tactics.easy_ensemble, uses_model=False),
+    Strategy("RUSBoostClassifier", "ensemble",
+             "Boosting with random under-sampling at every round.",
+             (Param("n_estimators", "int", 50, "boosting rounds", low=5, high=1000),),
+             estimator=tactics.rus_boost, uses_model=False),
+    Strategy("BalancedBaggingClassifier", "ensemble",
+             "Bagged decision trees, each on a balanced random under-sample.",
+             (Param("n_estimators", "int", 10, "trees", low=2, high=500),),
+             estimator=tactics.balanced_bagging, uses_model=False),
 )
 
 STRATEGIES: dict[str, Strategy] = {s.name: s for s in _ENTRIES}

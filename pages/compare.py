@@ -1,9 +1,90 @@
-"""Compare: every tactic side by side (the comparison lands with its own issue)."""
+"""Compare: every tactic on the same folds, ranked by the metric that matters to you."""
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
+from balancer import METRICS, MODELS, plots, strategies
+from balancer.compare import DEFAULT_METHODS, compare
+from ui import state
+from ui.widgets import need_dataset, plain, run_safely
+
 st.title("Compare")
-st.info("Coming soon: run every tactic on your data with the same folds and rank them. Until "
-        "then, evaluate tactics one at a time on the Evaluate page.")
+st.caption("Every tactic is scored on the same stratified folds, its sampler inside the training "
+           "folds. 'Clearly better' means its fold-by-fold gain over no balancing is more than "
+           "twice its standard error.")
+ready = need_dataset()
+if ready is None:
+    st.stop()
+current, target = ready
+profile = state.profile_of(current, target)
+binary = len(profile.classes) == 2
+available = [s.name for s in strategies.STRATEGIES.values() if binary or not s.binary_only]
+defaults = [n for n in DEFAULT_METHODS if n in available and n != "none"]
+
+with st.container(border=True):
+    state.remember("w_cmp_methods", defaults)
+    methods = st.multiselect("Tactics", [n for n in available if n != "none"], key="w_cmp_methods",
+                             help="No balancing is always included as the baseline.")
+    state.save("w_cmp_methods")
+    left, middle, right = st.columns(3)
+    with left:
+        state.remember("w_cmp_models", ["logistic_regression"])
+        models = st.multiselect("Models", list(MODELS), key="w_cmp_models",
+                                format_func=lambda m: MODELS[m][0],
+                                help="Each tactic runs with each model (ensembles bring their own).")
+        state.save("w_cmp_models")
+    with middle:
+        state.remember("w_cmp_metric", "f2")
+        metric = st.selectbox("Metric", list(METRICS), key="w_cmp_metric",
+                              format_func=lambda m: METRICS[m][0], help="Rank by this metric.")
+        state.save("w_cmp_metric")
+    with right:
+        state.remember("w_cmp_folds", 5)
+        folds = st.number_input("Folds", min_value=2, max_value=10, step=1, key="w_cmp_folds")
+        state.save("w_cmp_folds")
+    go = st.button("Compare strategies", type="primary", key="compare")
+
+seed = int(st.session_state.get(state.CHOICES, {}).get("w_seed") or 0)
+request = ("compare", current.key, target, json.dumps(sorted(methods)), json.dumps(models), metric,
+           int(folds), seed)
+if go:
+    if not models:
+        st.error("Pick at least one model.")
+    else:
+        bar = st.progress(0.0, text="Starting...")
+        result = run_safely(lambda: compare(
+            current.frame, target, methods, models=models, folds=int(folds), metric=metric, seed=seed,
+            progress=lambda share, text: bar.progress(min(1.0, share), text=f"Running {text}")))
+        bar.empty()
+        if result is not None:
+            state.store(request, result)
+
+result = state.result(request) or state.latest("compare")
+if result is None:
+    st.info("Pick tactics and models, then press Compare strategies.")
+    st.stop()
+
+best = result.best
+st.subheader(f"Best by {METRICS[result.metric][0]}: {plain(best.method) if best else 'none'}")
+st.caption(f"{len(result.results)} tactics, {result.folds} folds, {result.seconds:.1f} s.")
+table = result.table()
+st.dataframe(table.round(3), hide_index=True, key="ranking")
+st.plotly_chart(plots.comparison(result), key="comparison_chart")
+for skipped in result.skipped:
+    st.warning(plain(f"Skipped {skipped['method']} ({skipped['model']}): {skipped['reason']}"),
+               icon=":material/block:")
+
+# click-through: the best tactic that changes the data can be applied on the Balance page
+samplers = [e for e in result.results if strategies.get(e.method).sampler is not None]
+if samplers:
+    top = samplers[0]
+    note = "" if best is None or best.method == top.method else (
+        f" (the overall winner, {best.method}, changes the model rather than the data)")
+    st.markdown(f"Best tactic that produces a balanced file: **{plain(top.method)}**{plain(note)}")
+    if st.button(f"Apply {top.method} on the Balance page", key="apply_winner"):
+        st.session_state.setdefault(state.CHOICES, {})["w_strategy"] = top.method
+        st.session_state.pop("w_strategy", None)
+        st.switch_page("pages/balance.py")

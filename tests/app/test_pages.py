@@ -131,3 +131,26 @@ def test_unusable_target_is_explained(app):
     app.switch_page("pages/balance.py").run()
     assert not app.exception
     assert "single class" in texts(app.error)
+
+
+def test_compare_ranks_and_applies_the_winner(app):
+    """Check the Compare page: progress, ranking table, chart, and the click-through to Balance."""
+    app.switch_page("pages/compare.py").run()
+    app.multiselect(key="w_cmp_methods").set_value(
+        ["SMOTE", "RandomUnderSampler", "class_weight", "threshold", "BalancedRandomForestClassifier"]).run()
+    app.button(key="compare").click().run()
+    assert not app.exception and not app.error
+    ranking = app.dataframe[0].value
+    assert list(ranking["rank"]) == list(range(1, 7))
+    assert set(ranking["method"]) == {"none", "SMOTE", "RandomUnderSampler", "class_weight", "threshold",
+                                      "BalancedRandomForestClassifier"}
+    assert ranking["f2"].is_monotonic_decreasing
+    assert "Best by F2" in texts(app.subheader)
+    winner = app.session_state["results"]
+    apply = app.button(key="apply_winner")
+    sampler = apply.label.removeprefix("Apply ").removesuffix(" on the Balance page")
+    apply.click().run()
+    assert not app.exception
+    assert app.title[0].value == "Balance"
+    assert app.selectbox(key="w_strategy").value == sampler
+    assert winner

@@ -62,9 +62,6 @@ def test_upload_smote_download_evaluate_and_bad_file(page, tmp_path):
     expect(page.get_by_text("Accuracy misleads").first).to_be_visible()
     shot(page, "evaluate")
 
-    go_to(page, "Compare")
-    shot(page, "compare")
-
     go_to(page, "Data")
     page.locator("input[type=file]").set_input_files(
         files=[{"name": "broken.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,2\n3,4,5\n"}])
@@ -89,3 +86,15 @@ def test_download_is_valid_csv_for_a_sample(page):
     data = info.value.path().read_bytes()
     frame = pd.read_csv(io.BytesIO(data))
     assert frame["churn"].value_counts().to_dict() == {"no": 126, "yes": 126}
+
+
+def test_compare_page_ranks_tactics(page):
+    """Check a comparison run from the Compare page, reading the ranking in the browser."""
+    go_to(page, "Compare")
+    page.get_by_role("button", name="Compare strategies", exact=True).click()
+    wait_idle(page, settle=1.0)
+    heading = page.get_by_role("heading").filter(has_text="Best by F2")
+    expect(heading.first).to_be_visible(timeout=180_000)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    expect(page.get_by_role("button", name="on the Balance page")).to_be_visible()
+    shot(page, "compare")
