@@ -26,6 +26,7 @@ from .profile import label_str, profile
 from .resample import resample
 from .samples import SAMPLES, load_sample
 from .strategies import FAMILIES, STRATEGIES, parse_params
+from .strategies import get as get_strategy
 
 
 class UsageError(BalancerError, ValueError):
@@ -91,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=int, default=5, metavar="K", help="stratified folds (default 5)")
     p.add_argument("--metric", default="f2", metavar="NAME",
                    help=f"rank by this metric (default f2): {', '.join(METRICS)}")
+    p.add_argument("--param", action="append", default=[], metavar="METHOD.KEY=VALUE",
+                   help="a tactic's parameter (repeatable), e.g. class_weight.weights='{\"yes\": 10}' "
+                        "or SMOTE.k_neighbors=3")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     return parser
 
@@ -236,8 +240,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if not args.json and sys.stderr.isatty():
         def progress(share: float, text: str) -> None:
             print(f"\r{share:4.0%} {text[:60]:60s}", end="", file=sys.stderr, flush=True)
+    per_method: dict[str, dict[str, str]] = {}
+    for key, value in parse_params(args.param).items():
+        method, dot, name = key.partition(".")
+        if not dot or not name:
+            raise UsageError(f"--param {key!r} should look like METHOD.KEY=VALUE, e.g. SMOTE.k_neighbors=3")
+        per_method.setdefault(get_strategy(method).name, {})[name] = value
     result = compare(data, args.target, args.methods, model=args.model, models=args.models,
-                     folds=args.folds, metric=args.metric, seed=args.seed, progress=progress)
+                     folds=args.folds, metric=args.metric, seed=args.seed, params=per_method,
+                     progress=progress)
     if progress is not None:
         print(file=sys.stderr)
     if args.json:

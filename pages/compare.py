@@ -45,11 +45,19 @@ with st.container(border=True):
         state.remember("w_cmp_folds", 5)
         folds = st.number_input("Folds", min_value=2, max_value=10, step=1, key="w_cmp_folds")
         state.save("w_cmp_folds")
+    params = {}
+    if "class_weight" in methods:
+        state.remember("w_cmp_costs", "balanced")
+        costs = st.text_input("Class weights", key="w_cmp_costs",
+                              help="'balanced', or a cost per class as JSON, e.g. {\"yes\": 10}")
+        state.save("w_cmp_costs")
+        if costs.strip() and costs.strip() != "balanced":
+            params["class_weight"] = {"weights": costs}
     go = st.button("Compare strategies", type="primary", key="compare")
 
 seed = int(st.session_state.get(state.CHOICES, {}).get("w_seed") or 0)
 request = ("compare", current.key, target, json.dumps(sorted(methods)), json.dumps(models), metric,
-           int(folds), seed)
+           int(folds), seed, json.dumps(params, sort_keys=True))
 if go:
     if not models:
         st.error("Pick at least one model.")
@@ -57,6 +65,7 @@ if go:
         bar = st.progress(0.0, text="Starting...")
         result = run_safely(lambda: compare(
             current.frame, target, methods, models=models, folds=int(folds), metric=metric, seed=seed,
+            params=params,
             progress=lambda share, text: bar.progress(min(1.0, share), text=f"Running {text}")))
         bar.empty()
         if result is not None:

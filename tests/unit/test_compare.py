@@ -94,3 +94,17 @@ def test_default_set_spans_the_families():
     families = {strategies.get(n).family for n in DEFAULT_METHODS}
     assert {"over", "under", "combined", "cost", "threshold", "anomaly", "decompose", "ensemble"} <= families
     assert sum(strategies.get(n).sampler is not None for n in DEFAULT_METHODS) >= 8
+
+
+def test_cli_per_class_costs(capsys, tmp_path):
+    """Check 'compare --param class_weight.weights=...' reaches the penalized model."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(mixed_table(n=200, minority=20).to_csv(index=False).encode())
+    code = main(["compare", str(path), "--target", "label", "--methods", "class_weight", "--folds", "3",
+                 "--param", 'class_weight.weights={"c1": 50}', "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    methods = {r["method"]: r for r in json.loads(out)["results"]}
+    assert methods["class_weight"]["metrics"]["recall"] > methods["none"]["metrics"]["recall"]
+    code = main(["compare", str(path), "--target", "label", "--param", "k_neighbors=3"])
+    assert code == 2 and "METHOD.KEY=VALUE" in capsys.readouterr().err
