@@ -505,7 +505,9 @@ def write_csv(data: pd.DataFrame, *, escape: bool = True) -> bytes:
     """
     table = to_arrow(data, escape=escape)
     sink = io.BytesIO()
-    pl.from_arrow(table).write_csv(sink, line_terminator="\r\n", quote_style="necessary")
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    frame.write_csv(sink, line_terminator="\r\n", quote_style="necessary")
     return sink.getvalue()
 
 

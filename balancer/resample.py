@@ -19,7 +19,7 @@ import pandas as pd
 from imblearn import combine, over_sampling, under_sampling
 from imblearn.utils import check_sampling_strategy
 
-from . import strategies
+from . import samplers, strategies
 from .errors import DataError, EngineError, LimitError, MethodError, ParameterError
 from .prepare import Preparer, Roles, cast_like, column_roles
 from .profile import check_target, class_counts, label_str
@@ -201,9 +201,13 @@ def build_sampler(
     method: str, params: Mapping[str, Any], sampling_strategy: Any, seed: int,
     categorical_indices: list[int] | None = None,
 ) -> Any:
-    """Return a new imbalanced-learn sampler for the method that really runs."""
+    """Return a new sampler for the method that really runs: Balancer's fast drop-in where there is
+    one (same results), else imbalanced-learn's own."""
     if method == "none":
         return None
+    fast = samplers.build(method, params, sampling_strategy, seed, categorical_indices)
+    if fast is not None:
+        return fast
     if method == "SMOTENC":
         return over_sampling.SMOTENC(
             categorical_features=categorical_indices or [], sampling_strategy=sampling_strategy,

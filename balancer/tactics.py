@@ -181,7 +181,6 @@ def easy_ensemble(base: Any, params: dict[str, Any], seed: int, metric: str, pos
 
 def rus_boost(base: Any, params: dict[str, Any], seed: int, metric: str, positive: int) -> Any:
     from imblearn.ensemble import RUSBoostClassifier
-
     from sklearn.tree import DecisionTreeClassifier
 
     # a depth-3 tree: stumps are often "worse than random" on balanced resamples and stop AdaBoost
