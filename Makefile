@@ -46,6 +46,8 @@ lint: install
 bench: install
 	$(PY) benchmarks/bench_export.py
 	$(PY) benchmarks/bench_compare.py
+	$(PY) benchmarks/bench_neighbours.py
+	$(PY) benchmarks/bench_job.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

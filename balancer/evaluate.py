@@ -216,6 +216,7 @@ def evaluate(
     class_weight: Any = None,
     metric: str = "f2",
     baseline: bool = True,
+    holdout: float | None = None,
     progress: Progress | None = None,
 ) -> Evaluation:
     """Score ``method`` with ``model`` by stratified K-fold, the sampler inside the training folds.
@@ -224,7 +225,8 @@ def evaluate(
     (``threshold``, ``anomaly``, ``decompose``, the ensembles); ``class_weight`` (``"balanced"`` or
     per-class costs) penalizes the model on top of any sampler. ``metric`` is what threshold-tuned
     tactics optimize. With ``baseline`` the same model without balancing is scored on the same folds
-    and attached as ``.baseline``.
+    and attached as ``.baseline``. ``holdout`` (a share such as 0.2) replaces the K folds by one
+    stratified train/test split, for tables too large to fit K times.
     """
     started = time.perf_counter()
     model = get_model(model)
@@ -248,7 +250,13 @@ def evaluate(
     notices = list(the_plan.notices)
     labels, y = encode_labels(work[target], the_plan.counts)
     counts = {labels.index(k): v for k, v in the_plan.counts.items()}
-    folds = choose_folds(the_plan.counts, folds, notices)
+    if holdout is not None:
+        if not 0.05 <= float(holdout) <= 0.5:
+            raise ParameterError(f"holdout must be a share from 0.05 to 0.5, got {holdout}")
+        folds = choose_folds(the_plan.counts, 2, notices)  # at least 2 rows per class
+        folds = max(2, round(1 / float(holdout)))
+    else:
+        folds = choose_folds(the_plan.counts, folds, notices)
     coded_ss = _fold_sampling_strategy(
         encode_sampling_strategy(the_plan.sampling_strategy, labels), folds, notices)
     weights = _weights(class_weight, labels)
@@ -260,8 +268,15 @@ def evaluate(
                                 {labels[c]: n for c, n in sizes.items()}, notices,
                                 " in the training folds")
     positive = len(labels) - 1 if len(labels) == 2 else None
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    splits = list(splitter.split(np.zeros(len(y)), y))
+    if holdout is not None:
+        from sklearn.model_selection import StratifiedShuffleSplit
+
+        splits = list(StratifiedShuffleSplit(n_splits=1, test_size=float(holdout), random_state=seed)
+                      .split(np.zeros(len(y)), y))
+    else:
+        splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+                      .split(np.zeros(len(y)), y))
+    folds = len(splits)
     final: Callable[[Any], Any] | None = None
     if strategy.estimator is not None:
         build = strategy.estimator
@@ -274,7 +289,7 @@ def evaluate(
     runs = [(the_plan.method, run_params, coded_ss, weights, final)]
     if baseline and (the_plan.method != "none" or weights is not None or final is not None):
         runs.append(("none", {}, "auto", None, None))
-    total = len(runs) * folds
+    total = len(runs) * len(splits)
     results = []
     for r, (method_run, params_run, ss_run, weights_run, final_run) in enumerate(runs):
         def tick(i: int, r: int = r, method_run: str = method_run) -> None:

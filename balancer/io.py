@@ -168,7 +168,7 @@ def detect_format(data: bytes, name: str) -> str:
 
 
 def _read_bytes(data: bytes, name: str, limits: Limits) -> pd.DataFrame:
-    if not data.strip():
+    if not data or data.isspace():
         raise DataError(f"{name} is empty")
     kind = detect_format(data, name)
     if kind == "gzip":
@@ -236,11 +236,12 @@ def _read_excel(data: bytes, name: str, limits: Limits) -> pd.DataFrame:
     return _clean_frame(frame, convert_objects=True)
 
 
-def decode_text(data: bytes, name: str) -> tuple[bytes, str | None]:
+def decode_text(data: bytes, name: str, verify: bool = True) -> tuple[bytes, str | None]:
     """Return the content as UTF-8 bytes and the name of the encoding used when it was not UTF-8.
 
     Understands UTF-8 (with or without BOM), UTF-16 with BOM, and falls back to cp1252 (then
-    latin-1) for legacy files. Raises :class:`DataError` for binary content.
+    latin-1) for legacy files. Raises :class:`DataError` for binary content. With ``verify=False``
+    BOM-less content is assumed UTF-8 without checking (the CSV parser checks it anyway).
     """
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8):], None
@@ -255,15 +256,25 @@ def decode_text(data: bytes, name: str) -> tuple[bytes, str | None]:
         raise DataError(
             f"{name} is binary, not a text table; upload CSV, TSV, TXT, Excel .xlsx or Parquet"
         )
+    if not verify:
+        return data, None
     try:
         data.decode("utf-8")
         return data, None
     except UnicodeDecodeError:
-        pass
+        return legacy_text(data)
+
+
+def legacy_text(data: bytes) -> tuple[bytes, str]:
+    """Decode non-UTF-8 text as cp1252 (or latin-1 where cp1252 has holes); return UTF-8 bytes."""
     try:
         return data.decode("cp1252").encode("utf-8"), "cp1252"
     except UnicodeDecodeError:
         return data.decode("latin-1").encode("utf-8"), "latin-1"
+
+
+class _NotUtf8(Exception):
+    """The parser met bytes that are not UTF-8."""
 
 
 def sniff_delimiter(sample: str) -> str | None:
@@ -329,7 +340,17 @@ def _report_renamed(frame: pd.DataFrame, renamed: list[tuple[str, str]]) -> None
 
 
 def _read_text(data: bytes, name: str, limits: Limits) -> pd.DataFrame:
-    utf8, encoding = decode_text(data, name)
+    utf8, encoding = decode_text(data, name, verify=False)
+    try:
+        return _read_utf8(utf8, encoding, name, limits)
+    except (_NotUtf8, UnicodeDecodeError):
+        if encoding is not None:
+            raise DataError(f"{name} could not be decoded as {encoding}") from None
+        utf8, encoding = legacy_text(data)
+        return _read_utf8(utf8, encoding, name, limits)
+
+
+def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits) -> pd.DataFrame:
     sample = utf8[:_SNIFF_BYTES].decode("utf-8", errors="ignore")
     delimiter = sniff_delimiter(sample)
     first = sample.lstrip("\r\n")
@@ -346,7 +367,10 @@ def _read_text(data: bytes, name: str, limits: Limits) -> pd.DataFrame:
     names, renamed = clean_headers(header)
     if not names:
         raise DataError(f"{name} has no header row")
-    body = utf8.lstrip(b"\r\n")
+    start = 0
+    while start < len(utf8) and utf8[start] in (10, 13):
+        start += 1
+    body = memoryview(utf8)[start:]  # no copy of a large file
     if delimiter == _WHITESPACE:
         frame = _parse_whitespace(body, names, name)
     else:
@@ -363,11 +387,11 @@ def _read_text(data: bytes, name: str, limits: Limits) -> pd.DataFrame:
 
 
 def _parse_delimited(
-    body: bytes, names: list[str], delimiter: str, name: str, quoted: bool
+    body: memoryview, names: list[str], delimiter: str, name: str, quoted: bool
 ) -> pd.DataFrame:
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body),
+            pa.BufferReader(pa.py_buffer(body)),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
             convert_options=pacsv.ConvertOptions(
@@ -377,6 +401,8 @@ def _parse_delimited(
         )
     except pa.ArrowInvalid as exc:
         message = _first_line(exc)
+        if "UTF8" in message or "UTF-8" in message:
+            raise _NotUtf8 from None
         match = re.search(r"Expected (\d+) columns, got (\d+)", message)
         if match:
             raise DataError(
@@ -385,15 +411,19 @@ def _parse_delimited(
                 f"'{delimiter}') and upload again"
             ) from None
         raise DataError(f"{name} could not be parsed as a table ({message})") from None
+    if any(pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type) for field in table.schema):
+        raise _NotUtf8  # Arrow types text that is not valid UTF-8 as binary
     return _arrow_to_pandas(table)
 
 
-def _parse_whitespace(body: bytes, names: list[str], name: str) -> pd.DataFrame:
+def _parse_whitespace(body: memoryview, names: list[str], name: str) -> pd.DataFrame:
     try:
         return pd.read_csv(
             io.BytesIO(body), sep=r"\s+", header=None, skiprows=1, names=names, dtype=str,
-            na_values=list(NULL_TOKENS), keep_default_na=False, engine="c",
+            na_values=list(NULL_TOKENS), keep_default_na=False, engine="c", encoding="utf-8",
         )
+    except UnicodeDecodeError:
+        raise _NotUtf8 from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise DataError(f"{name} could not be parsed as a table ({_first_line(exc)})") from None
 

@@ -218,13 +218,21 @@ class FastNeighbors(NearestNeighbors):  # type: ignore[misc]
     def fit(self, X: Any, y: Any = None) -> FastNeighbors:
         dense = _dense(X)
         super().fit(dense)
-        self._index = Index(dense)
+        self._dense_fit = dense
+        self._lazy_index: Index | None = None
         return self
+
+    @property
+    def _index(self) -> Index:
+        if self._lazy_index is None:  # built on the first large search only
+            self._lazy_index = Index(self._dense_fit)
+        return self._lazy_index
 
     def kneighbors(self, X: Any = None, n_neighbors: int | None = None, return_distance: bool = True) -> Any:
         k = int(n_neighbors or self.n_neighbors)
-        queries = self._index.n if X is None else X.shape[0]
-        if queries * self._index.n < _SMALL_WORK:
+        fitted = self._dense_fit.shape[0]
+        queries = fitted if X is None else X.shape[0]
+        if queries * fitted < _SMALL_WORK:
             return super().kneighbors(None if X is None else _dense(X), k, return_distance)
         if X is None:  # scikit-learn's convention: the fitted rows, each without itself
             squared, index = self._index.query(self._index.data, k, exclude=np.arange(self._index.n))

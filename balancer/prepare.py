@@ -50,9 +50,10 @@ def column_roles(data: pd.DataFrame, target: str, kinds: dict[str, str] | None =
             continue
         series = data[column]
         kind = (kinds or {}).get(str(column)) or column_kind(series)
-        if series.notna().sum() == 0:
+        present = series.dropna()
+        if present.empty:
             excluded[column] = "empty"
-        elif series.nunique(dropna=True) < 2:
+        elif bool((present == present.iloc[0]).all()):
             excluded[column] = "constant"
         elif kind not in FEATURE_KINDS:
             excluded[column] = kind

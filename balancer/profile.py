@@ -150,12 +150,13 @@ def _all_whole(values: pd.Series) -> bool:
 
 
 def _looks_like_id_integers(values: pd.Series, name: str, rows: int) -> bool:
-    if len(values) < 20 or values.nunique() != len(values):
+    if len(values) < 20:
         return False
     if _ID_WORDS.search(name):
-        return True
-    ordered = np.sort(values.to_numpy(dtype="float64"))
-    return bool(np.all(np.diff(ordered) == 1))
+        return bool(values.nunique() == len(values))
+    # a row counter: consecutive whole numbers in file order (checked in one pass, no hashing)
+    array = values.to_numpy(dtype="float64")
+    return bool(np.all(np.diff(array) == 1))
 
 
 def _looks_like_dates(text: pd.Series) -> bool:
