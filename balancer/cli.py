@@ -23,6 +23,8 @@ from .evaluate import MODELS, evaluate, learning_curve
 from .io import read_table, write_csv
 from .metrics import METRICS
 from .profile import label_str, profile
+from .recipe import Recipe, output_frame, replay, version_warnings
+from .recipe import make as make_recipe
 from .resample import resample
 from .samples import SAMPLES, load_sample
 from .strategies import FAMILIES, STRATEGIES, parse_params
@@ -49,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("samples", help="list the bundled sample datasets (use DATA=sample:NAME)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    def output_args(p: argparse.ArgumentParser, code: bool = True) -> None:
+        p.add_argument("--recipe", metavar="FILE", help="write the recipe (JSON) that replays this")
+        p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
+        if code:
+            p.add_argument("--code", metavar="FILE",
+                           help="write a pandas + imbalanced-learn script that reproduces this")
+
     def data_args(p: argparse.ArgumentParser, target_required: bool) -> None:
         p.add_argument("data", metavar="DATA", help="CSV/TSV/TXT/XLSX/Parquet file, or sample:NAME")
         p.add_argument("--target", required=target_required, metavar="COL", help="the class column")
@@ -67,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="write the resampled CSV here ('-' for stdout)")
     p.add_argument("--mark-synthetic", action="store_true",
                    help="add a 'synthetic' column marking made-up rows")
+    output_args(p)
 
     p = sub.add_parser("evaluate", help="cross-validated metrics, the sampler inside the folds")
     data_args(p, True)
@@ -83,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="also answer 'would more data help?' with a learning curve")
     p.add_argument("--metric", default="f2", metavar="NAME",
                    help="metric that threshold-tuned tactics optimize (default f2)")
+    output_args(p)
 
     p = sub.add_parser("compare", help="every tactic side by side on the same folds, ranked")
     data_args(p, True)
@@ -96,15 +107,51 @@ def _parser() -> argparse.ArgumentParser:
                    help="a tactic's parameter (repeatable), e.g. class_weight.weights='{\"yes\": 10}' "
                         "or SMOTE.k_neighbors=3")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    output_args(p, code=False)
+
+    p = sub.add_parser("run", help="replay a recipe on a table (the same or new data)")
+    p.add_argument("recipe", metavar="RECIPE", help="a recipe JSON written by --recipe or the dashboard")
+    p.add_argument("data", metavar="DATA", help="CSV/TSV/TXT/XLSX/Parquet file, or sample:NAME")
+    p.add_argument("--out", metavar="FILE", help="write the resampled CSV here ('-' for stdout)")
+    p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
+    p.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
 def _load(source: str) -> pd.DataFrame:
+    return _load_with_bytes(source)[0]
+
+
+def _load_with_bytes(source: str) -> tuple[pd.DataFrame, bytes | None]:
+    """The table, and the file's bytes (None for a bundled sample) for the recipe's SHA-256."""
     if source.startswith("sample:"):
-        return load_sample(source.split(":", 1)[1])
+        return load_sample(source.split(":", 1)[1]), None
     if not Path(source).exists() and source in SAMPLES:
-        return load_sample(source)
-    return read_table(source)
+        return load_sample(source), None
+    frame = read_table(source)
+    return frame, Path(source).read_bytes()
+
+
+def _write_text(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _outputs(args: argparse.Namespace, data: pd.DataFrame, raw: bytes | None, made: Recipe, **results: Any) -> None:
+    """Write --recipe, --report and --code when asked."""
+    if getattr(args, "recipe", None):
+        _write_text(args.recipe, made.to_json())
+    if getattr(args, "report", None):
+        from . import report
+
+        _write_text(args.report, report.build(Path(args.data).name, profile(data, made.target),
+                                              recipe=made, **results))
+    if getattr(args, "code", None):
+        from .recipe import python_script
+
+        _write_text(args.code, python_script(made, data))
 
 
 def _print_json(payload: Any) -> None:
@@ -171,8 +218,13 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 
 def cmd_resample(args: argparse.Namespace) -> int:
-    data = _load(args.data)
-    result = resample(data, args.target, args.method, params=parse_params(args.param), seed=args.seed)
+    data, raw = _load_with_bytes(args.data)
+    params = parse_params(args.param)
+    result = resample(data, args.target, args.method, params=params, seed=args.seed)
+    made = make_recipe("resample", args.target, result.requested, result.params, result.seed,
+                       source=raw if raw is not None else data, name=Path(args.data).name,
+                       mark_synthetic=bool(args.mark_synthetic))
+    _outputs(args, data, raw, made, resampled=result)
     out = args.out
     if out:
         frame = result.with_marker() if args.mark_synthetic else result.data
@@ -200,10 +252,15 @@ def cmd_resample(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    data = _load(args.data)
+    data, raw = _load_with_bytes(args.data)
     params = parse_params(args.param)
     result = evaluate(data, args.target, args.method, model=args.model, folds=args.folds,
                       params=params, seed=args.seed, class_weight=args.class_weight, metric=args.metric)
+    made = make_recipe("evaluate", args.target, result.requested, params, args.seed,
+                       source=raw if raw is not None else data, name=Path(args.data).name,
+                       model=result.model, folds=result.folds, metric=args.metric,
+                       class_weight=args.class_weight)
+    _outputs(args, data, raw, made, evaluation=result)
     curve = None
     if args.learning_curve:
         curve = learning_curve(data, args.target, args.method if args.method != "class_weight" else "none",
@@ -235,7 +292,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    data = _load(args.data)
+    data, _ = _load_with_bytes(args.data)
     progress = None
     if not args.json and sys.stderr.isatty():
         def progress(share: float, text: str) -> None:
@@ -251,6 +308,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
                      progress=progress)
     if progress is not None:
         print(file=sys.stderr)
+    made = make_recipe("compare", args.target, "none", {}, args.seed, source=data,
+                       name=Path(args.data).name, folds=result.folds, metric=result.metric,
+                       methods=[e.method for e in result.results], models=list(result.models))
+    _outputs(args, data, None, made, comparison=result)
     if args.json:
         _print_json(result.to_dict())
         return 0
@@ -268,6 +329,50 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    made = Recipe.load(args.recipe)
+    data, raw = _load_with_bytes(args.data)
+    warnings_ = version_warnings(made)
+    payload: dict[str, Any] = {"kind": made.kind, "method": made.method}
+    if made.kind == "resample" or args.out:
+        result, warnings_ = replay(made, data, source=raw)
+        if args.out:
+            payload_bytes = write_csv(output_frame(made, result))
+            if args.out == "-":
+                for warning in warnings_:
+                    print(f"warning: {warning}", file=sys.stderr)
+                sys.stdout.buffer.write(payload_bytes)
+                sys.stdout.flush()
+                return 0
+            try:
+                Path(args.out).write_bytes(payload_bytes)
+            except OSError as exc:
+                raise DataError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        payload.update(result.to_dict(args.out))
+        if args.report:
+            from . import report
+
+            _write_text(args.report, report.build(Path(args.data).name, profile(data, made.target),
+                                                  resampled=result, recipe=made))
+    elif made.kind == "evaluate":
+        evaluation = evaluate(data, made.target, made.method, model=made.model or "logistic_regression",
+                              folds=made.folds or 5, params=made.params, seed=made.seed,
+                              class_weight=made.class_weight, metric=made.metric or "f2")
+        payload.update(evaluation.to_dict())
+    else:
+        comparison = compare(data, made.target, made.methods, models=made.models, folds=made.folds or 5,
+                             metric=made.metric or "f2", seed=made.seed)
+        payload.update(comparison.to_dict())
+    payload["warnings"] = warnings_
+    for warning in warnings_:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.json:
+        _print_json(payload)
+    else:
+        print(f"replayed {made.kind} of {made.method} on {args.data}" + (f"; wrote {args.out}" if args.out else ""))
+    return 0
+
+
 COMMANDS = {
     "methods": cmd_methods,
     "samples": cmd_samples,
@@ -275,6 +380,7 @@ COMMANDS = {
     "resample": cmd_resample,
     "evaluate": cmd_evaluate,
     "compare": cmd_compare,
+    "run": cmd_run,
 }
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from balancer import plots, resample
+from balancer import plots, recipe, resample
 from balancer.profile import label_str
 from ui import state
 from ui.cache import csv_bytes
 from ui.widgets import (
+    export_buttons,
     need_dataset,
     plain,
     run_safely,
@@ -98,5 +99,8 @@ mark = st.checkbox("Add a column marking synthetic rows", key="w_mark",
 frame = result.with_marker() if mark else result.data
 payload = csv_bytes(("csv", *result_key, mark), frame)
 stem = Path(current.name).stem
+st.session_state["_download_resample"] = payload
 st.download_button("Download resampled CSV", payload, file_name=f"{stem}_{result.method}.csv",
                    mime="text/csv", key="download", type="primary")
+export_buttons("resample", recipe.make("resample", target, result.requested, result.params, result.seed,
+                                        mark_synthetic=bool(mark)), resampled=result)

@@ -6,10 +6,10 @@ import json
 
 import streamlit as st
 
-from balancer import METRICS, MODELS, plots, strategies
+from balancer import METRICS, MODELS, plots, recipe, strategies
 from balancer.compare import DEFAULT_METHODS, compare
 from ui import state
-from ui.widgets import need_dataset, plain, run_safely
+from ui.widgets import export_buttons, need_dataset, plain, run_safely
 
 st.title("Compare")
 st.caption("Every tactic is scored on the same stratified folds, its sampler inside the training "
@@ -82,6 +82,9 @@ st.caption(f"{len(result.results)} tactics, {result.folds} folds, {result.second
 table = result.table()
 st.dataframe(table.round(3), hide_index=True, key="ranking")
 st.plotly_chart(plots.comparison(result), key="comparison_chart")
+export_buttons("compare", recipe.make(
+    "compare", target, "none", {}, result.seed, folds=result.folds, metric=result.metric,
+    methods=[e.method for e in result.results], models=list(result.models)), comparison=result)
 for skipped in result.skipped:
     st.warning(plain(f"Skipped {skipped['method']} ({skipped['model']}): {skipped['reason']}"),
                icon=":material/block:")

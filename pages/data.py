@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -39,7 +41,8 @@ if upload is not None and st.session_state.get("_upload_id") != upload.file_id:
     content = upload.getvalue()
     loaded = run_safely(lambda: read_upload(content, upload.name))
     if loaded is not None:
-        state.set_dataset(state.Dataset(upload.name, state.content_key(content), loaded, "upload"))
+        state.set_dataset(state.Dataset(upload.name, state.content_key(content), loaded, "upload",
+                                        sha256=hashlib.sha256(content).hexdigest()))
     else:
         st.session_state[state.LOAD_ERROR] = upload.name
 elif upload is None:

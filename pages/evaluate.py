@@ -8,9 +8,9 @@ import math
 import pandas as pd
 import streamlit as st
 
-from balancer import METRICS, MODELS, evaluate, learning_curve, plots
+from balancer import METRICS, MODELS, evaluate, learning_curve, plots, recipe
 from ui import state
-from ui.widgets import chosen_request, need_dataset, plain, run_safely
+from ui.widgets import chosen_request, export_buttons, need_dataset, plain, run_safely
 
 st.title("Evaluate")
 st.caption("Stratified K-fold: imputation, encoding, the sampler and the model are fitted on the "
@@ -110,6 +110,10 @@ with left:
     st.plotly_chart(plots.curves(result, "roc"), key="roc")
 with right:
     st.plotly_chart(plots.curves(result, "pr"), key="pr")
+
+export_buttons("evaluate", recipe.make(
+    "evaluate", target, result.requested, run_params if result.requested != "class_weight" else {}, seed,
+    model=result.model, folds=result.folds, class_weight=result.class_weight), evaluation=result)
 
 st.subheader("Would collecting more data help?")
 st.caption("The tactic is scored on growing shares of each training fold. A curve still rising at "

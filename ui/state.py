@@ -33,6 +33,7 @@ class Dataset:
     frame: pd.DataFrame
     source: str  # "upload" or "sample"
     suggested_target: str | None = None
+    sha256: str | None = None  # of the uploaded bytes (samples: of their CSV export, on demand)
 
 
 def content_key(data: bytes) -> str:

@@ -214,3 +214,51 @@ def chosen_request() -> tuple[str, dict[str, Any]]:
     if ss not in (None, "auto"):
         params["sampling_strategy"] = ss
     return name, params
+
+
+# --------------------------------------------------------------------------------------------
+# recipes, reports and code export
+
+
+def export_buttons(kind: str, made: Any, **results: Any) -> None:
+    """`Download recipe`, `Download report` and `Download Python script` for a result.
+
+    The recipe is kept in the session (``_recipe_<kind>``); the report and the script are built
+    only when their button is pressed.
+    """
+    from pathlib import Path
+
+    from balancer import report
+    from balancer.recipe import frame_sha256, python_script
+
+    current = state.dataset()
+    if current is None:
+        return
+    if current.sha256 is None:
+        digests = st.session_state.setdefault("_sample_sha256", {})
+        if current.key not in digests:
+            digests[current.key] = frame_sha256(current.frame)
+        digest = digests[current.key]
+    else:
+        digest = current.sha256
+    import dataclasses
+
+    made = dataclasses.replace(made, input_sha256=digest, input_name=current.name)
+    text = made.to_json()
+    st.session_state[f"_recipe_{kind}"] = text
+    stem = Path(current.name).stem
+    frame, target = current.frame, made.target
+    left, middle, right = st.columns(3)
+    left.download_button("Download recipe", text, file_name=f"{stem}_{kind}_recipe.json",
+                         mime="application/json", key=f"recipe_{kind}",
+                         help="Replay anywhere: balancer run recipe.json DATA --out out.csv")
+    middle.download_button(
+        "Download report",
+        lambda: report.build(current.name, state.profile_of(current, target), recipe=made, **results),
+        file_name=f"{stem}_{kind}_report.html", mime="text/html", key=f"report_{kind}",
+        help="One HTML file with the charts and tables; opens offline.")
+    if kind != "compare":
+        right.download_button(
+            "Download Python script", lambda: python_script(made, frame),
+            file_name=f"{stem}_{kind}.py", mime="text/x-python", key=f"code_{kind}",
+            help="pandas + imbalanced-learn code that reproduces this without Balancer.")
