@@ -12,11 +12,11 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
-import gzip
 import io
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,6 +36,9 @@ NULL_TOKENS: tuple[str, ...] = (
 )
 #: File name endings Balancer reads.
 EXTENSIONS: tuple[str, ...] = ("csv", "tsv", "txt", "xlsx", "parquet")
+#: Endings the upload widget accepts: the readable ones, gzip, and the look-alikes that get a
+#: specific explanation (zip archives, old .xls) instead of a generic "type not allowed".
+UPLOAD_EXTENSIONS: tuple[str, ...] = (*EXTENSIONS, "gz", "zip", "xls", "xlsm")
 
 _DELIMITERS = (",", ";", "\t", "|")
 _WHITESPACE = "whitespace"
@@ -172,13 +175,17 @@ def _read_bytes(data: bytes, name: str, limits: Limits) -> pd.DataFrame:
         raise DataError(f"{name} is empty")
     kind = detect_format(data, name)
     if kind == "gzip":
+        # bounded (no decompression bomb) and strict (a truncated file is an error, not less data)
+        stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-                inner = stream.read(limits.max_bytes + 1)
-        except (OSError, EOFError) as exc:
+            inner = stream.decompress(data, limits.max_bytes + 1)
+        except zlib.error as exc:
             raise DataError(f"{name} looks gzip-compressed but cannot be decompressed ({exc})") from None
         if len(inner) > limits.max_bytes:
             raise LimitError(_too_big(name + " (decompressed)", len(inner), limits.max_bytes))
+        if not stream.eof:
+            raise DataError(f"{name} looks gzip-compressed but cannot be decompressed: it ends early "
+                            "(the file is damaged or was cut off)")
         inner_name = name[:-3] if name.lower().endswith(".gz") else name
         if detect_format(inner, inner_name) == "gzip":
             raise DataError(f"{name} is compressed twice; decompress it and upload the table")
@@ -543,6 +550,7 @@ def write_csv(data: pd.DataFrame, *, escape: bool = True) -> bytes:
 
 __all__ = [
     "EXTENSIONS",
+    "UPLOAD_EXTENSIONS",
     "NULL_TOKENS",
     "Limits",
     "clean_headers",

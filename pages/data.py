@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from balancer import plots
-from balancer.io import EXTENSIONS
+from balancer.io import UPLOAD_EXTENSIONS
 from balancer.profile import label_str
 from balancer.samples import SAMPLES
 from ui import state
@@ -20,7 +20,7 @@ st.caption("Upload a table or start from a bundled sample, then choose the colum
 
 left, right = st.columns([3, 2])
 with left:
-    upload = st.file_uploader("Upload a dataset", type=list(EXTENSIONS), key="upload",
+    upload = st.file_uploader("Upload a dataset", type=list(UPLOAD_EXTENSIONS), key="upload",
                               help="CSV, TSV, TXT, Excel .xlsx or Parquet; the delimiter and "
                                    "encoding are detected.")
 with right:
@@ -75,10 +75,15 @@ c.metric("Classes", f"{len(profile.classes)}")
 d.metric("Imbalance ratio", f"{profile.imbalance_ratio:,.1f} : 1" if profile.imbalance_ratio else "n/a",
          help="rows of the largest class per row of the smallest")
 
-if profile.warnings:
+BLOCKING = ("one_class", "continuous_target", "too_many_classes")
+for finding in profile.warnings:
+    if finding.code in BLOCKING and finding.column == target:
+        st.error(plain(finding.message), icon=":material/error:")
+notes = [f for f in profile.warnings if not (f.code in BLOCKING and f.column == target)]
+if notes:
     with st.container(border=True):
         st.markdown("**What to know about this table**")
-        for finding in profile.warnings:
+        for finding in notes:
             st.warning(plain(finding.message), icon=":material/warning:")
 
 chart, table = st.columns([3, 2])
