@@ -24,8 +24,12 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The upload limit is one number for Streamlit and the library: BALANCER_MAX_UPLOAD_MB (MB).
+BALANCER_MAX_UPLOAD_MB ?= 500
+export BALANCER_MAX_UPLOAD_MB
+
 run: install
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.maxUploadSize $(BALANCER_MAX_UPLOAD_MB)
 
 test: install chromium
 	$(PY) -m pytest -q tests

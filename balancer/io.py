@@ -50,8 +50,9 @@ _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 class Limits:
     """Size limits for one table; the defaults come from environment variables.
 
-    ``BALANCER_MAX_UPLOAD_MB`` (default 500), ``BALANCER_MAX_ROWS`` (default 5,000,000) and
-    ``BALANCER_MAX_COLUMNS`` (default 2,000).
+    ``BALANCER_MAX_UPLOAD_MB`` (default: Streamlit's ``STREAMLIT_SERVER_MAX_UPLOAD_SIZE`` when set,
+    else 500, the value in ``.streamlit/config.toml``, so the two limits agree),
+    ``BALANCER_MAX_ROWS`` (default 5,000,000) and ``BALANCER_MAX_COLUMNS`` (default 2,000).
     """
 
     max_bytes: int = 500 * 1024 * 1024
@@ -62,7 +63,9 @@ class Limits:
     def from_env(cls, **overrides: int | None) -> Limits:
         """Return the limits from the environment, with explicit overrides applied."""
         values = {
-            "max_bytes": int(float(os.environ.get("BALANCER_MAX_UPLOAD_MB", 500)) * 1024 * 1024),
+            "max_bytes": int(float(os.environ.get("BALANCER_MAX_UPLOAD_MB")
+                                   or os.environ.get("STREAMLIT_SERVER_MAX_UPLOAD_SIZE") or 500)
+                             * 1024 * 1024),
             "max_rows": int(os.environ.get("BALANCER_MAX_ROWS", 5_000_000)),
             "max_columns": int(os.environ.get("BALANCER_MAX_COLUMNS", 2_000)),
         }

@@ -372,6 +372,9 @@ def run_sampler(
         if method == "KMeansSMOTE" and "Try" not in text:
             hint = (" Try a lower cluster_balance_threshold or fewer clusters "
                     "(kmeans_estimator), or use SMOTE.")
+        elif method == "ADASYN" and "No samples will be generated" in text:
+            hint = (" ADASYN only makes rows where minority rows have neighbours of other classes, and "
+                    "here none does: the classes are already well apart. Use SMOTE or RandomOverSampler.")
         elif "n_neighbors" in text or "n_samples" in text:
             hint = " Lower the neighbour parameters, or use a random sampler."
         raise EngineError(f"{method} could not run on this data: {text}.{hint}") from None

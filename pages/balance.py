@@ -12,6 +12,7 @@ from balancer import plots, recipe, resample
 from balancer.profile import label_str
 from ui import state
 from ui.cache import csv_bytes
+from ui.jobs import heavy
 from ui.widgets import (
     export_buttons,
     need_dataset,
@@ -54,7 +55,7 @@ request = ("resample", current.key, target, strategy.name, json.dumps(params, so
            int(seed))
 if go:
     with st.spinner(f"Running {strategy.name}..."):
-        result = run_safely(lambda: resample(current.frame, target, strategy.name, params=params, seed=int(seed)))
+        result = run_safely(lambda: heavy(lambda: resample(current.frame, target, strategy.name, params=params, seed=int(seed))))
     if result is not None:
         state.store(request, result)
 

@@ -9,6 +9,7 @@ import streamlit as st
 from balancer import METRICS, MODELS, plots, recipe, strategies
 from balancer.compare import DEFAULT_METHODS, compare
 from ui import state
+from ui.jobs import heavy
 from ui.widgets import export_buttons, need_dataset, plain, run_safely
 
 st.title("Compare")
@@ -63,10 +64,10 @@ if go:
         st.error("Pick at least one model.")
     else:
         bar = st.progress(0.0, text="Starting...")
-        result = run_safely(lambda: compare(
+        result = run_safely(lambda: heavy(lambda: compare(
             current.frame, target, methods, models=models, folds=int(folds), metric=metric, seed=seed,
             params=params,
-            progress=lambda share, text: bar.progress(min(1.0, share), text=f"Running {text}")))
+            progress=lambda share, text: bar.progress(min(1.0, share), text=f"Running {text}"))))
         bar.empty()
         if result is not None:
             state.store(request, result)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from balancer import METRICS, MODELS, evaluate, learning_curve, plots, recipe
 from ui import state
+from ui.jobs import heavy
 from ui.widgets import chosen_request, export_buttons, need_dataset, plain, run_safely
 
 st.title("Evaluate")
@@ -54,10 +55,10 @@ request = ("evaluate", current.key, target, run_method, json.dumps(run_params, s
            model, int(folds), bool(weighted), seed)
 if go:
     bar = st.progress(0.0, text="Starting...")
-    result = run_safely(lambda: evaluate(
+    result = run_safely(lambda: heavy(lambda: evaluate(
         current.frame, target, run_method, model=model, folds=int(folds), params=run_params, seed=seed,
         class_weight="balanced" if weighted else None,
-        progress=lambda share, text: bar.progress(min(1.0, share), text=text)))
+        progress=lambda share, text: bar.progress(min(1.0, share), text=text))))
     bar.empty()
     if result is not None:
         state.store(request, result)
@@ -121,9 +122,9 @@ st.caption("The tactic is scored on growing shares of each training fold. A curv
 curve_request = ("curve", *request[1:])
 if st.button("Draw learning curve", key="learning_curve"):
     bar = st.progress(0.0, text="Starting...")
-    curve = run_safely(lambda: learning_curve(
+    curve = run_safely(lambda: heavy(lambda: learning_curve(
         current.frame, target, run_method, model=model, folds=int(folds), params=run_params, seed=seed,
-        progress=lambda share, text: bar.progress(min(1.0, share), text=text)))
+        progress=lambda share, text: bar.progress(min(1.0, share), text=text))))
     bar.empty()
     if curve is not None:
         state.store(curve_request, curve)
