@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: install chromium run test test-unit test-app test-browser lint bench clean
+.PHONY: install chromium run test test-unit test-app test-browser lint bench container-test clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench: install
 	$(PY) benchmarks/bench_compare.py
 	$(PY) benchmarks/bench_neighbours.py
 	$(PY) benchmarks/bench_job.py
+
+# Not part of `make test`: builds the image with podman + runc on a locally built base (as root).
+container-test: install chromium
+	bash scripts/container_test.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
