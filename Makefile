@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: install chromium run test test-unit test-app test-browser lint bench container-test clean
+.PHONY: install chromium run test test-unit test-app test-browser lint bench load container-test clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench: install
 	$(PY) benchmarks/bench_compare.py
 	$(PY) benchmarks/bench_neighbours.py
 	$(PY) benchmarks/bench_job.py
+
+# Not part of `make test`: 6 concurrent browser sessions for 3 minutes, then 100 sequential ones.
+load: install chromium
+	$(PY) benchmarks/load_test.py
 
 # Not part of `make test`: builds the image with podman + runc on a locally built base (as root).
 container-test: install chromium
