@@ -69,19 +69,27 @@ def journey(page, url: str, times: dict[str, list[float]], full: bool) -> None:
         check(page)
         times.setdefault(name, []).append(time.perf_counter() - start)
 
+    def uploaded() -> None:
+        page.locator("input[type=file]").set_input_files(str(CSV))
+        # as a user does: wait to see the table's own heading, not just an idle script
+        page.get_by_role("heading", name=CSV.name).first.wait_for()
+
     step("open", lambda: page.goto(url))
-    step("upload", lambda: page.locator("input[type=file]").set_input_files(str(CSV)))
+    step("upload", uploaded)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Balance", exact=True).click()
     idle(page)
+    page.get_by_role("button", name="Resample", exact=True).wait_for()
     step("resample", lambda: page.get_by_role("button", name="Resample", exact=True).click())
     if not full:
         return
+    page.get_by_role("button", name="Download resampled CSV").wait_for()
     with page.expect_download() as info:
         page.get_by_role("button", name="Download resampled CSV").click()
     if info.value.path().stat().st_size < 1000:
         raise RuntimeError("the download is empty")
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Evaluate", exact=True).click()
     idle(page)
+    page.get_by_role("button", name="Evaluate", exact=True).wait_for()
     step("evaluate", lambda: page.get_by_role("button", name="Evaluate", exact=True).click())
     page.get_by_test_id("stMetricLabel").filter(has_text="PR AUC").first.wait_for()
 
