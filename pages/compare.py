@@ -9,8 +9,7 @@ import streamlit as st
 from balancer import METRICS, MODELS, plots, recipe, strategies
 from balancer.compare import DEFAULT_METHODS, compare
 from ui import state
-from ui.jobs import heavy
-from ui.widgets import export_buttons, need_dataset, plain, run_safely
+from ui.widgets import export_buttons, need_dataset, plain, run_with_progress
 
 st.title("Compare")
 st.caption("Every tactic is scored on the same stratified folds, its sampler inside the training "
@@ -63,12 +62,9 @@ if go:
     if not models:
         st.error("Pick at least one model.")
     else:
-        bar = st.progress(0.0, text="Starting...")
-        result = run_safely(lambda: heavy(lambda: compare(
+        result = run_with_progress(lambda progress: compare(
             current.frame, target, methods, models=models, folds=int(folds), metric=metric, seed=seed,
-            params=params,
-            progress=lambda share, text: bar.progress(min(1.0, share), text=f"Running {text}"))))
-        bar.empty()
+            params=params, progress=progress), prefix="Running ")
         if result is not None:
             state.store(request, result)
 

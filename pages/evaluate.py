@@ -10,8 +10,7 @@ import streamlit as st
 
 from balancer import METRICS, MODELS, evaluate, learning_curve, plots, recipe
 from ui import state
-from ui.jobs import heavy
-from ui.widgets import chosen_request, export_buttons, need_dataset, plain, run_safely
+from ui.widgets import chosen_request, export_buttons, need_dataset, plain, run_with_progress
 
 st.title("Evaluate")
 st.caption("Stratified K-fold: imputation, encoding, the sampler and the model are fitted on the "
@@ -54,12 +53,9 @@ run_params = params if use_sampler else {}
 request = ("evaluate", current.key, target, run_method, json.dumps(run_params, sort_keys=True, default=str),
            model, int(folds), bool(weighted), seed)
 if go:
-    bar = st.progress(0.0, text="Starting...")
-    result = run_safely(lambda: heavy(lambda: evaluate(
+    result = run_with_progress(lambda progress: evaluate(
         current.frame, target, run_method, model=model, folds=int(folds), params=run_params, seed=seed,
-        class_weight="balanced" if weighted else None,
-        progress=lambda share, text: bar.progress(min(1.0, share), text=text))))
-    bar.empty()
+        class_weight="balanced" if weighted else None, progress=progress))
     if result is not None:
         state.store(request, result)
 
@@ -121,11 +117,9 @@ st.caption("The tactic is scored on growing shares of each training fold. A curv
            "the right says more rows would help; a flat one says look elsewhere.")
 curve_request = ("curve", *request[1:])
 if st.button("Draw learning curve", key="learning_curve"):
-    bar = st.progress(0.0, text="Starting...")
-    curve = run_safely(lambda: heavy(lambda: learning_curve(
+    curve = run_with_progress(lambda progress: learning_curve(
         current.frame, target, run_method, model=model, folds=int(folds), params=run_params, seed=seed,
-        progress=lambda share, text: bar.progress(min(1.0, share), text=text))))
-    bar.empty()
+        progress=progress))
     if curve is not None:
         state.store(curve_request, curve)
 curve = state.result(curve_request)

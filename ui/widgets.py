@@ -262,3 +262,21 @@ def export_buttons(kind: str, made: Any, **results: Any) -> None:
             "Download Python script", lambda: python_script(made, frame),
             file_name=f"{stem}_{kind}.py", mime="text/x-python", key=f"code_{kind}",
             help="pandas + imbalanced-learn code that reproduces this without Balancer.")
+
+
+def run_with_progress(work: Callable[[Callable[[float, str], None]], T], prefix: str = "") -> T | None:
+    """Run heavy library work in a job slot with a progress bar, errors shown as ``run_safely`` does.
+
+    ``work`` receives the progress callback ``(share, text)`` that the library functions accept.
+    """
+    from .jobs import heavy
+
+    bar = st.progress(0.0, text="Starting...")
+
+    def report(share: float, text: str) -> None:
+        bar.progress(min(1.0, share), text=prefix + text)
+
+    try:
+        return run_safely(lambda: heavy(lambda: work(report)))
+    finally:
+        bar.empty()
