@@ -59,11 +59,11 @@ if go:
     if result is not None:
         state.store(request, result)
 
-result = state.result(request) or state.latest("resample")
+result, current_result = state.shown(request)
 if result is None:
     st.info("Choose a strategy and press Resample.")
     st.stop()
-if result is not state.result(request):
+if not current_result:
     st.caption(f"Showing the last result ({plain(result.requested)}); press Resample to apply the "
                "choices above.")
 

@@ -68,7 +68,7 @@ if go:
         if result is not None:
             state.store(request, result)
 
-result = state.result(request) or state.latest("compare")
+result, _ = state.shown(request)
 if result is None:
     st.info("Pick tactics and models, then press Compare strategies.")
     st.stop()

@@ -59,11 +59,11 @@ if go:
     if result is not None:
         state.store(request, result)
 
-result = state.result(request) or state.latest("evaluate")
+result, current_result = state.shown(request)
 if result is None:
     st.info("Press Evaluate to score the tactic with cross-validation.")
     st.stop()
-if result is not state.result(request):
+if not current_result:
     st.caption("Showing the last evaluation; press Evaluate to apply the choices above.")
 
 title = result.method + (" + class weights" if result.class_weight is not None and result.method != "class_weight" else "")

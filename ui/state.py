@@ -102,6 +102,15 @@ def latest(kind: str) -> Any:
     return None
 
 
+def shown(request: tuple[Any, ...]) -> tuple[Any, bool]:
+    """What a page shows: the result of this request if there is one (and True), else the latest
+    result of the same kind for this dataset (and False: the choices above it have changed)."""
+    own = result(request)
+    if own is not None:
+        return own, True
+    return latest(str(request[0])), False
+
+
 def profile_of(current: Dataset, chosen_target: str | None) -> Profile:
     """The profile of the current dataset for a target (cached per content and target)."""
     from .cache import cached_profile
