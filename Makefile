@@ -4,9 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: install chromium run test test-unit test-app test-browser lint bench load container-test clean
+.PHONY: install chromium java run test test-unit test-app test-browser lint bench load container-test clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-spark.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -24,6 +24,15 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The Spark engine's tests start Spark on local[2]; Spark needs Java 17 or newer.
+java:
+	@if ! command -v java >/dev/null 2>&1 && [ -z "$$JAVA_HOME" ]; then \
+		echo "installing Debian's OpenJDK 17 for the Spark engine's tests"; \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo"; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	fi
+
 # The upload limit is one number for Streamlit and the library: BALANCER_MAX_UPLOAD_MB (MB).
 BALANCER_MAX_UPLOAD_MB ?= 500
 export BALANCER_MAX_UPLOAD_MB
@@ -31,10 +40,10 @@ export BALANCER_MAX_UPLOAD_MB
 run: install
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.maxUploadSize $(BALANCER_MAX_UPLOAD_MB)
 
-test: install chromium
+test: install chromium java
 	$(PY) -m pytest -q tests
 
-test-unit: install
+test-unit: install java
 	$(PY) -m pytest -q tests/unit
 
 test-app: install

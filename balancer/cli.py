@@ -58,16 +58,29 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--code", metavar="FILE",
                            help="write a pandas + imbalanced-learn script that reproduces this")
 
-    def data_args(p: argparse.ArgumentParser, target_required: bool) -> None:
-        p.add_argument("data", metavar="DATA", help="CSV/TSV/TXT/XLSX/Parquet file, or sample:NAME")
+    def data_args(p: argparse.ArgumentParser, target_required: bool, spark: bool = False) -> None:
+        p.add_argument("data", metavar="DATA", help="CSV/TSV/TXT/XLSX/Parquet file, or sample:NAME"
+                       + ("; with --engine spark a Parquet/CSV file, folder or glob, at any location "
+                          "Spark reads" if spark else ""))
         p.add_argument("--target", required=target_required, metavar="COL", help="the class column")
         p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--engine", choices=("local", "spark"), default="local",
+                       help="local (default: this machine, in memory) or spark (tables that do not fit)"
+                       if spark else argparse.SUPPRESS)
+        if spark:
+            g = p.add_argument_group("Spark engine")
+            g.add_argument("--master", metavar="URL",
+                           help="Spark master: local[*] (default), local[2], spark://host:7077, yarn, ...")
+            g.add_argument("--driver-memory", metavar="SIZE", help="Spark driver memory, e.g. 1g")
+            g.add_argument("--driver-rows", type=int, metavar="N",
+                           help="most rows synthetic methods may bring to the driver "
+                                "(default BALANCER_SPARK_DRIVER_ROWS or 1,000,000)")
 
     p = sub.add_parser("profile", help="column kinds, class counts, imbalance and warnings")
-    data_args(p, False)
+    data_args(p, False, spark=True)
 
     p = sub.add_parser("resample", help="balance the table and write the result as CSV")
-    data_args(p, True)
+    data_args(p, True, spark=True)
     p.add_argument("--method", required=True, metavar="NAME", help="sampler name, e.g. SMOTE")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter of the method (repeatable), e.g. k_neighbors=3 or "
@@ -76,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="write the resampled CSV here ('-' for stdout)")
     p.add_argument("--mark-synthetic", action="store_true",
                    help="add a 'synthetic' column marking made-up rows")
+    p.add_argument("--format", choices=("parquet", "csv", "tsv"),
+                   help="with --engine spark: the output folder's format (default: from --out's "
+                        "suffix, else parquet)")
     output_args(p)
 
     p = sub.add_parser("evaluate", help="cross-validated metrics, the sampler inside the folds")
@@ -198,9 +214,44 @@ def cmd_samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _spark_frame(args: argparse.Namespace) -> tuple[Any, Any, bool]:
+    """The Spark engine module, the table as a Spark DataFrame, and whether this call started Spark."""
+    from . import spark as engine
+
+    engine.check_exists(args.data)
+    if getattr(args, "driver_rows", None) is not None and args.driver_rows < 1:
+        raise UsageError("--driver-rows must be at least 1")
+    from_before = engine.active_session() is not None
+    session = engine.session(args.master, args.driver_memory)
+    try:
+        with engine.spark_errors():
+            return engine, engine.read(session, args.data), not from_before
+    except BaseException:
+        _stop_spark(not from_before)
+        raise
+
+
+def _stop_spark(started: bool) -> None:
+    if started:
+        from . import spark as engine
+
+        engine.stop()
+
+
 def cmd_profile(args: argparse.Namespace) -> int:
-    data = _load(args.data)
-    result = profile(data, args.target)
+    if args.engine == "spark":
+        engine, frame, started = _spark_frame(args)
+        try:
+            with engine.spark_errors():
+                result = engine.profile(frame, args.target)
+        finally:
+            _stop_spark(started)
+    else:
+        result = profile(_load(args.data), args.target)
+    return _print_profile(args, result)
+
+
+def _print_profile(args: argparse.Namespace, result: Any) -> int:
     if args.json:
         _print_json(result.to_dict())
         return 0
@@ -217,7 +268,39 @@ def cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_resample_spark(args: argparse.Namespace) -> int:
+    for flag in ("recipe", "report", "code", "mark_synthetic"):
+        if getattr(args, flag, None):
+            raise UsageError(f"--{flag.replace('_', '-')} works with the local engine only")
+    if args.out == "-":
+        raise UsageError("with --engine spark, --out is a folder that Spark writes, not '-'")
+    engine, frame, started = _spark_frame(args)
+    try:
+        with engine.spark_errors():
+            result = engine.resample(frame, args.target, args.method, params=parse_params(args.param),
+                                     seed=args.seed, max_driver_rows=args.driver_rows)
+            kind = engine.write(result.data, args.out, args.format, source=args.data) if args.out else None
+    finally:
+        _stop_spark(started)
+    if args.json:
+        _print_json(result.to_dict(args.out) | {"format": kind})
+        return 0
+    print(f"{result.method} on Spark: {result.rows_in:,} rows in, {sum(result.after.values()):,} out "
+          f"({result.synthetic_rows:,} synthetic)")
+    for label in result.before:
+        print(f"  {label_str(label):20s} {result.before[label]:10,} -> {result.after[label]:10,}")
+    for notice in result.notices:
+        print(f"note: {notice}")
+    if args.out:
+        print(f"wrote {args.out} ({kind} folder)")
+    return 0
+
+
 def cmd_resample(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        return cmd_resample_spark(args)
+    if args.format:
+        raise UsageError("--format is for --engine spark; the local engine writes CSV")
     data, raw = _load_with_bytes(args.data)
     params = parse_params(args.param)
     result = resample(data, args.target, args.method, params=params, seed=args.seed)
@@ -388,6 +471,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     try:
         args = _parser().parse_args(argv)
+        if getattr(args, "engine", "local") == "spark" and args.command not in ("profile", "resample"):
+            raise UsageError(f"'{args.command}' runs on the local engine only; with --engine spark, "
+                             "profile or resample the big table, then evaluate a sample of the output")
         return COMMANDS[args.command](args)
     except BalancerError as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)

@@ -1,0 +1,725 @@
+"""The Spark engine: profile and balance tables that do not fit in one machine's memory.
+
+The steps are the local engine's, each supplied by Spark where the data is big:
+
+- **read**: Spark reads the Parquet or CSV file, folder or glob itself, so any location the
+  cluster can read works (``hdfs://``, ``s3a://``, ...).
+- **count**: class counts and missing cells are Spark aggregations.
+- **select rows**: ``none``, ``RandomUnderSampler`` and ``RandomOverSampler`` run entirely on
+  Spark with *exact* per-class counts. Every row gets a key, ``xxhash64(seed, row)``; a class that
+  keeps ``m`` of its ``N`` rows keeps the ``m`` rows with the smallest keys (over-sampling repeats
+  every row ``(n - N) // N`` times and one more time for the ``(n - N) % N`` smallest keys). The
+  ``m`` smallest keys are found without sorting the class: a threshold on the uniform key keeps a
+  few more than ``m`` candidates, and only those are ranked. The same seed and rows give the same
+  output whatever the partitioning or file order, and identical rows are interchangeable.
+- **synthesize**: the minority classes are small. The rows of the classes that grow (and, for
+  methods that look at the other classes, a bounded exact sample of those) come to the driver
+  when they fit under ``driver_rows``; the local engine synthesizes, and the synthetic rows go back
+  to Spark beside the original rows, cast to the input's schema.
+- **write**: Spark writes a Parquet (or CSV) folder with the input's schema.
+
+Methods that need neighbours over all rows (cleaning, NearMiss, the SMOTE + cleaning
+combinations) are refused with a message naming what runs here. pandas only ever holds the rows
+that come to the driver (pyspark 4.3 does not fully support pandas 3, so large data stays in Spark
+and Arrow).
+
+``pyspark`` is imported only when this engine is used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import glob
+import math
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import warnings
+from collections.abc import Hashable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import strategies
+from .errors import (
+    BalancerError,
+    DataError,
+    EngineError,
+    LimitError,
+    MethodError,
+    ParameterError,
+    TargetError,
+)
+from .profile import ColumnInfo, Finding, Profile, imbalance_ratio, label_str, max_classes, suggest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+#: Methods that run entirely on Spark.
+SPARK_METHODS = ("none", "RandomUnderSampler", "RandomOverSampler")
+#: Methods that synthesize rows for the small classes on the driver with the local engine.
+#: (KMeansSMOTE is not one: it clusters all rows, and its counts depend on that clustering.)
+DRIVER_METHODS = ("SMOTE", "SMOTENC", "SMOTEN", "BorderlineSMOTE", "SVMSMOTE", "ADASYN")
+#: Of those, the ones that also look at the rows of the other classes (a bounded sample of them).
+_NEEDS_CONTEXT = ("BorderlineSMOTE", "SVMSMOTE", "ADASYN")
+_KEY = "__balancer_key"
+_COPIES = "__balancer_copies"
+_RANK = "__balancer_rank"
+_DATA_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
+                  ".txt": "csv"}
+
+
+def driver_rows() -> int:
+    """The most rows that may travel through the driver (``BALANCER_SPARK_DRIVER_ROWS``, default 1,000,000)."""
+    return int(os.environ.get("BALANCER_SPARK_DRIVER_ROWS", 1_000_000))
+
+
+def runs_on_spark() -> str:
+    """The sentence that says which methods the Spark engine runs."""
+    return (f"on Spark: {', '.join(SPARK_METHODS)} (exact counts), and {', '.join(DRIVER_METHODS)} "
+            "(synthesized on the driver)")
+
+
+# --------------------------------------------------------------------------------------------
+# session
+
+
+def session(master: str | None = None, driver_memory: str | None = None) -> SparkSession:
+    """Return the active SparkSession, or start one.
+
+    ``master`` is a Spark master URL (``local[2]``, ``spark://host:7077``, ``yarn``...). Without one,
+    a session started by ``spark-submit`` keeps its master, and a plain Python process runs
+    ``local[*]``.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise EngineError("the Spark engine needs pyspark: pip install -r requirements-spark.txt") from None
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    if not os.environ.get("PYSPARK_GATEWAY_PORT") and not _java_available():
+        raise EngineError("the Spark engine needs Java 17 (set JAVA_HOME or put java on PATH); "
+                          "on Debian: apt-get install openjdk-17-jre-headless")
+    builder = SparkSession.builder.appName("balancer")
+    if master:
+        builder = builder.master(master)
+    elif not os.environ.get("PYSPARK_GATEWAY_PORT"):  # not under spark-submit
+        builder = builder.master("local[*]")
+    if driver_memory:
+        builder = builder.config("spark.driver.memory", driver_memory)
+    log_config = Path(__file__).with_name("spark-log4j2.properties").as_uri()
+    builder = (builder.config("spark.ui.showConsoleProgress", "false")
+               .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config}")
+               .config("spark.sql.session.timeZone", "UTC"))
+    if master is None or master.startswith("local"):
+        builder = builder.config("spark.ui.enabled", "false")
+    with _quiet(), _jvm_output_to(log_file()):
+        spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def log_file() -> Path:
+    """Where the JVM Balancer starts writes its own output (``BALANCER_SPARK_LOG``)."""
+    return Path(os.environ.get("BALANCER_SPARK_LOG") or Path(tempfile.gettempdir(), "balancer-spark.log"))
+
+
+@contextlib.contextmanager
+def _jvm_output_to(path: Path) -> Iterator[None]:
+    """Start the JVM with its stderr in ``path``: the command line keeps its one-line messages."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except OSError:  # no file descriptors to play with (embedded interpreter): leave stderr alone
+        yield
+        return
+    try:
+        os.dup2(target, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(target)
+
+
+def active_session() -> SparkSession | None:
+    """The SparkSession already running in this process, if any (None without pyspark)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        return None
+    return SparkSession.getActiveSession()
+
+
+def stop() -> None:
+    """Stop the active SparkSession (the command line stops only one it started)."""
+    active = active_session()
+    if active is not None:
+        active.stop()
+
+
+@contextlib.contextmanager
+def spark_errors() -> Iterator[None]:
+    """Turn what Spark raises into an :class:`EngineError` of one line (ours pass through)."""
+    try:
+        yield
+    except BalancerError:
+        raise
+    except Exception as exc:
+        module = type(exc).__module__ or ""
+        if module.startswith(("pyspark", "py4j")):
+            raise EngineError(f"Spark failed: {_spark_message(exc)} (the JVM's log: {log_file()})") from None
+        raise
+
+
+def _java_available() -> bool:
+    home = os.environ.get("JAVA_HOME")
+    return bool(home and Path(home, "bin", "java").exists()) or shutil.which("java") is not None
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Hide pyspark's warning about pandas 3 (this engine keeps large data out of pandas)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support pandas.*")
+        warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+        yield
+
+
+# --------------------------------------------------------------------------------------------
+# read and write
+
+
+def _is_local(path: str) -> bool:
+    return "://" not in path or path.startswith("file://")
+
+
+def _local_path(path: str) -> str:
+    return path[len("file://"):] if path.startswith("file://") else path
+
+
+def detect_format(path: str, fmt: str | None = None) -> str:
+    """Return ``parquet``, ``csv`` or ``tsv`` for a file, folder or glob (``fmt`` wins)."""
+    if fmt:
+        fmt = fmt.lower()
+        if fmt not in ("parquet", "csv", "tsv"):
+            raise ParameterError(f"format {fmt!r} is not one of parquet, csv, tsv")
+        return fmt
+    suffix = Path(path.rstrip("/")).suffix.lower()
+    if suffix in _DATA_SUFFIXES:
+        return _DATA_SUFFIXES[suffix]
+    if _is_local(path):
+        local = _local_path(path)
+        names = glob.glob(os.path.join(local, "*")) if os.path.isdir(local) else glob.glob(local)
+        for name in sorted(names):
+            found = _DATA_SUFFIXES.get(Path(name).suffix.lower())
+            if found:
+                return found
+    return "parquet"
+
+
+def check_exists(path: str) -> None:
+    """Raise :class:`DataError` for a local path or glob that matches nothing (before Spark starts)."""
+    if _is_local(path):
+        local = _local_path(path)
+        if not glob.glob(local):
+            raise DataError(f"no such file or folder: {path}")
+
+
+def read(spark: SparkSession, path: str, fmt: str | None = None) -> DataFrame:
+    """Read a Parquet or CSV file, folder or glob with Spark."""
+    check_exists(path)
+    kind = detect_format(path, fmt)
+    reader = spark.read
+    if kind in ("csv", "tsv"):
+        reader = (reader.option("header", "true").option("inferSchema", "true")
+                  .option("sep", "\t" if kind == "tsv" else ",").option("mode", "PERMISSIVE"))
+    try:
+        frame = reader.format("csv" if kind == "tsv" else kind).load(path)
+        if not frame.columns:
+            raise DataError(f"{path} has no columns")
+    except DataError:
+        raise
+    except Exception as exc:  # AnalysisException, Py4JJavaError: say what Spark said, on one line
+        raise DataError(f"cannot read {path} as {kind}: {_spark_message(exc)}") from None
+    return frame
+
+
+def _spark_message(exc: BaseException) -> str:
+    text = " ".join(str(getattr(exc, "desc", None) or exc).split())
+    return text[:300]
+
+
+def write(frame: DataFrame, out: str, fmt: str | None = None, *, source: str | None = None) -> str:
+    """Write ``frame`` to the folder ``out`` as Parquet (default) or CSV, replacing what is there."""
+    kind = fmt or ("csv" if Path(out.rstrip("/")).suffix.lower() in (".csv", ".txt") else
+                   "tsv" if Path(out.rstrip("/")).suffix.lower() in (".tsv", ".tab") else "parquet")
+    if source is not None and _is_local(out) and _is_local(source):
+        target = Path(_local_path(out)).resolve()
+        for name in glob.glob(_local_path(source)) or [_local_path(source)]:
+            src = Path(name).resolve()
+            if target == src or target in src.parents or src in target.parents:
+                raise DataError(f"the output {out} would overwrite the input {source}; write elsewhere")
+    writer = frame.write.mode("overwrite")
+    try:
+        if kind in ("csv", "tsv"):
+            writer.option("header", "true").option("sep", "\t" if kind == "tsv" else ",").csv(out)
+        else:
+            writer.parquet(out)
+    except Exception as exc:
+        raise DataError(f"cannot write {out}: {_spark_message(exc)}") from None
+    return kind
+
+
+# --------------------------------------------------------------------------------------------
+# count
+
+
+def require_column(frame: DataFrame, target: str) -> None:
+    """Raise :class:`TargetError` (naming the closest column) when ``target`` is not a column."""
+    if target not in frame.columns:
+        columns = list(frame.columns)
+        shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+        raise TargetError(f"there is no column {target!r}.{suggest(target, columns)} The columns are: {shown}")
+
+
+def class_counts(frame: DataFrame, target: str) -> tuple[dict[Hashable, int], int]:
+    """Return ``{label: rows}`` (largest first) and the number of rows without a target value."""
+    from pyspark.sql import functions as F
+
+    require_column(frame, target)
+    limit = max_classes()
+    rows = frame.groupBy(target).count().limit(limit + 2).collect()
+    missing = sum(int(r["count"]) for r in rows if r[target] is None)
+    counts = {r[target]: int(r["count"]) for r in rows if r[target] is not None}
+    if len(counts) > limit:
+        raise DataError(f"the target {target!r} has more than {limit} classes; it looks continuous or "
+                        "like an identifier (set BALANCER_MAX_CLASSES to allow more)")
+    if isinstance(frame.schema[target].dataType, _float_types()) and any(
+            isinstance(k, float) and math.isnan(k) for k in counts):
+        nan = [k for k in counts if isinstance(k, float) and math.isnan(k)]
+        missing += sum(counts.pop(k) for k in nan)
+    del F
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], label_str(kv[0])))), missing
+
+
+def _float_types() -> tuple[type, ...]:
+    from pyspark.sql import types as T
+
+    return (T.FloatType, T.DoubleType)
+
+
+def _kind(data_type: Any, distinct: int, rows: int, name: str) -> str:
+    from pyspark.sql import types as T
+
+    if isinstance(data_type, T.BooleanType):
+        return "boolean"
+    if isinstance(data_type, (T.DateType, T.TimestampType, T.TimestampNTZType)):
+        return "datetime"
+    if isinstance(data_type, (T.ByteType, T.ShortType, T.IntegerType, T.LongType)):
+        return "identifier" if rows > 20 and distinct >= 0.95 * rows else "integer"
+    if isinstance(data_type, (T.FloatType, T.DoubleType, T.DecimalType)):
+        return "numeric"
+    if isinstance(data_type, T.StringType):
+        return "identifier" if distinct > 20 and distinct >= 0.95 * rows else "categorical"
+    return "text"
+
+
+def profile(frame: DataFrame, target: str | None = None) -> Profile:
+    """Rows, column kinds from the schema, missing and (approximate) distinct counts, class counts."""
+    from pyspark.sql import functions as F
+
+    if target is not None:
+        require_column(frame, target)
+    floats = _float_types()
+    aggs = [F.count(F.lit(1)).alias("__rows")]
+    for i, field in enumerate(frame.schema.fields):
+        col = F.col(f"`{field.name}`")
+        empty = col.isNull() | F.isnan(col) if isinstance(field.dataType, floats) else col.isNull()
+        aggs.append(F.sum(F.when(empty, 1).otherwise(0)).alias(f"m{i}"))
+        aggs.append(F.approx_count_distinct(col).alias(f"d{i}"))
+    stats = frame.agg(*aggs).collect()[0]
+    rows = int(stats["__rows"])
+    columns = []
+    findings: list[Finding] = []
+    for i, field in enumerate(frame.schema.fields):
+        missing, distinct = int(stats[f"m{i}"] or 0), int(stats[f"d{i}"] or 0)
+        kind = _kind(field.dataType, distinct, rows, field.name)
+        columns.append(ColumnInfo(field.name, kind, missing, distinct))
+        if rows and missing == rows:
+            findings.append(Finding("all_missing", f"{field.name!r} has no values", field.name))
+        elif distinct <= 1 and rows:
+            findings.append(Finding("constant", f"{field.name!r} has a single value", field.name))
+        elif missing and field.name != target:
+            findings.append(Finding("missing_values", f"{field.name!r} is missing in {missing:,} rows",
+                                    field.name))
+    candidates = [c.name for c in columns
+                  if c.kind in ("categorical", "boolean", "integer") and 2 <= c.unique <= 20]
+    classes: dict[Hashable, int] = {}
+    ratio = None
+    if target is not None:
+        classes, missing_target = class_counts(frame, target)
+        if missing_target:
+            findings.append(Finding("missing_target", f"{missing_target:,} rows have no {target!r} value "
+                                    "and are left out", target))
+        if len(classes) < 2:
+            findings.append(Finding("one_class", f"the target {target!r} has a single class", target))
+        ratio = imbalance_ratio(classes)
+        for label, count in classes.items():
+            if count < 6:
+                findings.append(Finding("small_class", f"class {label_str(label)!r} has only {count} rows; "
+                                        "neighbour-based methods need at least 6", target))
+    return Profile(rows, tuple(columns), target, tuple(candidates), classes, ratio, tuple(findings))
+
+
+# --------------------------------------------------------------------------------------------
+# plan: what each class becomes, with imbalanced-learn's own reading of sampling_strategy
+
+_counts_lock = threading.Lock()
+
+
+def target_counts(strategy: strategies.Strategy, sampling_strategy: Any,
+                  counts: Mapping[Hashable, int]) -> dict[Hashable, int]:
+    """Return the rows each class will have, as imbalanced-learn would decide from these counts.
+
+    imbalanced-learn reads the counts off ``y``; here the counts come from Spark, so its reading
+    is run on the counts themselves (no ``y`` of billions of labels is built).
+    """
+    from imblearn.utils import _validation, check_sampling_strategy
+
+    labels = list(counts)
+    codes = {label: i for i, label in enumerate(labels)}
+    coded: Any = sampling_strategy
+    if isinstance(sampling_strategy, Mapping):
+        coded = {codes[k]: v for k, v in sampling_strategy.items()}
+    elif isinstance(sampling_strategy, list):
+        coded = [codes[k] for k in sampling_strategy]
+    kind = strategy.sampling_type
+    if kind is None or kind == "clean-sampling":
+        return dict(counts)
+    coded_counts = {i: counts[label] for i, label in enumerate(labels)}
+    original = _validation._count_class_sample
+    with _counts_lock:
+        _validation._count_class_sample = lambda y: dict(coded_counts)
+        try:
+            wanted = check_sampling_strategy(coded, np.arange(len(labels)), kind)
+        except ValueError as exc:
+            raise ParameterError(f"sampling_strategy {sampling_strategy!r}: {exc}") from None
+        finally:
+            _validation._count_class_sample = original
+    if kind == "over-sampling":
+        return {label: counts[label] + int(wanted.get(codes[label], 0)) for label in labels}
+    return {label: int(wanted.get(codes[label], counts[label])) for label in labels}
+
+
+@dataclasses.dataclass
+class Result:
+    """What :func:`resample` did. ``data`` is a lazy Spark DataFrame; nothing is written yet."""
+
+    data: DataFrame
+    method: str
+    requested: str
+    params: dict[str, Any]
+    seed: int
+    before: dict[Hashable, int]
+    after: dict[Hashable, int]
+    synthetic_rows: int
+    driver_rows: int  # rows brought to the driver (synthetic rows are made there too)
+    notices: list[str]
+    rows_in: int
+
+    def to_dict(self, out: str | None = None) -> dict[str, Any]:
+        """Return the JSON of ``balancer resample --engine spark --json``."""
+        ss = self.params.get("sampling_strategy", "auto")
+        if isinstance(ss, Mapping):
+            ss = {label_str(k): int(v) for k, v in ss.items()}
+        return {
+            "engine": "spark",
+            "method": self.method,
+            "requested": self.requested,
+            "params": {k: v for k, v in self.params.items() if k != "sampling_strategy"} | {"sampling_strategy": ss},
+            "seed": self.seed,
+            "before": {label_str(k): v for k, v in self.before.items()},
+            "after": {label_str(k): v for k, v in self.after.items()},
+            "rows_in": self.rows_in,
+            "rows_out": sum(self.after.values()),
+            "synthetic_rows": self.synthetic_rows,
+            "driver_rows": self.driver_rows,
+            "notices": list(self.notices),
+            "out": out,
+        }
+
+
+def _refuse(strategy: strategies.Strategy) -> None:
+    name = strategy.name
+    if not strategy.resamples:
+        raise MethodError(f"{name} changes the model, not the data, so it has no resampled output; "
+                          "evaluate it with the local engine on a sample")
+    if name not in SPARK_METHODS and name not in DRIVER_METHODS:
+        raise MethodError(f"{name} needs nearest neighbours or clusters over all rows, which the Spark engine does "
+                          f"not compute. Runs {runs_on_spark()}. Or use --engine local on a sample.")
+
+
+# --------------------------------------------------------------------------------------------
+# select rows: exact per-class counts
+
+
+def _row_key(frame: DataFrame, seed: int) -> Column:
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    hashable = [F.col(f"`{f.name}`") for f in frame.schema.fields if not isinstance(f.dataType, T.MapType)]
+    return F.xxhash64(F.lit(int(seed)), *hashable)
+
+
+def _threshold(share: float) -> int:
+    """The key below which a share of uniform 64-bit keys fall."""
+    return max(-(2**63), min(2**63 - 1, -(2**63) + math.floor(share * 2.0**64)))
+
+
+def _slack(m: int, total: int, tries: int) -> float:
+    return min(1.0, (m + 6.0 * math.sqrt(m) + 20.0) / total * (2.0**tries))
+
+
+def select_counts(frame: DataFrame, target: str, before: Mapping[Hashable, int],
+                  after: Mapping[Hashable, int], seed: int) -> DataFrame:
+    """Return ``frame`` with exactly ``after[c]`` rows of each class ``c`` (which has ``before[c]``).
+
+    A class keeps its rows with the smallest keys, or repeats every row ``(n - N) // N`` times
+    and once more for the ``(n - N) % N`` smallest keys. Rows of classes missing from ``after``
+    (and rows without a target) are left out.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    keyed = frame.withColumn(_KEY, _row_key(frame, seed))
+    label_col = F.col(f"`{target}`")
+    plans = []  # (label, base copies, m of N get one more)
+    for label, total in before.items():
+        wanted = int(after.get(label, 0))
+        if total <= 0 or wanted < 0:
+            continue
+        if wanted <= total:
+            plans.append((label, 0, wanted, total))
+        else:
+            extra = wanted - total
+            plans.append((label, 1 + extra // total, extra % total, total))
+
+    # candidates: rows that need ranking; asc picks the m smallest, desc drops the N - m largest
+    tries = {label: 0 for label, *_ in plans}
+    while True:
+        base_expr = F.lit(0)
+        cand_expr = F.lit(False)
+        rules: dict[Hashable, tuple[str, int, int]] = {}
+        for label, base, m, total in plans:
+            is_class = label_col == F.lit(label)
+            if m == 0 or m == total:
+                base_expr = F.when(is_class, F.lit(base + (1 if m == total else 0))).otherwise(base_expr)
+                continue
+            if m <= total / 2:
+                cut = _threshold(_slack(m, total, tries[label]))
+                cand = F.col(_KEY) < F.lit(cut)
+                base_expr = F.when(is_class, F.lit(base)).otherwise(base_expr)
+                rules[label] = ("asc", m, base)
+            else:
+                drop = total - m
+                cut = _threshold(1.0 - _slack(drop, total, tries[label]))
+                cand = F.col(_KEY) >= F.lit(cut)
+                base_expr = F.when(is_class, F.lit(base + 1)).otherwise(base_expr)
+                rules[label] = ("desc", drop, base)
+            cand_expr = cand_expr | (is_class & cand)
+        if not rules:
+            break
+        found = {r[target]: int(r["count"]) for r in
+                 keyed.filter(cand_expr).groupBy(target).count().collect()}
+        short = [label for label, (_, need, _) in rules.items() if found.get(label, 0) < need]
+        if not short:
+            break
+        for label in short:
+            tries[label] += 1
+
+    sure = keyed.filter(~cand_expr).withColumn(_COPIES, base_expr)
+    parts = [sure]
+    if rules:
+        copies = F.lit(0)
+        for label, (order, need, base) in rules.items():
+            is_class = label_col == F.lit(label)
+            rank = F.col(_RANK)
+            if order == "asc":
+                value = F.when(rank <= need, base + 1).otherwise(base)
+            else:
+                value = F.when(rank <= need, base).otherwise(base + 1)
+            copies = F.when(is_class, value).otherwise(copies)
+        asc = Window.partitionBy(label_col).orderBy(F.col(_KEY).asc())
+        desc = Window.partitionBy(label_col).orderBy(F.col(_KEY).desc())
+        asc_labels = [label for label, (order, *_r) in rules.items() if order == "asc"]
+        desc_labels = [label for label, (order, *_r) in rules.items() if order == "desc"]
+        cands = keyed.filter(cand_expr)
+        for labels, window in ((asc_labels, asc), (desc_labels, desc)):
+            if not labels:
+                continue
+            ranked = (cands.filter(label_col.isin(*labels)).withColumn(_RANK, F.row_number().over(window))
+                      .withColumn(_COPIES, copies).drop(_RANK))
+            parts.append(ranked)
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.unionByName(part)
+    out = out.filter(F.col(_COPIES) > 0)
+    repeated = out.withColumn(_COPIES, F.explode(F.array_repeat(F.lit(True), F.col(_COPIES))))
+    return repeated.select(*[F.col(f"`{c}`") for c in frame.columns])
+
+
+# --------------------------------------------------------------------------------------------
+# resample
+
+
+def resample(frame: DataFrame, target: str, method: str, *, params: Mapping[str, Any] | None = None,
+             seed: int = 0, max_driver_rows: int | None = None) -> Result:
+    """Balance a Spark DataFrame; see the module's docstring for what runs where."""
+    strategy = strategies.get(method)
+    _refuse(strategy)
+    require_column(frame, target)
+    validated = strategy.validate(params)
+    counts, missing = class_counts(frame, target)
+    notices: list[str] = []
+    if missing:
+        notices.append(f"{missing:,} rows without a target value were left out")
+    if len(counts) < 2:
+        raise DataError(f"the target {target!r} has a single class among rows that have a value")
+    sampling_strategy = strategies.parse_sampling_strategy(validated.pop("sampling_strategy", None),
+                                                           strategy, counts)
+    validated["sampling_strategy"] = sampling_strategy
+    rows_in = sum(counts.values())
+    name = strategy.name
+    with_target = frame.filter(_has_value(frame, target))
+    shrink = name == "RandomOverSampler" and validated.get("shrinkage") is not None
+    if name == "none":
+        after = dict(counts)
+        return Result(with_target, name, method, validated, seed, counts, after, 0, 0, notices, rows_in)
+    after = target_counts(strategy, sampling_strategy, counts)
+    if name in ("RandomUnderSampler", "RandomOverSampler") and not shrink:
+        if name == "RandomUnderSampler" and validated.get("replacement"):
+            notices.append("replacement=True is not used on Spark: each row is kept at most once")
+        data = select_counts(with_target, target, counts, after, seed)
+        if name == "RandomOverSampler":
+            notices.append("every row of a grown class is repeated (n - N) // N times, and once more for "
+                           "(n - N) % N of them chosen at random: exact counts, drawn without replacement")
+        return Result(data, name, method, validated, seed, counts, after, 0, 0, notices, rows_in)
+    return _synthesize(with_target, target, strategy, validated, counts, after, seed, notices, rows_in,
+                       max_driver_rows if max_driver_rows is not None else driver_rows(),
+                       given=set((params or {}).keys()) - {"sampling_strategy"})
+
+
+def _has_value(frame: DataFrame, target: str) -> Column:
+    from pyspark.sql import functions as F
+
+    col = F.col(f"`{target}`")
+    if isinstance(frame.schema[target].dataType, _float_types()):
+        return col.isNotNull() & ~F.isnan(col)
+    return col.isNotNull()
+
+
+def _synthesize(frame: DataFrame, target: str, strategy: strategies.Strategy, params: dict[str, Any],
+                counts: dict[Hashable, int], after: dict[Hashable, int], seed: int, notices: list[str],
+                rows_in: int, cap: int, given: set[str]) -> Result:
+    """Bring the growing classes (and a sample of the others) to the driver; synthesize; send back."""
+    from pyspark.sql import functions as F
+
+    from .resample import resample as local_resample
+
+    grow = {label: n for label, n in after.items() if n > counts[label]}
+    if not grow:
+        notices.append("no class needs more rows; the table is returned as it is")
+        return Result(frame, strategy.name, strategy.name, params, seed, counts, dict(counts), 0, 0, notices,
+                      rows_in)
+    minority_rows = sum(counts[label] for label in grow)
+    synthetic = sum(n - counts[label] for label, n in grow.items())
+    others = {label: n for label, n in counts.items() if label not in grow}
+    if minority_rows + synthetic > cap:
+        raise LimitError(
+            f"{strategy.name} would bring {minority_rows:,} rows of the classes it grows to the driver and "
+            f"make {synthetic:,} synthetic rows there: {minority_rows + synthetic:,} rows, more than the "
+            f"driver cap of {cap:,} (--driver-rows or BALANCER_SPARK_DRIVER_ROWS). What would work: ask for "
+            "fewer rows with sampling_strategy (a ratio such as 0.1, or per-class counts), under-sample the "
+            "majority first (--method RandomUnderSampler), RandomOverSampler (all on Spark), or a bigger "
+            "driver (--driver-memory) with a higher cap."
+        )
+    room = cap - minority_rows - synthetic
+    if strategy.name in _NEEDS_CONTEXT:
+        total_others = sum(others.values())
+        share = min(1.0, room / total_others) if total_others else 1.0
+        context = {label: n if share >= 1.0 else max(1, int(n * share)) for label, n in others.items()}
+        if share < 1.0:
+            notices.append(
+                f"{strategy.name} looks at the other classes' rows; it saw an exact random sample of "
+                f"{sum(context.values()):,} of their {total_others:,} rows (all would exceed the driver cap "
+                f"of {cap:,}), so its choice of where to synthesize approximates the local engine's")
+    else:  # the method looks only at the rows of the class it grows: a token row of each other class
+        context = {label: min(n, 1) for label, n in others.items()}
+    wanted = dict(grow) | context
+    picked = select_counts(frame, target, counts, {label: (counts[label] if label in grow else n)
+                                                   for label, n in wanted.items()}, seed)
+    keyed = picked.withColumn(_KEY, _row_key(picked, seed))
+    with _quiet():
+        table = keyed.toArrow()
+    # the same rows in the same order on every run, whatever order Spark returned them in
+    table = table.sort_by([(_KEY, "ascending")]).drop_columns([_KEY])
+    from .io import _arrow_to_pandas
+
+    local = _arrow_to_pandas(table)
+    run_params = {k: v for k, v in params.items() if k != "sampling_strategy"}
+    run_params["sampling_strategy"] = {label_str(label): n for label, n in grow.items()}
+    result = local_resample(local, target, strategy.name, params=run_params, seed=seed,
+                            max_rows=len(local) + synthetic)
+    notices.extend(n for n in result.notices if n not in notices)
+    made = result.data.loc[result.synthetic]
+    back = _to_spark(frame, made)
+    data = frame.unionByName(back)
+    made_counts = {label: int(made[target].eq(label).sum()) for label in grow}
+    final = {label: counts[label] + made_counts.get(label, 0) for label in counts}
+    del F
+    return Result(data, result.method, strategy.name, params, seed, counts, final, int(len(made)),
+                  len(local), notices, rows_in)
+
+
+def _to_spark(frame: DataFrame, rows: Any) -> DataFrame:
+    """Synthetic rows (pandas) as a Spark DataFrame with ``frame``'s exact schema."""
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    schema = to_arrow_schema(frame.schema)
+    columns = []
+    for field in schema:
+        values = rows[field.name]
+        try:
+            columns.append(pa.array(values, type=field.type, from_pandas=True))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            columns.append(pa.array(values, from_pandas=True).cast(field.type, safe=False))
+    table = pa.Table.from_arrays(columns, schema=schema)
+    spark = frame.sparkSession
+    with _quiet():
+        back = spark.createDataFrame(table, schema=frame.schema)
+    return back
+
+
+__all__ = [
+    "DRIVER_METHODS",
+    "SPARK_METHODS",
+    "Result",
+    "class_counts",
+    "detect_format",
+    "driver_rows",
+    "profile",
+    "read",
+    "resample",
+    "select_counts",
+    "session",
+    "target_counts",
+    "write",
+]

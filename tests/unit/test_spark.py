@@ -1,0 +1,301 @@
+"""The Spark engine on local[2]: same class counts as the local engine, the input's schema, exact and
+reproducible selection, refusals, and one-line errors from the command line.
+
+These tests need Java (Spark runs on the JVM). Without it they fail, on purpose: ``make test``
+installs Debian's OpenJDK when none is found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from balancer import resample as local_resample
+from balancer import spark as engine
+from balancer.cli import main
+from balancer.errors import DataError, LimitError, MethodError, ParameterError, TargetError
+from tests.conftest import mixed_table
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = engine.session("local[2]", "1g")
+    session.conf.set("spark.sql.shuffle.partitions", "4")
+    yield session
+    session.stop()
+
+
+def _table(n: int = 600, seed: int = 0, classes: int = 2) -> pd.DataFrame:
+    """Numeric, integer (with gaps), categorical, boolean and date columns; an imbalanced target."""
+    frame = mixed_table(n=n, minority=n // 10, classes=classes, seed=seed).drop(columns=["row_id"])
+    rng = np.random.default_rng(seed)
+    frame["when"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D")
+    frame["count"] = pd.array(rng.integers(0, 9, n), dtype="Int64")
+    frame.loc[rng.random(n) < 0.05, "count"] = pd.NA
+    return frame
+
+
+def _numeric(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    y = np.where(rng.random(n) < 0.1, "yes", "no")
+    shift = (y == "yes").astype(float)
+    return pd.DataFrame({f"x{i}": rng.normal(shift, 1.0) for i in range(5)} | {"y": y})
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("spark-data")
+    paths = {}
+    for name, frame in {"mixed": _table(), "multi": _table(900, 1, classes=3), "numeric": _numeric()}.items():
+        path = root / f"{name}.parquet"
+        frame.to_parquet(path, index=False)
+        paths[name] = path
+    return paths
+
+
+def _counts(frame, target):
+    return {r[target]: r["count"] for r in frame.groupBy(target).count().collect()}
+
+
+def _sorted_rows(frame):
+    return sorted((tuple(map(repr, row)) for row in frame.collect()))
+
+
+def _same_schema(a, b) -> bool:
+    return [(f.name, f.dataType) for f in a.schema.fields] == [(f.name, f.dataType) for f in b.schema.fields]
+
+
+# ---------------------------------------------------------------------------------------------
+# the same class counts as the local engine, the input's schema
+
+
+CASES = [
+    ("numeric", "y", "none", {}),
+    ("numeric", "y", "RandomUnderSampler", {}),
+    ("numeric", "y", "RandomUnderSampler", {"sampling_strategy": "0.5"}),
+    ("numeric", "y", "RandomOverSampler", {}),
+    ("numeric", "y", "RandomOverSampler", {"sampling_strategy": "0.35"}),
+    ("multi", "label", "RandomUnderSampler", {"sampling_strategy": "not minority"}),
+    ("multi", "label", "RandomUnderSampler", {"sampling_strategy": '{"c0": 400, "c1": 50}'}),
+    ("multi", "label", "RandomOverSampler", {"sampling_strategy": "minority"}),
+    ("multi", "label", "RandomOverSampler", {"sampling_strategy": '{"c1": 700}'}),
+    ("multi", "label", "RandomOverSampler", {"sampling_strategy": "all"}),
+    ("numeric", "y", "SMOTE", {}),
+    ("numeric", "y", "SMOTE", {"sampling_strategy": "0.5", "k_neighbors": "3"}),
+    ("mixed", "label", "SMOTE", {}),
+    ("multi", "label", "SMOTE", {"sampling_strategy": "not majority"}),
+    ("numeric", "y", "BorderlineSMOTE", {}),
+    ("numeric", "y", "ADASYN", {}),
+    ("numeric", "y", "SVMSMOTE", {}),
+    ("numeric", "y", "RandomOverSampler", {"shrinkage": "0.5"}),
+]
+
+
+@pytest.mark.parametrize(("name", "target", "method", "params"), CASES,
+                         ids=[f"{c[0]}-{c[2]}-{'-'.join(c[3].values()) or 'default'}" for c in CASES])
+def test_same_counts_as_local_engine_and_same_schema(spark, files, name, target, method, params):
+    """Check that Spark gives the local engine's class counts, exactly, and the input's schema."""
+    frame = engine.read(spark, str(files[name]))
+    result = engine.resample(frame, target, method, params=params, seed=3)
+    local = local_resample(pd.read_parquet(files[name]), target, method, params=params, seed=3)
+    assert {str(k): v for k, v in result.after.items()} == {str(k): v for k, v in local.after.items()}
+    assert _counts(result.data, target) == result.after
+    assert _same_schema(result.data, frame)
+    assert result.synthetic_rows == local.synthetic_rows
+
+
+def test_same_seed_same_rows_other_seed_other_rows(spark, files):
+    """Check that a seed fixes the rows chosen, whatever the partitioning."""
+    frame = engine.read(spark, str(files["numeric"]))
+    for method in ("RandomUnderSampler", "RandomOverSampler", "SMOTE"):
+        first = _sorted_rows(engine.resample(frame, "y", method, seed=7).data)
+        again = _sorted_rows(engine.resample(frame.repartition(5), "y", method, seed=7).data)
+        other = _sorted_rows(engine.resample(frame, "y", method, seed=8).data)
+        assert first == again, method
+        assert first != other, method
+
+
+def test_written_output_has_the_input_schema(spark, files, tmp_path):
+    """Check that the written Parquet and CSV folders read back with the input's schema and counts."""
+    frame = engine.read(spark, str(files["mixed"]))
+    result = engine.resample(frame, "label", "SMOTE", seed=1)
+    engine.write(result.data, str(tmp_path / "out"))
+    back = engine.read(spark, str(tmp_path / "out"))
+    assert _same_schema(back, frame)
+    assert _counts(back, "label") == result.after
+    synthetic = back.subtract(frame)
+    assert synthetic.filter("`when` IS NOT NULL").count() == 0  # dates are not made up
+    assert engine.write(result.data, str(tmp_path / "out.csv")) == "csv"
+    assert _counts(engine.read(spark, str(tmp_path / "out.csv")), "label") == result.after
+    arrow = pq.read_table(tmp_path / "out")
+    assert arrow.schema.field("count").type == pa.int64()
+
+
+def test_folders_and_globs_are_read(spark, files, tmp_path):
+    """Check that a folder of CSV files and a glob of Parquet files are read by Spark itself."""
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    data = _numeric(300)
+    for i, chunk in enumerate((data.iloc[:100], data.iloc[100:200], data.iloc[200:])):
+        chunk.to_csv(parts / f"part-{i}.csv", index=False)
+        chunk.to_parquet(tmp_path / f"chunk-{i}.parquet", index=False)
+    from_folder = engine.profile(engine.read(spark, str(parts)), "y")
+    from_glob = engine.profile(engine.read(spark, str(tmp_path / "chunk-*.parquet")), "y")
+    expected = Counter(data["y"])
+    assert from_folder.classes == from_glob.classes == dict(expected.most_common())
+
+
+def test_exact_counts_with_duplicates_and_near_total(spark):
+    """Check exact counts where keys tie (identical rows) and where a class keeps almost all rows."""
+    rows = [("a", 1)] * 500 + [("a", 2)] * 500 + [("b", i) for i in range(40)]
+    frame = spark.createDataFrame(rows, "c string, v long").repartition(3)
+    before = {"a": 1000, "b": 40}
+    for after in ({"a": 999, "b": 1}, {"a": 501, "b": 39}, {"a": 3, "b": 40}, {"a": 2500, "b": 77},
+                  {"a": 1000, "b": 0}):
+        chosen = engine.select_counts(frame, "c", before, after, seed=5)
+        assert _counts(chosen, "c") == {k: v for k, v in after.items() if v}
+
+
+def test_over_sampling_repeats_rows_evenly(spark):
+    """Check that over-sampling repeats every row (n - N) // N or one more times."""
+    frame = spark.createDataFrame([("a", i) for i in range(10)] + [("b", i) for i in range(30)], "c string, v long")
+    out = engine.select_counts(frame, "c", {"a": 10, "b": 30}, {"a": 37, "b": 30}, seed=0)
+    copies = Counter(r["v"] for r in out.filter("c = 'a'").collect())
+    assert sorted(set(copies.values())) == [3, 4] and sum(copies.values()) == 37
+
+
+def test_profile_matches_local_counts(spark, files):
+    """Check rows, class counts, missing cells and kinds from the schema."""
+    frame = engine.read(spark, str(files["mixed"]))
+    result = engine.profile(frame, "label")
+    data = pd.read_parquet(files["mixed"])
+    assert result.rows == len(data)
+    assert result.classes == dict(Counter(data["label"]).most_common())
+    missing = {c.name: c.missing for c in result.columns}
+    assert missing == {c: int(data[c].isna().sum()) for c in data.columns}
+    kinds = {c.name: c.kind for c in result.columns}
+    assert kinds["x_float"] == "numeric" and kinds["flag"] == "boolean" and kinds["when"] == "datetime"
+    assert kinds["colour"] == "categorical" and kinds["count"] == "integer"
+    assert "label" in result.target_candidates
+
+
+def test_refusals_name_what_runs_on_spark(spark, files):
+    """Check that methods needing all-row neighbours, and model-side tactics, are refused clearly."""
+    frame = engine.read(spark, str(files["numeric"]))
+    for method in ("TomekLinks", "SMOTEENN", "NearMiss", "EditedNearestNeighbours", "KMeansSMOTE"):
+        with pytest.raises(MethodError, match="RandomUnderSampler.*SMOTE"):
+            engine.resample(frame, "y", method)
+    with pytest.raises(MethodError, match="changes the model"):
+        engine.resample(frame, "y", "class_weight")
+
+
+def test_driver_cap_refuses_with_what_would_work(spark, files):
+    """Check that a minority too big for the driver is refused, saying what would work."""
+    frame = engine.read(spark, str(files["numeric"]))
+    with pytest.raises(LimitError, match="driver cap of 100.*sampling_strategy.*RandomOverSampler"):
+        engine.resample(frame, "y", "SMOTE", max_driver_rows=100)
+    fits = engine.resample(frame, "y", "SMOTE", params={"sampling_strategy": "0.2"}, max_driver_rows=200)
+    assert fits.driver_rows + fits.synthetic_rows <= 200
+
+
+def test_context_sample_is_bounded(spark, files):
+    """Check that ADASYN sees a bounded sample of the majority when all of it would not fit."""
+    frame = engine.read(spark, str(files["numeric"]))
+    result = engine.resample(frame, "y", "ADASYN", params={"sampling_strategy": "0.3"}, max_driver_rows=300)
+    planned = int(0.3 * result.before["no"]) - result.before["yes"]
+    assert result.driver_rows + planned <= 300
+    assert any("sample" in n for n in result.notices)
+    assert _counts(result.data, "y") == result.after
+
+
+def test_bad_target_errors(spark, files, tmp_path):
+    """Check the errors for an unknown column and a target with one class."""
+    frame = engine.read(spark, str(files["numeric"]))
+    with pytest.raises(TargetError, match="Did you mean 'y'"):
+        engine.resample(frame, "yy", "RandomUnderSampler")
+    one = spark.createDataFrame([(1.0, "a"), (2.0, "a")], "x double, y string")
+    with pytest.raises(DataError, match="single class"):
+        engine.resample(one, "y", "RandomUnderSampler")
+
+
+def test_cli_in_process_writes_and_reports_json(spark, files, tmp_path, capsys):
+    """Check 'balancer resample --engine spark --json' and 'profile --engine spark' reuse the session."""
+    out = tmp_path / "balanced"
+    code = main(["resample", str(files["numeric"]), "--target", "y", "--method", "RandomUnderSampler",
+                 "--engine", "spark", "--master", "local[2]", "--out", str(out), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    payload = json.loads(captured.out)
+    assert payload["engine"] == "spark" and payload["format"] == "parquet"
+    assert payload["after"]["no"] == payload["after"]["yes"] == payload["before"]["yes"]
+    assert pq.read_table(out).num_rows == payload["rows_out"]
+    code = main(["profile", str(out), "--target", "y", "--engine", "spark", "--json"])
+    assert code == 0 and json.loads(capsys.readouterr().out)["rows"] == payload["rows_out"]
+    code = main(["resample", str(files["numeric"]), "--target", "y", "--method", "SMOTE", "--engine", "spark",
+                 "--out", str(files["numeric"])])
+    assert code == 2 and "overwrite the input" in capsys.readouterr().err
+    code = main(["evaluate", str(files["numeric"]), "--target", "y", "--engine", "spark"])
+    assert code == 2 and "local engine only" in capsys.readouterr().err
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "balancer", *args], capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.parametrize("case", ["missing path", "unknown column", "one class"])
+def test_cli_bad_input_exit_2_one_line(files, tmp_path, case):
+    """Check that bad input gives exit 2 and one line on stderr, the JVM's own noise kept out."""
+    one = tmp_path / "one.parquet"
+    pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": ["a", "a", "a"]}).to_parquet(one)
+    args = {"missing path": [str(tmp_path / "nowhere" / "*.parquet"), "--target", "y"],
+            "unknown column": [str(files["numeric"]), "--target", "yes"],
+            "one class": [str(one), "--target", "y"]}[case]
+    done = _cli("resample", *args, "--method", "SMOTE", "--engine", "spark", "--master", "local[2]",
+                "--out", str(tmp_path / "out"))
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    expected = {"missing path": "no such file", "unknown column": "no column 'yes'",
+                "one class": "single class"}[case]
+    assert expected in lines[0]
+
+
+def test_target_counts_follow_imbalanced_learn():
+    """Check the reading of sampling_strategy from counts alone against imbalanced-learn's on a y."""
+    from imblearn.utils import check_sampling_strategy
+
+    from balancer import strategies
+
+    counts = {"a": 50, "b": 20, "c": 7}
+    y = np.repeat(list(counts), list(counts.values()))
+    for method, kind in (("RandomUnderSampler", "under-sampling"), ("RandomOverSampler", "over-sampling")):
+        strategy = strategies.get(method)
+        for ss in ("auto", "majority", "minority", "not majority", "not minority", "all"):
+            try:
+                wanted = check_sampling_strategy(ss, y, kind)
+            except ValueError:
+                with pytest.raises(ParameterError):
+                    engine.target_counts(strategy, ss, counts)
+                continue
+            got = engine.target_counts(strategy, ss, counts)
+            expected = ({c: counts[c] + wanted.get(c, 0) for c in counts} if kind == "over-sampling"
+                        else {c: wanted.get(c, counts[c]) for c in counts})
+            assert got == expected, (method, ss)
+
+
+def test_dates_survive(spark):
+    """Check that date and timestamp columns come back as dates for synthesized tables."""
+    rows = [(float(i % 7), "yes" if i % 10 == 0 else "no", dt.date(2024, 1, 1 + i % 28)) for i in range(200)]
+    frame = spark.createDataFrame(rows, "x double, y string, d date")
+    result = engine.resample(frame, "y", "SMOTE", params={"k_neighbors": "3"})
+    assert _same_schema(result.data, frame)
+    assert _counts(result.data, "y") == {"no": 180, "yes": 180}
