@@ -67,7 +67,7 @@ def _counts(frame, target):
 
 
 def _sorted_rows(frame):
-    return sorted((tuple(map(repr, row)) for row in frame.collect()))
+    return sorted(tuple(map(repr, row)) for row in frame.collect())
 
 
 def _same_schema(a, b) -> bool:
