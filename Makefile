@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: install chromium java run test test-unit test-app test-browser lint bench load container-test clean
+.PHONY: install chromium java run test test-unit test-app test-browser lint bench bench-spark load container-test clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-spark.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ bench: install
 	$(PY) benchmarks/bench_compare.py
 	$(PY) benchmarks/bench_neighbours.py
 	$(PY) benchmarks/bench_job.py
+
+# Not part of `make bench` (about 15 minutes, 3 GB of disk): 20,000,000 x 20 rows of Parquet balanced
+# with --engine spark on local[2] and a 1 GB driver, against the local engine.
+bench-spark: install java
+	$(PY) benchmarks/bench_spark.py
 
 # Not part of `make test`: 6 concurrent browser sessions for 3 minutes, then 100 sequential ones.
 load: install chromium

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .cli import main
+from balancer.cli import main  # absolute: spark-submit runs this file as a script
 
 if __name__ == "__main__":
     sys.exit(main())
