@@ -269,6 +269,23 @@ def test_cli_bad_input_exit_2_one_line(files, tmp_path, case):
     assert expected in lines[0]
 
 
+def test_spark_submit_runs_the_command(files):
+    """Check that spark-submit, which chooses the master itself, runs the command file unchanged."""
+    import os
+    from pathlib import Path
+
+    import balancer.__main__ as entry
+
+    bin_dir = Path(sys.executable).parent
+    env = os.environ | {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+                        "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    done = subprocess.run([str(bin_dir / "spark-submit"), "--master", "local[2]", entry.__file__, "profile",
+                           str(files["numeric"]), "--target", "y", "--engine", "spark", "--json"],
+                          capture_output=True, text=True, timeout=180, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["classes"] == dict(Counter(pd.read_parquet(files["numeric"])["y"]).most_common())
+
+
 def test_target_counts_follow_imbalanced_learn():
     """Check the reading of sampling_strategy from counts alone against imbalanced-learn's on a y."""
     from imblearn.utils import check_sampling_strategy
