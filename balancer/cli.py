@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
             g.add_argument("--master", metavar="URL",
                            help="Spark master: local[*] (default), local[2], spark://host:7077, yarn, ...")
             g.add_argument("--driver-memory", metavar="SIZE", help="Spark driver memory, e.g. 1g")
+            if p.prog.endswith("resample"):
+                g.add_argument("--undersample-to", type=int, metavar="N",
+                               help="first keep at most N rows of every class (exact, on Spark); the method "
+                                    "then grows the small classes, e.g. SMOTE up to N")
             g.add_argument("--driver-rows", type=int, metavar="N",
                            help="most rows synthetic methods may bring to the driver "
                                 "(default BALANCER_SPARK_DRIVER_ROWS or 1,000,000)")
@@ -278,7 +282,8 @@ def cmd_resample_spark(args: argparse.Namespace) -> int:
     try:
         with engine.spark_errors():
             result = engine.resample(frame, args.target, args.method, params=parse_params(args.param),
-                                     seed=args.seed, max_driver_rows=args.driver_rows)
+                                     seed=args.seed, max_driver_rows=args.driver_rows,
+                                     undersample_to=args.undersample_to)
             kind = engine.write(result.data, args.out, args.format, source=args.data) if args.out else None
     finally:
         _stop_spark(started)
@@ -299,8 +304,9 @@ def cmd_resample_spark(args: argparse.Namespace) -> int:
 def cmd_resample(args: argparse.Namespace) -> int:
     if args.engine == "spark":
         return cmd_resample_spark(args)
-    if args.format:
-        raise UsageError("--format is for --engine spark; the local engine writes CSV")
+    if args.format or args.undersample_to is not None:
+        raise UsageError("--format and --undersample-to are for --engine spark; the local engine writes CSV "
+                         "(use RandomUnderSampler, then the method)")
     data, raw = _load_with_bytes(args.data)
     params = parse_params(args.param)
     result = resample(data, args.target, args.method, params=params, seed=args.seed)
@@ -471,6 +477,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     try:
         args = _parser().parse_args(argv)
+        spark_only = [flag for flag in ("master", "driver_memory", "driver_rows")
+                      if getattr(args, flag, None) is not None]
+        if spark_only and getattr(args, "engine", "local") != "spark":
+            raise UsageError(f"--{spark_only[0].replace('_', '-')} is for --engine spark")
         if getattr(args, "engine", "local") == "spark" and args.command not in ("profile", "resample"):
             raise UsageError(f"'{args.command}' runs on the local engine only; with --engine spark, "
                              "profile or resample the big table, then evaluate a sample of the output")

@@ -580,8 +580,13 @@ def select_counts(frame: DataFrame, target: str, before: Mapping[Hashable, int],
 
 
 def resample(frame: DataFrame, target: str, method: str, *, params: Mapping[str, Any] | None = None,
-             seed: int = 0, max_driver_rows: int | None = None) -> Result:
-    """Balance a Spark DataFrame; see the module's docstring for what runs where."""
+             seed: int = 0, max_driver_rows: int | None = None, undersample_to: int | None = None) -> Result:
+    """Balance a Spark DataFrame; see the module's docstring for what runs where.
+
+    ``undersample_to``: first, every class with more rows keeps exactly that many (seeded, on
+    Spark); the method then runs on those counts. With a synthetic method this is the usual recipe
+    for big tables: the majority under-sampled by Spark, the minority synthesized up to it.
+    """
     strategy = strategies.get(method)
     _refuse(strategy)
     require_column(frame, target)
@@ -598,10 +603,20 @@ def resample(frame: DataFrame, target: str, method: str, *, params: Mapping[str,
     rows_in = sum(counts.values())
     name = strategy.name
     with_target = frame.filter(_has_value(frame, target))
+    original = counts
+    if undersample_to is not None:
+        if undersample_to < 1:
+            raise ParameterError("undersample_to must be at least 1 row")
+        cut = {label: min(n, undersample_to) for label, n in counts.items()}
+        if cut != counts:
+            with_target = select_counts(with_target, target, counts, cut, seed)
+            shrunk = [label_str(k) for k in counts if cut[k] < counts[k]]
+            notices.append(f"under-sampled to {undersample_to:,} rows first: {', '.join(shrunk[:8])}")
+            counts = cut
     shrink = name == "RandomOverSampler" and validated.get("shrinkage") is not None
     if name == "none":
         after = dict(counts)
-        return Result(with_target, name, method, validated, seed, counts, after, 0, 0, notices, rows_in)
+        return Result(with_target, name, method, validated, seed, original, after, 0, 0, notices, rows_in)
     after = target_counts(strategy, sampling_strategy, counts)
     if name in ("RandomUnderSampler", "RandomOverSampler") and not shrink:
         if name == "RandomUnderSampler" and validated.get("replacement"):
@@ -610,10 +625,11 @@ def resample(frame: DataFrame, target: str, method: str, *, params: Mapping[str,
         if name == "RandomOverSampler":
             notices.append("every row of a grown class is repeated (n - N) // N times, and once more for "
                            "(n - N) % N of them chosen at random: exact counts, drawn without replacement")
-        return Result(data, name, method, validated, seed, counts, after, 0, 0, notices, rows_in)
-    return _synthesize(with_target, target, strategy, validated, counts, after, seed, notices, rows_in,
-                       max_driver_rows if max_driver_rows is not None else driver_rows(),
-                       given=set((params or {}).keys()) - {"sampling_strategy"})
+        return Result(data, name, method, validated, seed, original, after, 0, 0, notices, rows_in)
+    result = _synthesize(with_target, target, strategy, validated, counts, after, seed, notices, rows_in,
+                         max_driver_rows if max_driver_rows is not None else driver_rows())
+    result.before = original
+    return result
 
 
 def _has_value(frame: DataFrame, target: str) -> Column:
@@ -627,7 +643,7 @@ def _has_value(frame: DataFrame, target: str) -> Column:
 
 def _synthesize(frame: DataFrame, target: str, strategy: strategies.Strategy, params: dict[str, Any],
                 counts: dict[Hashable, int], after: dict[Hashable, int], seed: int, notices: list[str],
-                rows_in: int, cap: int, given: set[str]) -> Result:
+                rows_in: int, cap: int) -> Result:
     """Bring the growing classes (and a sample of the others) to the driver; synthesize; send back."""
     from pyspark.sql import functions as F
 
@@ -647,7 +663,7 @@ def _synthesize(frame: DataFrame, target: str, strategy: strategies.Strategy, pa
             f"make {synthetic:,} synthetic rows there: {minority_rows + synthetic:,} rows, more than the "
             f"driver cap of {cap:,} (--driver-rows or BALANCER_SPARK_DRIVER_ROWS). What would work: ask for "
             "fewer rows with sampling_strategy (a ratio such as 0.1, or per-class counts), under-sample the "
-            "majority first (--method RandomUnderSampler), RandomOverSampler (all on Spark), or a bigger "
+            "majority in the same run (--undersample-to N), RandomOverSampler (all on Spark), or a bigger "
             "driver (--driver-memory) with a higher cap."
         )
     room = cap - minority_rows - synthetic

@@ -207,6 +207,17 @@ def test_driver_cap_refuses_with_what_would_work(spark, files):
     assert fits.driver_rows + fits.synthetic_rows <= 200
 
 
+def test_undersample_then_synthesize(spark, files):
+    """Check --undersample-to: the majority cut by Spark, the minority synthesized up to it."""
+    frame = engine.read(spark, str(files["numeric"]))
+    result = engine.resample(frame, "y", "SMOTE", seed=2, undersample_to=200)
+    before = dict(Counter(pd.read_parquet(files["numeric"])["y"]))
+    assert result.before == before
+    assert result.after == {"no": 200, "yes": 200} == _counts(result.data, "y")
+    assert result.synthetic_rows == 200 - before["yes"]
+    assert _same_schema(result.data, frame)
+
+
 def test_context_sample_is_bounded(spark, files):
     """Check that ADASYN sees a bounded sample of the majority when all of it would not fit."""
     frame = engine.read(spark, str(files["numeric"]))
