@@ -28,7 +28,7 @@ from sklearn.neighbors import KDTree, KNeighborsClassifier, NearestNeighbors
 from threadpoolctl import threadpool_limits
 
 GROUP = 32
-_BLOCK = 256           # queries per block
+_BLOCK = 32            # queries per block: their scores against a tile stay in the cache
 _TILE = 1 << 17        # rows of the fitted set per tile (131,072)
 _MARGIN = 4            # extra candidates beyond k, absorbed by the float32 screening
 _TREE_MAX_FEATURES = 15

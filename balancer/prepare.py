@@ -131,7 +131,9 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 zip(self.roles.numeric, self.numeric_stats_)
             ):
                 values = _as_float(data[column])
-                numeric[:, j] = (np.where(np.isnan(values), median, values) - mean) / std
+                target = numeric[:, j]
+                np.subtract(np.where(np.isnan(values), median, values), mean, out=target)
+                np.divide(target, std, out=target)
             blocks.append(numeric)
         for column, (kept, other), width in zip(self.roles.categorical, self.levels_, self.widths_):
             codes = self._codes(data[column], kept, other)
@@ -143,7 +145,7 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 blocks.append(block)
         if not blocks:
             return np.zeros((n, 0), dtype="float64")
-        return np.hstack(blocks)
+        return blocks[0] if len(blocks) == 1 else np.hstack(blocks)
 
     @staticmethod
     def _codes(series: pd.Series, kept: list[Any], other: Any) -> np.ndarray:

@@ -257,8 +257,19 @@ def check_target(data: pd.DataFrame, target: str) -> pd.Series:
     return series
 
 
-def target_candidates(data: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
-    """Rank the columns that could be the target, best first."""
+def distinct_count(series: pd.Series) -> int:
+    """Distinct non-missing values. Large float columns are counted by polars (several times faster
+    than pandas' hash table on a column of unique floats; -0.0 and 0.0 may count as two)."""
+    if len(series) > 50_000 and series.dtype == np.float64:
+        import polars as pl
+
+        return int(pl.Series(series.to_numpy(), nan_to_null=True).drop_nulls().n_unique())
+    return int(series.nunique(dropna=True))
+
+
+def target_candidates(data: pd.DataFrame, kinds: dict[str, str],
+                      distinct: dict[str, int] | None = None) -> list[str]:
+    """Rank the columns that could be the target, best first (``distinct``: counts already made)."""
     scored: list[tuple[float, int, str]] = []
     columns = [str(c) for c in data.columns]
     for position, column in enumerate(columns):
@@ -266,7 +277,7 @@ def target_candidates(data: pd.DataFrame, kinds: dict[str, str]) -> list[str]:
         if kind not in ("categorical", "boolean", "integer"):
             continue
         series = data[column]
-        unique = series.nunique(dropna=True)
+        unique = distinct[column] if distinct and column in distinct else distinct_count(series)
         if unique < 2 or unique > max_classes():
             continue
         score = 0.0
@@ -310,10 +321,10 @@ def profile(data: pd.DataFrame, target: str | None = None) -> Profile:
         series = data[column]
         kind = column_kind(series)
         missing = int(series.isna().sum())
-        unique = int(series.nunique(dropna=True))
+        unique = distinct_count(series)
         columns.append(ColumnInfo(str(column), kind, missing, unique))
     kinds = {c.name: c.kind for c in columns}
-    candidates = target_candidates(data, kinds)
+    candidates = target_candidates(data, kinds, {c.name: c.unique for c in columns})
     if target is None and candidates:
         target = candidates[0]
 

@@ -421,19 +421,27 @@ def _finish(
 ) -> Resampled:
     notices = the_plan.notices
     is_original = source >= 0
-    originals = work.iloc[source[is_original]].reset_index(drop=True)
     n_synthetic = int((~is_original).sum())
+    n_original = len(source) - n_synthetic
+    # over-samplers keep every input row, in order, and put the new ones after: no reordering copy
+    stacked = (n_original == len(work) and bool(is_original[:n_original].all())
+               and bool(np.array_equal(source[:n_original], np.arange(n_original))))
+    originals = work if stacked else work.iloc[source[is_original]]
     if n_synthetic:
         assert preparer is not None and x_res is not None and y_res is not None
-        features = work.drop(columns=[target])
-        synthetic = preparer.inverse(x_res[~is_original], features)
-        synthetic[target] = cast_like(y_res[~is_original], work[target], n_synthetic)
+        made = x_res[n_original:] if stacked else x_res[~is_original]
+        synthetic = preparer.inverse(made, work)
+        synthetic[target] = cast_like(y_res[n_original:] if stacked else y_res[~is_original], work[target],
+                                      n_synthetic)
         synthetic = synthetic[list(data.columns)]
         combined = pd.concat([originals, synthetic], ignore_index=True)
-        order = np.empty(len(source), dtype="int64")
-        order[is_original] = np.arange(len(originals))
-        order[~is_original] = len(originals) + np.arange(n_synthetic)
-        out = combined.iloc[order].reset_index(drop=True)
+        if stacked:
+            out = combined
+        else:
+            order = np.empty(len(source), dtype="int64")
+            order[is_original] = np.arange(n_original)
+            order[~is_original] = n_original + np.arange(n_synthetic)
+            out = combined.iloc[order].reset_index(drop=True)
         left_empty = [str(c) for c in the_plan.roles.excluded]
         if left_empty:
             notices.append(
@@ -441,7 +449,7 @@ def _finish(
                 "empty: they are not features (identifiers, text, dates, constant or empty columns)"
             )
     else:
-        out = originals
+        out = originals.reset_index(drop=True) if not stacked else work.reset_index(drop=True)
     source_rows = np.where(is_original, positions[np.where(is_original, source, 0)], -1)
     after_raw = class_counts(out[target])
     after = {label: after_raw.get(label, 0) for label in the_plan.counts}

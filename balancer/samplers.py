@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from imblearn import combine, over_sampling, under_sampling
+from scipy import sparse
 from scipy.stats import mode
 from sklearn.utils import check_random_state
 
@@ -165,8 +166,60 @@ class FastOneSidedSelection(under_sampling.OneSidedSelection):
         return X[self.sample_indices_], y[self.sample_indices_]
 
 
+class FastSMOTE(over_sampling.SMOTE):
+    """SMOTE with the same draws and the same rows, made with less memory traffic.
+
+    imbalanced-learn copies X, makes each class's new rows with five full-size temporaries and
+    stacks everything at the end. Here the output is allocated once, X written at the top, and the
+    new rows computed straight into their place in blocks, with the same arithmetic in the same
+    order (``X[rows] + steps * (nn - X[rows])``), so every bit is identical.
+    """
+
+    _BLOCK = 32_768
+
+    def _fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        if sparse.issparse(X) or not isinstance(X, np.ndarray):
+            return super()._fit_resample(X, y)
+        self._validate_estimator()
+        n, total = len(X), len(X) + sum(int(v) for v in self.sampling_strategy_.values())
+        X_out = np.empty((total, X.shape[1]), dtype=X.dtype)
+        X_out[:n] = X
+        y_out = np.empty(total, dtype=y.dtype)
+        y_out[:n] = y
+        position = n
+        for class_sample, n_samples in self.sampling_strategy_.items():
+            if n_samples == 0:
+                continue
+            X_class = X[np.flatnonzero(y == class_sample)]
+            self.nn_k_.fit(X_class)
+            nns = self.nn_k_.kneighbors(X_class, return_distance=False)[:, 1:]
+            self._into = X_out[position:position + n_samples]
+            try:
+                _, y_new = self._make_samples(X_class, y.dtype, class_sample, X_class, nns, n_samples, 1.0)
+            finally:
+                del self._into
+            y_out[position:position + n_samples] = y_new
+            position += n_samples
+        return X_out, y_out
+
+    def _generate_samples(self, X: Any, nn_data: Any, nn_num: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                          steps: np.ndarray, y_type: Any = None, y: Any = None) -> Any:
+        into = getattr(self, "_into", None)
+        if into is None or y is not None or sparse.issparse(X):
+            return super()._generate_samples(X, nn_data, nn_num, rows, cols, steps, y_type, y)
+        for start in range(0, len(rows), self._BLOCK):
+            stop = min(start + self._BLOCK, len(rows))
+            block_rows = rows[start:stop]
+            base = X[block_rows]
+            diffs = nn_data[nn_num[block_rows, cols[start:stop]]]
+            np.subtract(diffs, base, out=diffs)
+            np.multiply(steps[start:stop], diffs, out=diffs)
+            np.add(base, diffs, out=into[start:stop])
+        return into
+
+
 def _fast_smote(k: int, ss: Any, seed: int) -> Any:
-    return over_sampling.SMOTE(sampling_strategy=ss, random_state=seed, k_neighbors=FastNeighbors(k + 1))
+    return FastSMOTE(sampling_strategy=ss, random_state=seed, k_neighbors=FastNeighbors(k + 1))
 
 
 def build(method: str, params: Mapping[str, Any], ss: Any, seed: int,
@@ -226,6 +279,7 @@ def build(method: str, params: Mapping[str, Any], ss: Any, seed: int,
 __all__ = [
     "FastEditedNearestNeighbours",
     "FastOneSidedSelection",
+    "FastSMOTE",
     "FastTomekLinks",
     "build",
     "engine",
