@@ -9,6 +9,7 @@ The public API::
     compare(data, target, methods=None, *, model=..., folds=5, metric="f2", seed=0) -> Comparison
     learning_curve(data, target, method="none", ...) -> LearningCurve
     write_csv(data) -> bytes
+    write_csv_file(data, path) -> int        (the same bytes, streamed to a file)
 
 This package never imports streamlit; the dashboard lives in ``app.py``, ``pages/`` and ``ui/``.
 """
@@ -28,7 +29,7 @@ from .errors import (  # noqa: E402
     TargetError,
 )
 from .evaluate import MODELS, Evaluation, LearningCurve, evaluate, learning_curve  # noqa: E402
-from .io import read_table, write_csv  # noqa: E402
+from .io import read_table, write_csv, write_csv_file  # noqa: E402
 from .metrics import METRICS  # noqa: E402
 from .profile import Profile, profile  # noqa: E402
 from .resample import Resampled, resample  # noqa: E402
@@ -61,4 +62,5 @@ __all__ = [
     "read_table",
     "resample",
     "write_csv",
+    "write_csv_file",
 ]

@@ -20,7 +20,7 @@ from . import __version__
 from .compare import compare
 from .errors import BalancerError, DataError
 from .evaluate import MODELS, evaluate, learning_curve
-from .io import read_table, write_csv
+from .io import read_table, write_csv, write_csv_file
 from .metrics import METRICS
 from .profile import label_str, profile
 from .recipe import Recipe, output_frame, replay, version_warnings
@@ -317,13 +317,12 @@ def cmd_resample(args: argparse.Namespace) -> int:
     out = args.out
     if out:
         frame = result.with_marker() if args.mark_synthetic else result.data
-        payload = write_csv(frame)
         if out == "-":
-            sys.stdout.buffer.write(payload)
+            sys.stdout.buffer.write(write_csv(frame))
             sys.stdout.flush()
             return 0
         try:
-            Path(out).write_bytes(payload)
+            write_csv_file(frame, out)
         except OSError as exc:
             raise DataError(f"cannot write {out}: {exc.strerror or exc}") from None
     if args.json:
@@ -426,15 +425,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if made.kind == "resample" or args.out:
         result, warnings_ = replay(made, data, source=raw)
         if args.out:
-            payload_bytes = write_csv(output_frame(made, result))
             if args.out == "-":
                 for warning in warnings_:
                     print(f"warning: {warning}", file=sys.stderr)
-                sys.stdout.buffer.write(payload_bytes)
+                sys.stdout.buffer.write(write_csv(output_frame(made, result)))
                 sys.stdout.flush()
                 return 0
             try:
-                Path(args.out).write_bytes(payload_bytes)
+                write_csv_file(output_frame(made, result), args.out)
             except OSError as exc:
                 raise DataError(f"cannot write {args.out}: {exc.strerror or exc}") from None
         payload.update(result.to_dict(args.out))

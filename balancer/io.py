@@ -443,7 +443,9 @@ def _memory_pool() -> pa.MemoryPool:
     twice as long to parse a large CSV in a fresh process (measured: 1.35 s against 0.70 s for
     1,000,000 x 21), because every new page it touches is first handed out by the OS."""
     try:
-        return pa.jemalloc_memory_pool()
+        pool = pa.jemalloc_memory_pool()
+        pa.jemalloc_set_decay_ms(0)  # hand freed pages back at once: a server reads many uploads
+        return pool
     except NotImplementedError:  # a pyarrow built without jemalloc
         return pa.system_memory_pool()
 
@@ -567,6 +569,21 @@ def write_csv(data: pd.DataFrame, *, escape: bool = True) -> bytes:
     return sink.getvalue()
 
 
+def write_csv_file(data: pd.DataFrame, path: str | os.PathLike[str], *, escape: bool = True,
+                   chunk_rows: int = 200_000) -> int:
+    """Write the same bytes as :func:`write_csv` to ``path``, a block of rows at a time, so the
+    whole CSV text is never in memory. Returns the number of bytes written."""
+    written = 0
+    with open(path, "wb") as sink:
+        for start in range(0, max(len(data), 1), chunk_rows):
+            block = data.iloc[start:start + chunk_rows]
+            frame = pl.from_arrow(to_arrow(block, escape=escape))
+            assert isinstance(frame, pl.DataFrame)
+            frame.write_csv(sink, line_terminator="\r\n", quote_style="necessary", include_header=start == 0)
+        written = sink.tell()
+    return written
+
+
 __all__ = [
     "EXTENSIONS",
     "UPLOAD_EXTENSIONS",
@@ -580,4 +597,5 @@ __all__ = [
     "sniff_delimiter",
     "to_arrow",
     "write_csv",
+    "write_csv_file",
 ]

@@ -296,8 +296,7 @@ def resample(
     n = len(work)
     if the_plan.method == "none":
         source = np.arange(n)
-        return _finish(data, work, positions, target, the_plan, run_params, seed, source,
-                       None, None, None)
+        return _finish(data, work, positions, target, the_plan, run_params, seed, source, None)
 
     categories = "ordinal" if the_plan.method in ("SMOTENC", "SMOTEN") else "onehot"
     shrink = the_plan.method == "RandomOverSampler" and run_params.get("shrinkage") is not None
@@ -321,9 +320,11 @@ def resample(
         notices.append("cluster_balance_threshold lowered from 'auto' to 0.01: with 'auto' no "
                        "k-means cluster held enough minority rows")
     source = provenance(sampler, matrix, y, x_res, y_codes)
+    del matrix, sampler  # the output is built next: free what is no longer needed first
     y_res = np.asarray(labels, dtype=object)[y_codes]
-    return _finish(data, work, positions, target, the_plan, run_params, seed, source,
-                   preparer, x_res, y_res)
+    synthetic = _decode_synthetic(data, work, target, source, preparer, x_res, y_res)
+    del x_res
+    return _finish(data, work, positions, target, the_plan, run_params, seed, source, synthetic)
 
 
 def encode_labels(target: pd.Series, counts: Mapping[Hashable, int]) -> tuple[list[Hashable], np.ndarray]:
@@ -414,27 +415,46 @@ def _match_rows(matrix: np.ndarray, y: np.ndarray, x_res: np.ndarray, y_res: np.
     return out
 
 
+def _stacked(source: np.ndarray, rows: int) -> bool:
+    """Whether the output is every input row, in order, then only synthetic rows (over-samplers)."""
+    n_original = int((source >= 0).sum())
+    return (n_original == rows and bool((source[:n_original] >= 0).all())
+            and bool(np.array_equal(source[:n_original], np.arange(n_original))))
+
+
+def _decode_synthetic(
+    data: pd.DataFrame, work: pd.DataFrame, target: str, source: np.ndarray, preparer: Preparer | None,
+    x_res: np.ndarray | None, y_res: np.ndarray | None,
+) -> pd.DataFrame | None:
+    """The synthetic rows as a frame with the table's columns and dtypes (None when there are none)."""
+    is_synthetic = source < 0
+    n_synthetic = int(is_synthetic.sum())
+    if not n_synthetic:
+        return None
+    assert preparer is not None and x_res is not None and y_res is not None
+    n_original = len(source) - n_synthetic
+    stacked = _stacked(source, len(work))
+    made = x_res[n_original:] if stacked else x_res[is_synthetic]
+    synthetic = preparer.inverse(made, work)
+    labels = y_res[n_original:] if stacked else y_res[is_synthetic]
+    synthetic[target] = cast_like(labels, work[target], n_synthetic)
+    return synthetic[list(data.columns)]
+
+
 def _finish(
     data: pd.DataFrame, work: pd.DataFrame, positions: np.ndarray, target: str, the_plan: Plan,
-    params: dict[str, Any], seed: int, source: np.ndarray, preparer: Preparer | None,
-    x_res: np.ndarray | None, y_res: np.ndarray | None,
+    params: dict[str, Any], seed: int, source: np.ndarray, synthetic: pd.DataFrame | None,
 ) -> Resampled:
     notices = the_plan.notices
     is_original = source >= 0
-    n_synthetic = int((~is_original).sum())
-    n_original = len(source) - n_synthetic
+    n_original = int(is_original.sum())
     # over-samplers keep every input row, in order, and put the new ones after: no reordering copy
-    stacked = (n_original == len(work) and bool(is_original[:n_original].all())
-               and bool(np.array_equal(source[:n_original], np.arange(n_original))))
+    stacked = _stacked(source, len(work))
     originals = work if stacked else work.iloc[source[is_original]]
-    if n_synthetic:
-        assert preparer is not None and x_res is not None and y_res is not None
-        made = x_res[n_original:] if stacked else x_res[~is_original]
-        synthetic = preparer.inverse(made, work)
-        synthetic[target] = cast_like(y_res[n_original:] if stacked else y_res[~is_original], work[target],
-                                      n_synthetic)
-        synthetic = synthetic[list(data.columns)]
+    if synthetic is not None:
+        n_synthetic = len(synthetic)
         combined = pd.concat([originals, synthetic], ignore_index=True)
+        del synthetic
         if stacked:
             out = combined
         else:
@@ -449,7 +469,7 @@ def _finish(
                 "empty: they are not features (identifiers, text, dates, constant or empty columns)"
             )
     else:
-        out = originals.reset_index(drop=True) if not stacked else work.reset_index(drop=True)
+        out = originals.reset_index(drop=True)
     source_rows = np.where(is_original, positions[np.where(is_original, source, 0)], -1)
     after_raw = class_counts(out[target])
     after = {label: after_raw.get(label, 0) for label in the_plan.counts}

@@ -1,6 +1,6 @@
 """The whole job on 1,000,000 x 20: read, profile, SMOTE, a hold-out evaluation, export.
 
-Balancer (`read_table`, `profile`, `resample`, `evaluate(holdout=0.2)`, `write_csv`) against the
+Balancer (`read_table`, `profile`, `resample`, `evaluate(holdout=0.2)`, `write_csv_file`) against the
 same steps written the obvious way with pandas + imbalanced-learn (`pd.read_csv`,
 `value_counts`, `SMOTE().fit_resample`, `train_test_split` + an imblearn Pipeline of scaler,
 SMOTE and logistic regression, `DataFrame.to_csv`). Each runs in its own process; the table gives
@@ -48,7 +48,7 @@ def balancer_job(path: Path) -> dict[str, float]:
     balancer.evaluate(frame, "target", "SMOTE", holdout=0.2, baseline=False)
     times["hold-out evaluation"] = time.perf_counter() - start
     start = time.perf_counter()
-    Path(str(path) + ".balancer.out").write_bytes(balancer.write_csv(result.data))
+    balancer.write_csv_file(result.data, str(path) + ".balancer.out")
     times["export"] = time.perf_counter() - start
     return times
 
