@@ -28,11 +28,13 @@ from sklearn.neighbors import KDTree, KNeighborsClassifier, NearestNeighbors
 from threadpoolctl import threadpool_limits
 
 GROUP = 32
-_BLOCK = 32            # queries per block: their scores against a tile stay in the cache
+_BLOCK = 32            # fewest queries per block
+_BLOCK_CELLS = 1 << 22  # query x row scores per block (16 MB of float32): they stay in the cache
 _TILE = 1 << 17        # rows of the fitted set per tile (131,072)
 _MARGIN = 4            # extra candidates beyond k, absorbed by the float32 screening
 _TREE_MAX_FEATURES = 15
 _SMALL_WORK = 2e7      # query x fitted pairs below which scikit-learn's own search is as fast
+_SMALL_FIT = 6_000     # fitted rows below which scikit-learn's brute force is as fast (measured here)
 
 
 def workers() -> int:
@@ -90,16 +92,17 @@ class Index:
         out_i = np.empty((q, k), dtype=np.int64)
 
         def run(start: int) -> None:
-            stop = min(q, start + _BLOCK)
+            stop = min(q, start + block)
             ex = None if exclude is None else exclude[start:stop]
             d, i = self._block(queries[start:stop], k, ex)
             out_d[start:stop] = d
             out_i[start:stop] = i
 
-        starts = range(0, q, _BLOCK)
+        block = int(min(1024, max(_BLOCK, _BLOCK_CELLS // max(1, min(self.n, _TILE)))))
+        starts = range(0, q, block)
         threads = workers()
         with threadpool_limits(1, user_api="blas"):
-            if threads == 1 or q <= _BLOCK:
+            if threads == 1 or q <= block:
                 for start in starts:
                     run(start)
             else:
@@ -127,7 +130,7 @@ class Index:
             groups = score.shape[1] // GROUP
             # group g holds columns g, g + groups, g + 2 groups, ...: its maximum is an
             # element-wise reduction over contiguous rows, which vectorises well
-            maxima = score.reshape(b, GROUP, groups).max(axis=1)
+            maxima = _group_maxima(score, b, groups)
             take = min(m, groups)
             if take < groups:
                 part = np.argpartition(-maxima, take, axis=1)
@@ -192,6 +195,17 @@ class Index:
         return exact[order], order
 
 
+def _group_maxima(score: np.ndarray, b: int, groups: int) -> np.ndarray:
+    """Maximum of each group (columns g, g + groups, ...): numpy's reduction over the middle axis is
+    fast for long rows, a running maximum over the 32 slices is 4x faster for short ones."""
+    if groups >= 1024:
+        return score.reshape(b, GROUP, groups).max(axis=1)
+    maxima = score[:, :groups].copy()
+    for g in range(1, GROUP):
+        np.maximum(maxima, score[:, g * groups:(g + 1) * groups], out=maxima)
+    return maxima
+
+
 def kneighbors(data: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Euclidean distances and indices of the ``k`` nearest rows of ``data`` for each query."""
     squared, index = Index(data).query(queries, k)
@@ -232,7 +246,7 @@ class FastNeighbors(NearestNeighbors):  # type: ignore[misc]
         k = int(n_neighbors or self.n_neighbors)
         fitted = self._dense_fit.shape[0]
         queries = fitted if X is None else X.shape[0]
-        if queries * fitted < _SMALL_WORK:
+        if queries * fitted < _SMALL_WORK or fitted < _SMALL_FIT:
             return super().kneighbors(None if X is None else _dense(X), k, return_distance)
         if X is None:  # scikit-learn's convention: the fitted rows, each without itself
             squared, index = self._index.query(self._index.data, k, exclude=np.arange(self._index.n))

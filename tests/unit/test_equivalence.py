@@ -20,6 +20,9 @@ NEIGHBOUR_METHODS = [s.name for s in strategies.STRATEGIES.values()
 def always_fast(monkeypatch):
     """Use the fast engine even on small tables (it hands tiny searches to scikit-learn)."""
     monkeypatch.setattr(neighbors, "_SMALL_WORK", 0)
+    monkeypatch.setattr(neighbors, "_SMALL_FIT", 0)
+    # several tiles and short groups, as on big tables (both group-maximum paths run)
+    monkeypatch.setattr(neighbors, "_TILE", 256)
 
 
 def numeric(n: int = 700, features: int = 20, classes: int = 2, seed: int = 0) -> pd.DataFrame:
@@ -100,3 +103,27 @@ def test_fast_neighbors_is_a_drop_in():
     fast = FastKNeighborsClassifier(n_neighbors=3).fit(data, labels)
     slow = KNeighborsClassifier(n_neighbors=3).fit(data, labels)
     assert np.array_equal(fast.predict(data[:100]), slow.predict(data[:100]))
+
+
+def test_group_maxima_both_paths_agree():
+    """Check the running-maximum and the reduction paths of the group screening give the same maxima."""
+    rng = np.random.default_rng(0)
+    for groups in (7, 1500):
+        score = rng.normal(size=(5, neighbors.GROUP * groups)).astype(np.float32)
+        expected = score.reshape(5, neighbors.GROUP, groups).max(axis=1)
+        assert np.array_equal(neighbors._group_maxima(score, 5, groups), expected)
+
+
+def test_index_matches_brute_force_on_a_long_tile(monkeypatch):
+    """Check exact neighbours against brute force where a tile holds more than 32 x 1024 rows."""
+    monkeypatch.setattr(neighbors, "_TILE", 1 << 17)
+    rng = np.random.default_rng(1)
+    data = rng.normal(size=(40_000, 8))
+    queries = rng.normal(size=(50, 8))
+    index_obj = neighbors.Index(data)
+    index_obj.tree = None  # force the screened search (8 features would use a KD-tree)
+    dist, index = index_obj.query(queries, 3)
+    brute = ((queries[:, None, :] - data[None, :, :]) ** 2).sum(axis=2)
+    expected = np.argsort(brute, axis=1, kind="stable")[:, :3]
+    assert np.array_equal(index, expected)
+    assert np.allclose(dist, np.take_along_axis(brute, expected, axis=1))
