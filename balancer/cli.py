@@ -290,14 +290,8 @@ def cmd_resample_spark(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict(args.out) | {"format": kind})
         return 0
-    print(f"{result.method} on Spark: {result.rows_in:,} rows in, {sum(result.after.values()):,} out "
-          f"({result.synthetic_rows:,} synthetic)")
-    for label in result.before:
-        print(f"  {label_str(label):20s} {result.before[label]:10,} -> {result.after[label]:10,}")
-    for notice in result.notices:
-        print(f"note: {notice}")
-    if args.out:
-        print(f"wrote {args.out} ({kind} folder)")
+    _print_resampled(result, f"{result.method} on Spark", sum(result.after.values()),
+                     f"{args.out} ({kind} folder)" if args.out else None)
     return 0
 
 
@@ -328,15 +322,19 @@ def cmd_resample(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict(out))
         return 0
-    print(f"{result.method}: {result.rows_in:,} rows in, {len(result.data):,} out "
-          f"({result.synthetic_rows:,} synthetic)")
+    _print_resampled(result, result.method, len(result.data), out)
+    return 0
+
+
+def _print_resampled(result: Any, title: str, rows_out: int, wrote: str | None) -> None:
+    """The plain-text summary of a resample, from either engine's result."""
+    print(f"{title}: {result.rows_in:,} rows in, {rows_out:,} out ({result.synthetic_rows:,} synthetic)")
     for label in result.before:
         print(f"  {label_str(label):20s} {result.before[label]:10,} -> {result.after[label]:10,}")
     for notice in result.notices:
         print(f"note: {notice}")
-    if out:
-        print(f"wrote {out}")
-    return 0
+    if wrote:
+        print(f"wrote {wrote}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

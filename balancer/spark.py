@@ -291,8 +291,6 @@ def require_column(frame: DataFrame, target: str) -> None:
 
 def class_counts(frame: DataFrame, target: str) -> tuple[dict[Hashable, int], int]:
     """Return ``{label: rows}`` (largest first) and the number of rows without a target value."""
-    from pyspark.sql import functions as F
-
     require_column(frame, target)
     limit = max_classes()
     rows = frame.groupBy(target).count().limit(limit + 2).collect()
@@ -305,7 +303,6 @@ def class_counts(frame: DataFrame, target: str) -> tuple[dict[Hashable, int], in
             isinstance(k, float) and math.isnan(k) for k in counts):
         nan = [k for k in counts if isinstance(k, float) and math.isnan(k)]
         missing += sum(counts.pop(k) for k in nan)
-    del F
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], label_str(kv[0])))), missing
 
 
@@ -543,6 +540,9 @@ def select_counts(frame: DataFrame, target: str, before: Mapping[Hashable, int],
             break
         for label in short:
             tries[label] += 1
+            if tries[label] > 40:  # the share is 1 long before this: the data changed under us
+                raise EngineError(f"class {label_str(label)!r} has fewer rows than counted; did the input "
+                                  "change while it was read?")
 
     sure = keyed.filter(~cand_expr).withColumn(_COPIES, base_expr)
     parts = [sure]
@@ -645,8 +645,6 @@ def _synthesize(frame: DataFrame, target: str, strategy: strategies.Strategy, pa
                 counts: dict[Hashable, int], after: dict[Hashable, int], seed: int, notices: list[str],
                 rows_in: int, cap: int) -> Result:
     """Bring the growing classes (and a sample of the others) to the driver; synthesize; send back."""
-    from pyspark.sql import functions as F
-
     from .resample import resample as local_resample
 
     grow = {label: n for label, n in after.items() if n > counts[label]}
@@ -699,7 +697,6 @@ def _synthesize(frame: DataFrame, target: str, strategy: strategies.Strategy, pa
     data = frame.unionByName(back)
     made_counts = {label: int(made[target].eq(label).sum()) for label in grow}
     final = {label: counts[label] + made_counts.get(label, 0) for label in counts}
-    del F
     return Result(data, result.method, strategy.name, params, seed, counts, final, int(len(made)),
                   len(local), notices, rows_in)
 
