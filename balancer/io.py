@@ -114,11 +114,20 @@ def read_table(
         size = path.stat().st_size
         if size > limits.max_bytes:
             raise LimitError(_too_big(name, size, limits.max_bytes))
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+        if magic == b"PAR1":  # Arrow reads the file itself: its bytes are never held as a whole
+            frame = _read_parquet(path, name, limits)
+            return _checked(frame, name, limits)
         data = path.read_bytes()
     if len(data) > limits.max_bytes:
         raise LimitError(_too_big(name, len(data), limits.max_bytes))
 
-    frame = _read_bytes(data, name, limits)
+    return _checked(_read_bytes(data, name, limits), name, limits)
+
+
+def _checked(frame: pd.DataFrame, name: str, limits: Limits) -> pd.DataFrame:
+    """The limits and emptiness checks every read ends with."""
     if frame.shape[1] > limits.max_columns:
         raise LimitError(
             f"{name} has {frame.shape[1]:,} columns; the limit is {limits.max_columns:,} "
@@ -200,9 +209,9 @@ def _read_bytes(data: bytes, name: str, limits: Limits) -> pd.DataFrame:
     return _read_text(data, name, limits)
 
 
-def _read_parquet(data: bytes, name: str, limits: Limits) -> pd.DataFrame:
+def _read_parquet(data: bytes | Path, name: str, limits: Limits) -> pd.DataFrame:
     try:
-        parquet = pq.ParquetFile(io.BytesIO(data))
+        parquet = pq.ParquetFile(io.BytesIO(data) if isinstance(data, bytes) else str(data))
         meta = parquet.metadata
         if meta.num_columns > limits.max_columns:
             raise LimitError(
@@ -215,6 +224,7 @@ def _read_parquet(data: bytes, name: str, limits: Limits) -> pd.DataFrame:
                 "(set BALANCER_MAX_ROWS to raise it)"
             )
         table = parquet.read()
+        parquet.close()
     except LimitError:
         raise
     except (pa.ArrowException, OSError, ValueError) as exc:

@@ -227,3 +227,18 @@ def test_write_csv_file_streams_the_same_bytes(tmp_path):
     empty = frame.iloc[:0]
     write_csv_file(empty, path)
     assert path.read_bytes() == write_csv(empty)
+
+
+def test_parquet_path_is_read_like_its_bytes(tmp_path):
+    """Check that a Parquet path (read by Arrow from the file) gives the frame its bytes give."""
+    frame = mixed_table(n=300, minority=40)
+    path = tmp_path / "t.parquet"
+    frame.to_parquet(path, index=False)
+    from_path = read_table(path)
+    from_bytes = read_table(path.read_bytes(), name="t.parquet")
+    pd.testing.assert_frame_equal(from_path, from_bytes)
+    with pytest.raises(LimitError):
+        read_table(path, max_rows=10)
+    path.write_bytes(path.read_bytes()[:200])  # starts like Parquet, cut off
+    with pytest.raises(DataError, match="not a readable Parquet"):
+        read_table(path)
