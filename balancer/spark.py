@@ -433,9 +433,9 @@ class Result:
 
     def to_dict(self, out: str | None = None) -> dict[str, Any]:
         """Return the JSON of ``balancer resample --engine spark --json``."""
-        ss = self.params.get("sampling_strategy", "auto")
-        if isinstance(ss, Mapping):
-            ss = {label_str(k): int(v) for k, v in ss.items()}
+        from .resample import _json_ss
+
+        ss = _json_ss(self.params.get("sampling_strategy", "auto"))
         return {
             "engine": "spark",
             "method": self.method,
