@@ -169,7 +169,7 @@ def _outputs(args: argparse.Namespace, data: pd.DataFrame, raw: bytes | None, ma
         _write_text(args.report, report.build(Path(args.data).name, profile(data, made.target),
                                               recipe=made, **results))
     if getattr(args, "code", None):
-        from .recipe import python_script
+        from .codegen import python_script
 
         _write_text(args.code, python_script(made, data))
 

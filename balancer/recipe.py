@@ -4,7 +4,7 @@ A recipe holds the target, the tactic and its parameters, the seed, how missing 
 categories were handled, the row cap, the input's SHA-256 and the versions of Balancer,
 scikit-learn and imbalanced-learn. :func:`replay` applies it to a table: on the same input and
 versions the output CSV is byte-identical; on new data it applies the same tactic; on a version
-mismatch it warns. :func:`python_script` turns it into a short pandas + imbalanced-learn script.
+mismatch it warns. :func:`balancer.codegen.python_script` turns it into a short pandas + imbalanced-learn script.
 """
 
 from __future__ import annotations
@@ -91,34 +91,90 @@ class Recipe:
 
     @classmethod
     def from_dict(cls, payload: Mapping[str, Any]) -> Recipe:
-        """Read a recipe, or raise :class:`DataError` saying what is wrong with it."""
+        """Read a recipe, or raise :class:`DataError` saying what is wrong with it.
+
+        Every field is checked for its type; ``kind`` must be one of :data:`KINDS`; the recipe's
+        ``max_output_rows`` can lower the operator's ``BALANCER_MAX_OUTPUT_ROWS`` but never raise it.
+        """
         if not isinstance(payload, Mapping) or payload.get("format") != FORMAT:
             raise DataError(f"this is not a Balancer recipe (expected \"format\": \"{FORMAT}\")")
         fields = {f.name for f in dataclasses.fields(cls)}
         unknown = set(payload) - fields - {"format"}
         if unknown:
-            raise DataError(f"the recipe has unknown fields: {', '.join(sorted(unknown))}")
+            raise DataError(f"the recipe has unknown fields: {', '.join(sorted(map(str, unknown)))[:200]}")
         missing = {"kind", "target", "method", "params", "seed"} - set(payload)
         if missing:
             raise DataError(f"the recipe lacks {', '.join(sorted(missing))}")
         values = {k: v for k, v in payload.items() if k != "format"}
-        if not isinstance(values["params"], Mapping):
-            raise DataError("the recipe's params must be an object")
+        for name, value in values.items():
+            _check_field(name, value)
+        if values["kind"] not in KINDS:
+            raise DataError(f"the recipe's kind {str(values['kind'])[:50]!r} is not one of {', '.join(KINDS)}")
+        cap = max_output_rows()
+        values["max_output_rows"] = min(int(values.get("max_output_rows", cap)), cap)
         return cls(**values)
 
     @classmethod
     def load(cls, source: str | Path | bytes) -> Recipe:
-        """Read a recipe from a path, or from JSON bytes or text."""
+        """Read a recipe from a path, or from JSON bytes or text (at most :data:`MAX_BYTES`)."""
         if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith("{")):
             path = Path(source)
             if not path.exists():
                 raise DataError(f"no such recipe file: {path}")
-            source = path.read_bytes()
+            if not path.is_file():
+                raise DataError(f"{path} is not a regular file; give the path of a recipe JSON file")
+            with open(path, "rb") as handle:
+                source = handle.read(MAX_BYTES + 1)
+        if len(source) > MAX_BYTES:
+            raise DataError(f"the recipe is over {MAX_BYTES // 1024} KB; a recipe is a few KB of JSON")
         try:
-            payload = json.loads(source)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise DataError(f"the recipe is not valid JSON ({exc})") from None
+            payload = json.loads(source, parse_constant=_no_constant)
+        except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
+            raise DataError(f"the recipe is not valid JSON ({' '.join(str(exc).split())[:200]})") from None
+        except RecursionError:
+            raise DataError("the recipe is not a Balancer recipe: its JSON is nested too deeply") from None
         return cls.from_dict(payload)
+
+
+#: What a recipe can replay.
+KINDS = ("resample", "evaluate", "compare")
+#: The largest recipe file read (a real one is a few KB).
+MAX_BYTES = 1024 * 1024
+_STR_OR_NONE = (str, type(None))
+#: field -> (accepted types, what to say when it is not one of them)
+_FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "kind": ((str,), "text"), "target": ((str,), "text"), "method": ((str,), "text"),
+    "params": ((dict,), "an object"), "seed": ((int,), "a whole number from 0 to 2**32 - 1"),
+    "input_sha256": (_STR_OR_NONE, "text"), "input_name": (_STR_OR_NONE, "text"),
+    "model": (_STR_OR_NONE, "text"), "folds": ((int, type(None)), "a whole number from 2 to 100"),
+    "metric": (_STR_OR_NONE, "text"), "class_weight": ((str, dict, type(None)), "'balanced' or an object"),
+    "methods": ((list, type(None)), "a list of names"), "models": ((list, type(None)), "a list of names"),
+    "mark_synthetic": ((bool,), "true or false"), "max_output_rows": ((int,), "a positive whole number"),
+    "handling": ((dict,), "an object of texts"), "versions": ((dict,), "an object of texts"),
+}
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number a recipe can hold")
+
+
+def _check_field(name: str, value: Any) -> None:
+    types, what = _FIELD_TYPES[name]
+    ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+    if ok and name == "seed":
+        ok = 0 <= value < 2**32
+    elif ok and name == "folds" and value is not None:
+        ok = 2 <= value <= 100
+    elif ok and name == "max_output_rows":
+        ok = value > 0
+    elif ok and name in ("methods", "models"):
+        ok = all(isinstance(v, str) for v in value)
+    elif ok and name in ("handling", "versions"):
+        ok = all(isinstance(v, str) for v in value.values())
+    elif ok and name == "class_weight" and isinstance(value, dict):
+        ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value.values())
+    if not ok:
+        raise DataError(f"the recipe's {name} must be {what}, not {json.dumps(value, default=str)[:60]}")
 
 
 def _jsonable_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -173,147 +229,5 @@ def output_frame(recipe: Recipe, result: Resampled) -> pd.DataFrame:
     return result.with_marker() if recipe.mark_synthetic else result.data
 
 
-# --------------------------------------------------------------------------------------------
-# code export
-
-_MODEL_CODE = {
-    "logistic_regression": ("from sklearn.linear_model import LogisticRegression",
-                            "LogisticRegression(max_iter=2000{cw})"),
-    "decision_tree": ("from sklearn.tree import DecisionTreeClassifier",
-                      "DecisionTreeClassifier(min_samples_leaf=2, random_state=SEED{cw})"),
-    "random_forest": ("from sklearn.ensemble import RandomForestClassifier",
-                      "RandomForestClassifier(n_estimators=100, random_state=SEED{cw})"),
-    "hist_gradient_boosting": ("from sklearn.ensemble import HistGradientBoostingClassifier",
-                               "HistGradientBoostingClassifier(random_state=SEED{cw})"),
-}
-
-
-def python_script(recipe: Recipe, data: pd.DataFrame) -> str:
-    """A short pandas + imbalanced-learn script that reproduces the resampling and the evaluation.
-
-    Column roles come from ``data``; the script reads the file given on its command line.
-    """
-    from . import strategies
-    from .resample import resolve_method
-
-    roles = column_roles(data[data[recipe.target].notna()], recipe.target)
-    strategy = strategies.get(recipe.method)
-    sampler_name = resolve_method(strategy, roles, []) if strategy.sampler is not None else None
-    numeric = [str(c) for c in roles.numeric]
-    categorical = [str(c) for c in roles.categorical]
-    params = {k: v for k, v in recipe.params.items() if k != "sampling_strategy"}
-    if sampler_name in ("SMOTENC", "SMOTEN", "SMOTE"):
-        params = {"k_neighbors": params.get("k_neighbors", 5)}
-    ss = recipe.params.get("sampling_strategy", "auto")
-    module = {"over": "over_sampling", "under": "under_sampling", "combined": "combine"}
-    model = recipe.model or "logistic_regression"
-    model_import, model_code = _MODEL_CODE[model]
-    weights = recipe.class_weight if recipe.class_weight is not None else (
-        recipe.params.get("weights") if recipe.method == "class_weight" else None)
-    cw = "" if weights is None else f", class_weight={weights!r}"
-    lines = [
-        f'"""Reproduce Balancer\'s {recipe.method} on column {recipe.target!r} with pandas and imbalanced-learn.',
-        "",
-        f"Made by Balancer {recipe.versions.get('balancer')} (scikit-learn {recipe.versions.get('scikit-learn')}, "
-        f"imbalanced-learn {recipe.versions.get('imbalanced-learn')}).",
-        "Usage: python this_script.py DATA.csv",
-        '"""',
-        "import sys",
-        "",
-        "import numpy as np",
-        "import pandas as pd",
-        "from imblearn.pipeline import Pipeline",
-        "from sklearn.compose import ColumnTransformer",
-        "from sklearn.impute import SimpleImputer",
-        "from sklearn.model_selection import StratifiedKFold, cross_validate",
-        "from sklearn.pipeline import make_pipeline",
-        "from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler",
-        model_import,
-    ]
-    if sampler_name:
-        family = strategies.get(sampler_name).family if sampler_name in strategies.STRATEGIES else "over"
-        lines.append(f"from imblearn.{module.get(family, 'over_sampling')} import {sampler_name}")
-    lines += [
-        "",
-        f"SEED = {recipe.seed}",
-        f"TARGET = {recipe.target!r}",
-        f"NUMERIC = {numeric!r}",
-        f"CATEGORICAL = {categorical!r}",
-        'MISSING = ["", "?", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "#N/A"]',
-        "",
-        "path = sys.argv[1]",
-        'if path.endswith(".parquet"):',
-        "    data = pd.read_parquet(path)",
-        'elif path.endswith(".xlsx"):',
-        "    data = pd.read_excel(path, na_values=MISSING)",
-        "else:",
-        '    data = pd.read_csv(path, sep=None, engine="python", na_values=MISSING, keep_default_na=False,',
-        "                       skipinitialspace=True)",
-        "data.columns = [str(c).strip() for c in data.columns]",
-        "data = data[data[TARGET].notna()]",
-        "X, y = data[NUMERIC + CATEGORICAL], data[TARGET].astype(str)",
-        "",
-        "numbers = make_pipeline(SimpleImputer(strategy=\"median\"), StandardScaler())",
-    ]
-    ordinal = sampler_name in ("SMOTENC", "SMOTEN")
-    if ordinal:
-        lines += [
-            "# SMOTENC/SMOTEN take categories as codes; they are one-hot encoded for the model after",
-            'codes = make_pipeline(SimpleImputer(strategy="most_frequent"), OrdinalEncoder())',
-            'prepare = ColumnTransformer([("num", numbers, NUMERIC), ("cat", codes, CATEGORICAL)])',
-            "categorical_at = list(range(len(NUMERIC), len(NUMERIC) + len(CATEGORICAL)))",
-        ]
-        extra = "categorical_features=categorical_at, " if sampler_name == "SMOTENC" else ""
-        lines.append(f"sampler = {sampler_name}({extra}sampling_strategy={ss!r}, random_state=SEED, "
-                     f"k_neighbors={params['k_neighbors']})")
-        lines += [
-            'expand = ColumnTransformer([("onehot", OneHotEncoder(handle_unknown="ignore"), categorical_at)],',
-            '                           remainder="passthrough")',
-        ]
-    else:
-        lines += [
-            "# one-hot categories scaled by 1/sqrt(2): a different category counts like one standard deviation",
-            'onehot = make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore",',
-            '                       sparse_output=False), FunctionTransformer(lambda x: x / np.sqrt(2)))',
-            'prepare = ColumnTransformer([("num", numbers, NUMERIC), ("cat", onehot, CATEGORICAL)])',
-        ]
-        if sampler_name:
-            sampler = strategies.get(sampler_name)
-            args = [f"sampling_strategy={ss!r}"]
-            import inspect
-
-            if sampler.sampler is not None and "random_state" in inspect.signature(sampler.sampler).parameters:
-                args.append("random_state=SEED")
-            args += [f"{k}={v!r}" for k, v in params.items() if v is not None]
-            lines.append(f"sampler = {sampler_name}({', '.join(args)})")
-    if sampler_name:
-        lines += [
-            "",
-            "# 1. the resampled table (features as the sampler sees them) and its class counts",
-            "X_resampled, y_resampled = sampler.fit_resample(prepare.fit_transform(X), y)",
-            'print("class counts after resampling:")',
-            "print(pd.Series(y_resampled).value_counts().to_string())",
-        ]
-    steps = ['("prepare", prepare)']
-    if sampler_name:
-        steps.append('("sample", sampler)')
-    if ordinal:
-        steps.append('("expand", expand)')
-    steps.append(f'("model", {model_code.format(cw=cw)})')
-    folds = recipe.folds or 5
-    lines += [
-        "",
-        "# 2. leakage-safe evaluation: the sampler runs inside the training folds only",
-        f"pipeline = Pipeline([{', '.join(steps)}])",
-        f"folds = StratifiedKFold(n_splits={folds}, shuffle=True, random_state=SEED)",
-        'scores = cross_validate(pipeline, X, y, cv=folds, scoring=["balanced_accuracy", "f1_macro", "roc_auc_ovr"])',
-        "for name, values in scores.items():",
-        '    if name.startswith("test_"):',
-        '        print(f"{name[5:]}: {values.mean():.3f} +/- {values.std():.3f}")',
-        "",
-    ]
-    return "\n".join(lines)
-
-
-__all__ = ["FORMAT", "Recipe", "frame_sha256", "make", "output_frame", "python_script", "replay", "sha256",
+__all__ = ["FORMAT", "Recipe", "frame_sha256", "make", "output_frame", "replay", "sha256",
            "version_warnings", "versions"]

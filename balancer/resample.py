@@ -272,6 +272,7 @@ def resample(
     ``method`` is an imbalanced-learn sampler name (any case) or ``"none"``; ``params`` are the
     method's parameters (text or typed) plus ``sampling_strategy``. The output keeps the input's
     columns, order and dtypes; rows without a target value are left out (with a notice).
+    ``max_rows`` can lower the operator's output cap (``BALANCER_MAX_OUTPUT_ROWS``), never raise it.
     Raises a :class:`~balancer.errors.BalancerError` subclass for anything the user can fix.
     """
     the_plan, work, positions = plan(data, target, method, params)
@@ -281,7 +282,7 @@ def resample(
     coded_ss = encode_sampling_strategy(the_plan.sampling_strategy, labels)
     coded_counts = {labels.index(k): v for k, v in the_plan.counts.items()}
     expected = expected_counts(strategy, coded_ss, coded_counts, y)
-    cap = max_rows if max_rows is not None else max_output_rows()
+    cap = max_output_rows() if max_rows is None else min(max_rows, max_output_rows())  # lower only
     if sum(expected.values()) > cap:
         raise LimitError(
             f"{strategy.name} would make {sum(expected.values()):,} rows; the limit is {cap:,} "

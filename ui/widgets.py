@@ -229,7 +229,8 @@ def export_buttons(kind: str, made: Any, **results: Any) -> None:
     from pathlib import Path
 
     from balancer import report
-    from balancer.recipe import frame_sha256, python_script
+    from balancer.codegen import python_script
+    from balancer.recipe import frame_sha256
 
     current = state.dataset()
     if current is None:

@@ -164,7 +164,8 @@ def test_dashboard_recipe_replays_byte_identical_through_cli(app, tmp_path):
     import sys
 
     from balancer.cli import main
-    from balancer.recipe import Recipe, python_script
+    from balancer.codegen import python_script
+    from balancer.recipe import Recipe
 
     content = mixed_table(n=300, minority=40, seed=5).to_csv(index=False).encode()
     source = tmp_path / "upload.csv"
