@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -43,6 +45,8 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="balancer", description="Measure and fix class imbalance in a table.")
     parser.add_argument("--version", action="version", version=f"balancer {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="print the traceback with an error (anywhere on the line; or BALANCER_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("methods", help="list every tactic and its parameters")
@@ -470,29 +474,62 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    ``--debug`` anywhere on the line (or ``BALANCER_DEBUG=1``) adds the traceback to an error.
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in words or os.environ.get("BALANCER_DEBUG", "") not in ("", "0")
     try:
-        args = _parser().parse_args(argv)
-        spark_only = [flag for flag in ("master", "driver_memory", "driver_rows")
-                      if getattr(args, flag, None) is not None]
-        if spark_only and getattr(args, "engine", "local") != "spark":
-            raise UsageError(f"--{spark_only[0].replace('_', '-')} is for --engine spark")
-        if getattr(args, "engine", "local") == "spark" and args.command not in ("profile", "resample"):
-            raise UsageError(f"'{args.command}' runs on the local engine only; with --engine spark, "
-                             "profile or resample the big table, then evaluate a sample of the output")
-        return COMMANDS[args.command](args)
+        code = _run([w for w in words if w != "--debug"])
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        return code
     except BalancerError as exc:
+        _debug(debug)
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        _debug(debug)
         print("error: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _quiet_stdout()
         return 0
-    except Exception as exc:  # a bug: say so on one line, never a traceback
+    except OSError as exc:  # the output could not be written: a full disk, a vanished folder
+        _debug(debug)
+        _quiet_stdout()
+        print(f"error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: say so on one line, never a traceback unless asked
+        _debug(debug)
         print(f"error: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:300]}); "
-              "please report it", file=sys.stderr)
+              "please report it (run again with --debug for the traceback)", file=sys.stderr)
         return 1
+
+
+def _run(words: list[str]) -> int:
+    args = _parser().parse_args(words)
+    spark_only = [flag for flag in ("master", "driver_memory", "driver_rows")
+                  if getattr(args, flag, None) is not None]
+    if spark_only and getattr(args, "engine", "local") != "spark":
+        raise UsageError(f"--{spark_only[0].replace('_', '-')} is for --engine spark")
+    if getattr(args, "engine", "local") == "spark" and args.command not in ("profile", "resample"):
+        raise UsageError(f"'{args.command}' runs on the local engine only; with --engine spark, "
+                         "profile or resample the big table, then evaluate a sample of the output")
+    return COMMANDS[args.command](args)
+
+
+def _debug(on: bool) -> None:
+    if on:
+        traceback.print_exc()
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so Python's own flush at exit cannot fail again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 __all__ = ["main"]

@@ -1,0 +1,121 @@
+"""The command line's contract under hostile input: exit 2 and one line for anything the input
+causes, exit 1 only for a bug, recipes that cannot raise the operator's limits."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from balancer.cli import main
+from balancer.errors import DataError
+from balancer.recipe import Recipe
+from tests.conftest import mixed_table
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = {"format": "balancer-recipe/1", "kind": "resample", "target": "label", "method": "SMOTE",
+        "params": {}, "seed": 0}
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes(mixed_table(n=200, minority=30).to_csv(index=False).encode())
+    return path
+
+
+def cli(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _text(payload) -> str:
+    return payload if isinstance(payload, str) else json.dumps(payload)
+
+
+@pytest.mark.parametrize(("payload", "match"), [
+    ('{"format": "balancer-recipe/1", "kind": "resample", "target": "label", "method": "SMOTE", '
+     '"params": {"k_neighbors": Infinity}, "seed": 0}', "Infinity"),
+    ('{"format": "balancer-recipe/1", "params": ' + "[" * 5000 + "]" * 5000 + "}", "nested too deeply"),
+    ({**BASE, "target": ["label"]}, "target must be text"),
+    ({**BASE, "target": None}, "target must be text"),
+    ({**BASE, "versions": "0.1"}, "versions must be an object"),
+    ({**BASE, "versions": {"balancer": ["x"]}}, "versions must be an object"),
+    ({**BASE, "kind": "evaluate", "class_weight": {"c1": "abc"}}, "class_weight must be"),
+    ({**BASE, "kind": "evaluate", "class_weight": "{nope"}, "weights got"),
+    ({**BASE, "kind": "compare", "methods": 5}, "methods must be a list"),
+    ({**BASE, "kind": "compare", "methods": ["nope"]}, "unknown method"),
+    ({**BASE, "kind": "explode"}, "kind 'explode' is not one of"),
+    ({**BASE, "kind": None}, "kind must be text"),
+    ({**BASE, "max_output_rows": 1e15}, "max_output_rows must be"),
+    ({**BASE, "seed": -1}, "seed must be"),
+    ({**BASE, "seed": True}, "seed must be"),
+    ({**BASE, "folds": 1, "kind": "evaluate"}, "folds must be"),
+    ({**BASE, "method": 5}, "method must be text"),
+    ({**BASE, "params": {"k_neighbors": "abc"}}, "k_neighbors"),
+    ({**BASE, "kind": "evaluate", "model": "xx"}, "unknown model"),
+    ({**BASE, "kind": "evaluate", "metric": "xx"}, "unknown metric"),
+    ([1, 2], "not a Balancer recipe"),
+    ("\xff\xfe not json", "not valid JSON"),
+])
+def test_hostile_recipes_exit_2_with_one_line(payload, match, tmp_path, csv_file, capsys):
+    """Check each broken or hostile recipe gives exit 2 and one line naming the problem."""
+    path = tmp_path / "r.json"
+    path.write_text(_text(payload), encoding="utf-8")
+    code, _, err = cli(capsys, "run", path, csv_file)
+    assert code == 2, err
+    assert err.count("\n") == 1 and match in err
+
+
+def test_a_recipe_can_lower_but_never_raise_the_output_cap(tmp_path, csv_file, capsys, monkeypatch):
+    """Check max_output_rows in a recipe is capped by BALANCER_MAX_OUTPUT_ROWS, and can lower it."""
+    monkeypatch.setenv("BALANCER_MAX_OUTPUT_ROWS", "300")  # SMOTE makes 340 rows of this table
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({**BASE, "max_output_rows": 10**15}))
+    assert Recipe.load(path).max_output_rows == 300
+    code, _, err = cli(capsys, "run", path, csv_file, "--out", tmp_path / "o.csv")
+    assert code == 2 and "the limit is 300" in err
+    monkeypatch.setenv("BALANCER_MAX_OUTPUT_ROWS", "100000")
+    path.write_text(json.dumps({**BASE, "max_output_rows": 100}))
+    code, _, err = cli(capsys, "run", path, csv_file, "--out", tmp_path / "o.csv")
+    assert code == 2 and "the limit is 100" in err
+
+
+def test_oversized_recipe_is_refused_without_reading_it_all(tmp_path):
+    """Check a recipe file larger than any real one is refused with a clear message."""
+    path = tmp_path / "r.json"
+    path.write_bytes(b" " * (2 * 1024 * 1024))
+    with pytest.raises(DataError, match="over 1024 KB"):
+        Recipe.load(path)
+
+
+def _balancer(*args, stdout=subprocess.PIPE, env=None):
+    return subprocess.run([sys.executable, "-m", "balancer", *map(str, args)], stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("extra", [["--out", "-"], ["--json"]])
+def test_a_full_disk_is_an_input_error_not_a_crash(extra, csv_file):
+    """Check writing to a full device exits 2 with one line, no traceback."""
+    with open("/dev/full", "w") as full:
+        done = _balancer("resample", csv_file, "--target", "label", "--method", "SMOTE", *extra, stdout=full)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "No space left" in done.stderr
+
+
+def test_debug_prints_the_traceback(csv_file, tmp_path):
+    """Check --debug (anywhere on the line) and BALANCER_DEBUG=1 add the traceback; without, one line."""
+    args = ("resample", csv_file, "--target", "nope", "--method", "SMOTE")
+    plain = _balancer(*args)
+    assert plain.returncode == 2 and plain.stderr.count("\n") == 1
+    for done in (_balancer(*args, "--debug"), _balancer(*args, env={"BALANCER_DEBUG": "1"})):
+        assert done.returncode == 2
+        assert "Traceback (most recent call last)" in done.stderr and done.stderr.rstrip().endswith(
+            plain.stderr.strip())
