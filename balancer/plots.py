@@ -19,12 +19,20 @@ from .resample import Resampled
 ORIGINAL = "#4C78A8"
 SYNTHETIC = "#F58518"
 BASELINE = "#9D9D9D"
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 360, "template": "plotly_white"}
+
+
+def shown(value: object) -> str:
+    """A class label or name as plotly must get it to show it as text: plotly renders a subset of
+    HTML (``<a href>``, ``<b>``, ``<br>``) in labels, legends and hover text, and entities as the
+    characters they stand for, so ``&``, ``<`` and ``>`` go in as entities."""
+    return label_str(value).translate(_ENTITIES)
 
 
 def class_distribution(counts: Mapping[Hashable, int], title: str = "Class distribution") -> go.Figure:
     """Bar chart of rows per class, largest first, with each class's share."""
-    labels = [label_str(k) for k in counts]
+    labels = [shown(k) for k in counts]
     values = list(counts.values())
     total = sum(values) or 1
     figure = go.Figure(go.Bar(
@@ -39,7 +47,7 @@ def class_distribution(counts: Mapping[Hashable, int], title: str = "Class distr
 
 def before_after(before: Mapping[Hashable, int], after: Mapping[Hashable, int]) -> go.Figure:
     """Grouped bars: rows per class before and after resampling."""
-    labels = [label_str(k) for k in before]
+    labels = [shown(k) for k in before]
     figure = go.Figure([
         go.Bar(name="before", x=labels, y=list(before.values()), marker_color=BASELINE,
                text=[f"{v:,}" for v in before.values()], textposition="auto"),
@@ -91,7 +99,7 @@ def projection(points: pd.DataFrame) -> go.Figure:
             if part.empty:
                 continue
             figure.add_trace(go.Scattergl(
-                x=part["pc1"], y=part["pc2"], mode="markers", name=f"{label} · {origin}",
+                x=part["pc1"], y=part["pc2"], mode="markers", name=f"{shown(label)} · {origin}",
                 marker={"color": colour, "symbol": symbols[i % len(symbols)], "size": 6,
                         "opacity": 0.55 if origin == "original" else 0.75},
             ))
@@ -126,7 +134,7 @@ def metric_comparison(evaluation: Evaluation) -> go.Figure:
 
 def confusion(evaluation: Evaluation, title: str) -> go.Figure:
     """Heatmap of the confusion matrix summed over the folds (rows: true, columns: predicted)."""
-    labels = [label_str(v) for v in evaluation.labels]
+    labels = [shown(v) for v in evaluation.labels]
     matrix = np.array(evaluation.confusion_matrix)
     shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     figure = go.Figure(go.Heatmap(
@@ -151,7 +159,7 @@ def curves(evaluation: Evaluation, kind: str) -> go.Figure:
     for name, run, colour in runs:
         for label, points in run.curves().items():
             x, y = (points["fpr"], points["tpr"]) if kind == "roc" else (points["recall"], points["precision"])
-            suffix = "" if run.positive is not None else f" · {label}"
+            suffix = "" if run.positive is not None else f" · {shown(label)}"
             figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name + suffix,
                                         line={"color": colour if run.positive is not None else None}))
     if kind == "roc":
@@ -212,6 +220,7 @@ def figure_json(figure: go.Figure) -> Any:
 
 __all__ = [
     "before_after",
+    "shown",
     "class_distribution",
     "comparison",
     "confusion",

@@ -18,11 +18,18 @@ from . import state
 T = TypeVar("T")
 log = logging.getLogger("balancer.ui")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_LINKS = re.compile(r"(?i):/|www\.|@")
 
 
 def plain(text: object) -> str:
-    """Escape text from a user's data so Markdown shows it as it is (never as markup or HTML)."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    """Escape text from a user's data so Markdown shows it as it is (never as markup, HTML or a link).
+
+    Escaping alone does not stop links: Streamlit's Markdown turns bare URLs, ``www.`` names and
+    e-mail addresses into links after escapes are resolved, so an invisible word joiner (U+2060)
+    is put inside ``://``, ``www.`` and ``@``, which breaks those patterns.
+    """
+    text = _LINKS.sub(lambda m: m.group(0)[:-1] + "\u2060" + m.group(0)[-1], str(text))
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def run_safely(fn: Callable[[], T]) -> T | None:
