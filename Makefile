@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: install chromium java run test test-unit test-app test-browser lint bench bench-spark load container-test clean
+.PHONY: install chromium java run test test-unit test-app test-browser lint bench bench-spark load container-test clean lock
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-spark.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,11 @@ java:
 BALANCER_MAX_UPLOAD_MB ?= 500
 export BALANCER_MAX_UPLOAD_MB
 
+# `make run` listens on this machine only; `make run ADDRESS=0.0.0.0` serves every interface.
+ADDRESS ?= 127.0.0.1
+
 run: install
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.maxUploadSize $(BALANCER_MAX_UPLOAD_MB)
+	$(VENV)/bin/streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT) --server.maxUploadSize $(BALANCER_MAX_UPLOAD_MB)
 
 test: install chromium java
 	$(PY) -m pytest -q tests
@@ -53,7 +56,7 @@ test-browser: install chromium
 	$(PY) -m pytest -q tests/browser
 
 lint: install
-	$(VENV)/bin/ruff check balancer ui pages app.py tests benchmarks
+	$(VENV)/bin/ruff check balancer ui pages app.py serve.py tests benchmarks
 	$(VENV)/bin/mypy
 
 bench: install
@@ -71,9 +74,23 @@ bench-spark: install java
 load: install chromium
 	$(PY) benchmarks/load_test.py
 
-# Not part of `make test`: builds the image with podman + runc on a locally built base (as root).
+# Not part of `make test`: builds the image with podman + runc on a locally built base (as root), runs
+# it read-only with every capability dropped, and checks it (scripts/container_test.sh).
 container-test: install chromium
 	bash scripts/container_test.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The hashed locks the Docker image installs from, for its Python (3.11 on Linux): requirements.lock
+# from requirements.txt, requirements-build.lock for pip and setuptools. Rerun after changing
+# requirements.txt: pins that still fit are kept; `make lock UPGRADE=1` takes the newest of everything
+# not pinned in requirements.txt. Needs uv in the virtualenv (requirements-dev.txt).
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --no-emit-index-url --no-emit-find-links \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+
+lock: install
+	@test -x $(VENV)/bin/uv || { echo "uv is not in $(VENV): add it to requirements-dev.txt" >&2; exit 1; }
+	$(LOCK) requirements.txt -o requirements.lock
+	printf 'pip\nsetuptools>=68\n' | $(LOCK) - -o requirements-build.lock

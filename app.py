@@ -6,7 +6,8 @@ import streamlit as st
 
 from ui.widgets import sidebar
 
-st.set_page_config(page_title="Balancer", page_icon=":material/balance:", layout="wide")
+# An emoji favicon is drawn in the page; a ":material/...:" one is fetched from an outside font host.
+st.set_page_config(page_title="Balancer", page_icon="⚖️", layout="wide")
 page = st.navigation([
     st.Page("pages/data.py", title="Data", icon=":material/table:", default=True),
     st.Page("pages/balance.py", title="Balance", icon=":material/balance:"),

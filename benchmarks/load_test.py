@@ -181,7 +181,7 @@ def main() -> None:
         for k, v in merged.items())
     messages = sorted({m for r in results for m in r["messages"]})[:5]
     body = f"""
-Server: `streamlit run app.py` on 127.0.0.1. Machine: {machine()}.
+Server: `streamlit run serve.py` on 127.0.0.1. Machine: {machine()}.
 
 **{sessions} concurrent sessions for {minutes:g} minutes**, each a headless Chromium looping upload
 (flare-F.csv) -> Resample (SMOTE) -> Download resampled CSV -> Evaluate:

@@ -34,7 +34,7 @@ def free_port() -> int:
 def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     log = open(ROOT / "tests" / "browser" / f"server-{port}.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
     )
