@@ -22,7 +22,7 @@ from . import __version__
 from .compare import compare
 from .errors import BalancerError, DataError
 from .evaluate import MODELS, evaluate, learning_curve
-from .io import read_table, write_csv, write_csv_file
+from .io import read_file, read_table, write_csv, write_csv_file
 from .metrics import METRICS
 from .profile import label_str, profile
 from .recipe import Recipe, output_frame, replay, version_warnings
@@ -152,8 +152,12 @@ def _load_with_bytes(source: str) -> tuple[pd.DataFrame, bytes | None]:
         return load_sample(source.split(":", 1)[1]), None
     if not Path(source).exists() and source in SAMPLES:
         return load_sample(source), None
-    frame = read_table(source)
-    return frame, Path(source).read_bytes()
+    path = Path(source)
+    if path.is_fifo():  # a pipe can be read once: read it (bounded), then parse those bytes
+        raw = read_file(path)
+        return read_table(raw, name=path.name), raw
+    frame = read_table(path)
+    return frame, read_file(path)
 
 
 def _write_text(path: str, text: str) -> None:

@@ -1,4 +1,11 @@
-"""Data: upload a table or pick a sample, see its profile, choose the target."""
+"""Data: upload a table or pick a sample, see its profile, choose the target.
+
+Reading and profiling an upload run in a job slot (``ui/cache.py``, ``ui/jobs.py``). What is sent
+to the browser is bounded whatever the table holds: the preview shows at most
+``PREVIEW_ROWS`` x ``PREVIEW_COLUMNS`` cells, each cut to ``PREVIEW_CHARS`` characters, and column
+names, class labels and warnings are shortened for display (a 127 KB workbook whose cells expand
+to megabytes must not become a message larger than Streamlit's limit).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +19,53 @@ from balancer.io import UPLOAD_EXTENSIONS
 from balancer.profile import label_str
 from balancer.samples import SAMPLES
 from ui import state
-from ui.cache import read_upload, sample
+from ui.cache import cached_profile, read_upload, sample
 from ui.widgets import plain, run_safely
+
+PREVIEW_ROWS = 100
+PREVIEW_COLUMNS = 100
+PREVIEW_CHARS = 200
+NAME_CHARS = 80
+MAX_WARNINGS = 50
+
+
+def short(text: object, limit: int = NAME_CHARS) -> str:
+    """Text cut for display (the data itself is untouched)."""
+    value = str(text)
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def preview(table: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The first rows and columns of a table with long cells and names cut, and a note saying
+    what was left out (None when nothing was)."""
+    shown = table.iloc[:PREVIEW_ROWS, :PREVIEW_COLUMNS].copy()
+    cut_cells = False
+    for position in range(shown.shape[1]):
+        column = shown.iloc[:, position]
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            lengths = column.map(lambda v: len(v) if isinstance(v, str) else 0)
+            if bool((lengths > PREVIEW_CHARS).any()):
+                cut_cells = True
+                shown.isetitem(position, column.map(
+                    lambda v: short(v, PREVIEW_CHARS) if isinstance(v, str) else v).astype(column.dtype))
+    names, seen = [], set()
+    for position, name in enumerate(shown.columns):
+        label = short(name)
+        while label in seen:
+            label = f"{label} ({position + 1})"
+        seen.add(label)
+        names.append(label)
+    shown.columns = names
+    left_out = []
+    if len(table) > PREVIEW_ROWS:
+        left_out.append(f"the first {PREVIEW_ROWS:,} of {len(table):,} rows")
+    if table.shape[1] > PREVIEW_COLUMNS:
+        left_out.append(f"the first {PREVIEW_COLUMNS:,} of {table.shape[1]:,} columns")
+    note = ("Showing " + " and ".join(left_out) + ".") if left_out else ""
+    if cut_cells or any(len(str(c)) > NAME_CHARS for c in table.columns[:PREVIEW_COLUMNS]):
+        note += (" " if note else "") + (f"Cells longer than {PREVIEW_CHARS} characters and names "
+                                         f"longer than {NAME_CHARS} are cut here (not in the data).")
+    return shown, note or None
 
 st.title("Data")
 st.caption("Upload a table or start from a bundled sample, then choose the column to predict.")
@@ -39,10 +91,12 @@ if state.dataset() is None or reload_sample or sample_changed:
 if upload is not None and st.session_state.get("_upload_id") != upload.file_id:
     st.session_state["_upload_id"] = upload.file_id
     content = upload.getvalue()
-    loaded = run_safely(lambda: read_upload(content, upload.name))
+    digest = hashlib.sha256(content).hexdigest()
+    upload_name = upload.name
+    loaded = run_safely(lambda: read_upload(content, upload_name, digest))
     if loaded is not None:
-        state.set_dataset(state.Dataset(upload.name, state.content_key(content), loaded, "upload",
-                                        sha256=hashlib.sha256(content).hexdigest()))
+        state.set_dataset(state.Dataset(upload_name, state.content_key(content), loaded, "upload",
+                                        sha256=digest))
     else:
         st.session_state[state.LOAD_ERROR] = upload.name
 elif upload is None:
@@ -56,18 +110,24 @@ if st.session_state.get(state.LOAD_ERROR):
 
 frame = current.frame
 columns = [str(c) for c in frame.columns]
-base = state.profile_of(current, None)
+# profiling a table not profiled yet takes a job slot; a busy server says so here
+shown_key, shown_frame = current.key, current.frame
+base = run_safely(lambda: cached_profile(shown_key, shown_frame, None, strict=True))
+if base is None:
+    st.stop()
 default_target = current.suggested_target or base.target or columns[-1]
 state.remember("w_target", default_target)
 if st.session_state.get("w_target") not in columns:
     st.session_state["w_target"] = default_target
 ranked = list(base.target_candidates) + [c for c in columns if c not in base.target_candidates]
-target = st.selectbox("Target column", ranked, key="w_target",
+target = st.selectbox("Target column", ranked, key="w_target", format_func=short,
                       help="The class to predict. Likely targets are listed first.")
 state.save("w_target")
-profile = state.profile_of(current, target)
+profile = run_safely(lambda: cached_profile(shown_key, shown_frame, target, strict=True))
+if profile is None:
+    st.stop()
 
-st.subheader(plain(current.name))
+st.subheader(plain(short(current.name)))
 a, b, c, d = st.columns(4)
 a.metric("Rows", f"{profile.rows:,}")
 b.metric("Columns", f"{len(profile.columns)}")
@@ -78,13 +138,15 @@ d.metric("Imbalance ratio", f"{profile.imbalance_ratio:,.1f} : 1" if profile.imb
 BLOCKING = ("one_class", "continuous_target", "too_many_classes")
 for finding in profile.warnings:
     if finding.code in BLOCKING and finding.column == target:
-        st.error(plain(finding.message), icon=":material/error:")
+        st.error(plain(short(finding.message, 2_000)), icon=":material/error:")
 notes = [f for f in profile.warnings if not (f.code in BLOCKING and f.column == target)]
 if notes:
     with st.container(border=True):
         st.markdown("**What to know about this table**")
-        for finding in notes:
-            st.warning(plain(finding.message), icon=":material/warning:")
+        for finding in notes[:MAX_WARNINGS]:
+            st.warning(plain(short(finding.message, 2_000)), icon=":material/warning:")
+        if len(notes) > MAX_WARNINGS:
+            st.caption(f"... and {len(notes) - MAX_WARNINGS:,} more.")
 
 chart, table = st.columns([3, 2])
 with chart:
@@ -93,11 +155,15 @@ with chart:
 with table:
     st.markdown("**Columns**")
     st.dataframe(
-        pd.DataFrame([{"column": col.name, "kind": col.kind, "missing": col.missing,
+        pd.DataFrame([{"column": short(col.name), "kind": col.kind, "missing": col.missing,
                        "distinct": col.unique} for col in profile.columns]),
         hide_index=True, height=320, key="columns_table",
     )
 st.markdown("**First rows**")
-st.dataframe(frame.head(100), key="preview")
+shown, note = preview(frame)
+st.dataframe(shown, key="preview")
+if note:
+    st.caption(note)
 if profile.classes:
-    st.caption("Classes: " + ", ".join(f"{plain(label_str(k))} ({v:,})" for k, v in profile.classes.items()))
+    st.caption("Classes: " + ", ".join(f"{plain(short(label_str(k)))} ({v:,})"
+                                       for k, v in list(profile.classes.items())[:MAX_WARNINGS]))

@@ -1,43 +1,173 @@
 """Cached wrappers around the library. Keys are plain, hashable values (content keys, names).
 
-Caches are bounded (entries and time to live) so a shared server cannot grow without limit, and
-what they return is never mutated by the caller.
+Uploads, profiles and CSV exports are kept in :class:`ContentCache`, a cache of Balancer's own
+rather than ``st.cache_data``, because ``st.cache_data`` is bounded only in entries (sixteen
+500 MB tables would stay held for an hour after their sessions closed) and gives no way to take a
+job slot only when the work is really done. The choice, on purpose:
+
+- **Keyed by content, like st.cache_data.** An entry's key is a digest of what it was computed
+  from (the upload's SHA-256, its name and the reading limits; a table's content key and target;
+  a result's key), never a session: two users share an entry only when they uploaded the same
+  bytes, and then they would see the same table anyway. Nothing else user-specific is kept in
+  this module.
+- **Bounded in bytes, entries and time.** ``BALANCER_CACHE_MB`` (default 512) bounds the cached
+  uploads' size in memory; CSV exports get a quarter of it and profiles a sixteenth. An entry
+  larger than its cache's bound is not cached at all. ``BALANCER_CACHE_ENTRIES`` (default 16) and
+  ``BALANCER_CACHE_TTL`` (seconds, default 3600) bound entries and their age. The least recently
+  used entries go first.
+- **Never shared mutable state.** A cached table is handed out as a shallow copy (pandas'
+  copy-on-write keeps a change in one session from reaching another, and ``attrs`` are copied);
+  a profile as a deep copy; CSV bytes are immutable.
+- **Slots for the work, not for the hits.** Reading an upload and profiling a table run in a
+  job slot (``ui/jobs.py``) only when the result is not cached.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import hashlib
 import os
+import pickle
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 import balancer
+from balancer.io import Limits
 from balancer.profile import Profile
 from balancer.samples import load_sample
 
+from .jobs import heavy
+
 TTL = int(os.environ.get("BALANCER_CACHE_TTL", 3600))
 ENTRIES = int(os.environ.get("BALANCER_CACHE_ENTRIES", 16))
+MAX_BYTES = int(float(os.environ.get("BALANCER_CACHE_MB", 512)) * 1024 * 1024)
 
 
-@st.cache_data(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
-def read_upload(data: bytes, name: str) -> pd.DataFrame:
-    """Parse uploaded bytes (a BalancerError is raised, not cached)."""
-    return balancer.read_table(data, name=name)
+@dataclasses.dataclass
+class _Entry:
+    value: Any
+    size: int
+    expires: float
+
+
+class ContentCache:
+    """A thread-safe LRU keyed by content, bounded in bytes, entries and age (see the module)."""
+
+    def __init__(self, max_bytes: int, max_entries: int, ttl: float) -> None:
+        self.max_bytes = max_bytes
+        self.max_entries = max(1, max_entries)
+        self.ttl = ttl
+        self._items: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        """The value cached under ``key`` (and now most recently used), or None."""
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None:
+                return None
+            if entry.expires < time.monotonic():
+                self._drop(key)
+                return None
+            self._items.move_to_end(key)
+            return entry.value
+
+    def put(self, key: Hashable, value: Any, size: int) -> bool:
+        """Keep ``value`` (``size`` bytes) unless it is larger than the whole cache; evict the
+        expired and then the least recently used entries to stay within the bounds."""
+        if size > self.max_bytes:
+            return False
+        with self._lock:
+            if key in self._items:
+                self._drop(key)
+            self._items[key] = _Entry(value, size, time.monotonic() + self.ttl)
+            self._bytes += size
+            now = time.monotonic()
+            for old in [k for k, e in self._items.items() if e.expires < now]:
+                self._drop(old)
+            while self._bytes > self.max_bytes or len(self._items) > self.max_entries:
+                self._drop(next(iter(self._items)))
+            return key in self._items
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _drop(self, key: Hashable) -> None:
+        entry = self._items.pop(key)
+        self._bytes -= entry.size
+
+
+UPLOADS = ContentCache(MAX_BYTES, ENTRIES, TTL)
+PROFILES = ContentCache(MAX_BYTES // 16, 4 * ENTRIES, TTL)
+EXPORTS = ContentCache(MAX_BYTES // 4, ENTRIES, TTL)
+
+
+def frame_bytes(frame: pd.DataFrame) -> int:
+    """A table's size in memory (object columns counted deeply)."""
+    return int(frame.memory_usage(index=True, deep=True).sum())
+
+
+def read_upload(data: bytes, name: str, digest: str | None = None) -> pd.DataFrame:
+    """Parse uploaded bytes in a job slot, or return the cached table for the same bytes, name and
+    limits (a BalancerError is raised, not cached). ``digest``: the bytes' SHA-256 when the caller
+    has it already."""
+    key = ("upload", digest or hashlib.sha256(data).hexdigest(), name, Limits.from_env())
+    frame = UPLOADS.get(key)
+    if frame is None:
+        frame = heavy(lambda: balancer.read_table(data, name=name))
+        UPLOADS.put(key, frame, frame_bytes(frame))
+    return frame.copy(deep=False)
 
 
 @st.cache_data(max_entries=8, ttl=TTL, show_spinner=False)
 def sample(name: str) -> pd.DataFrame:
-    """A bundled sample."""
+    """A bundled sample (a few small tables: ``st.cache_data`` is enough)."""
     return load_sample(name)
 
 
-@st.cache_data(max_entries=4 * ENTRIES, ttl=TTL, show_spinner=False)
-def cached_profile(key: str, _frame: pd.DataFrame, target: str | None) -> Profile:
-    """The profile of a table identified by its content key."""
-    return balancer.profile(_frame, target)
+def cached_profile(key: str, _frame: pd.DataFrame, target: str | None, *,
+                   strict: bool = False) -> Profile:
+    """The profile of a table identified by its content key, computed in a job slot when it is not
+    cached. ``strict``: raise ``ServerBusy`` when no slot frees up in time (the Data page, where
+    the error is shown); otherwise profile anyway after the wait, so a page can draw."""
+    cache_key = ("profile", key, target)
+    found = PROFILES.get(cache_key)
+    if found is None:
+        found = heavy(lambda: balancer.profile(_frame, target), run_when_busy=not strict)
+        PROFILES.put(cache_key, found, len(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)))
+    return copy.deepcopy(found)
 
 
-@st.cache_data(max_entries=ENTRIES, ttl=TTL, show_spinner=False)
 def csv_bytes(key: tuple[object, ...], _frame: pd.DataFrame) -> bytes:
-    """The CSV export of a result identified by ``key``."""
-    return balancer.write_csv(_frame)
+    """The CSV export of a result identified by ``key`` (cached when it fits the exports' share
+    of ``BALANCER_CACHE_MB``)."""
+    cache_key = ("csv", *key)
+    payload = EXPORTS.get(cache_key)
+    if payload is None:
+        payload = balancer.write_csv(_frame)
+        EXPORTS.put(cache_key, payload, len(payload))
+    return payload
+
+
+def clear() -> None:
+    """Forget every cached upload, profile and export."""
+    for cache in (UPLOADS, PROFILES, EXPORTS):
+        cache.clear()
+

@@ -22,6 +22,11 @@ UNREADABLE = {
     "old_excel.xls": "old Excel .xls",
     "very_wide.csv": "2,500 columns; the limit is 2,000",
     "very_long.csv": "6,000 rows; the limit is 5,000",
+    "dictionary_bomb.parquet": "in memory once read",
+    "forged_rows.parquet": "100,000 rows; the limit is 5,000",
+    "binary_column.parquet": "holds binary data that is not text",
+    "shared_string_bomb.xlsx": "in memory once read",
+    "entities.xlsx": "declares a DTD or entities",
 }
 UNUSABLE_TARGET = {
     "one_class.csv": ("y", "single class"),
@@ -34,6 +39,8 @@ AWKWARD = {
     "infinite_values.csv": "infinite values",
     "column_identical_to_target.csv": "predicts the target almost perfectly",
     "formulas.csv": "",
+    "newline_in_header.csv": "",
+    "formula_header.csv": "",
 }
 
 
@@ -92,6 +99,11 @@ def test_awkward_file_loads_with_its_warning(name, app):
     app.selectbox(key="w_strategy").select("RandomOverSampler").run()
     app.button(key="resample").click().run()
     assert not app.exception and not app.error
+    payload = app.session_state["_download_resample"].decode()
     if name == "formulas.csv":
-        payload = app.session_state["_download_resample"].decode()
         assert "'=HYPERLINK" in payload and '\n=HYPERLINK' not in payload and ",=HYPERLINK" not in payload
+    if name == "formula_header.csv":  # column names are escaped like cells
+        assert payload.startswith('"\'=HYPERLINK(""http://x"",""click"")",\'@SUM(1+1),label')
+    if name == "newline_in_header.csv":  # one column, no bogus row or class
+        assert payload.startswith('"Amount\n(EUR)",label\r\n')
+        assert set(app.session_state["dataset"].frame["label"]) == {"rare", "common"}
