@@ -7,6 +7,7 @@ Exit codes: 0 success; 2 bad input or usage (one line ``error: ...`` on stderr, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -530,10 +531,8 @@ def _debug(on: bool) -> None:
 
 def _quiet_stdout() -> None:
     """Point stdout at /dev/null so Python's own flush at exit cannot fail again."""
-    try:
+    with contextlib.suppress(OSError, ValueError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 __all__ = ["main"]

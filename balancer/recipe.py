@@ -21,7 +21,6 @@ import pandas as pd
 
 from . import __version__
 from .errors import DataError
-from .prepare import column_roles
 from .profile import label_str
 from .resample import Resampled, max_output_rows, resample
 

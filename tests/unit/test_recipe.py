@@ -11,8 +11,8 @@ import pytest
 
 from balancer import profile, resample
 from balancer.cli import main
-from balancer.errors import DataError
 from balancer.codegen import python_script
+from balancer.errors import DataError
 from balancer.recipe import Recipe, make
 from balancer.report import build
 from tests.conftest import mixed_table
