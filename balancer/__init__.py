@@ -29,12 +29,12 @@ from .errors import (  # noqa: E402
     TargetError,
 )
 from .evaluate import MODELS, Evaluation, LearningCurve, evaluate, learning_curve  # noqa: E402
-from .io import read_table, write_csv, write_csv_file  # noqa: E402
 from .metrics import METRICS  # noqa: E402
-from .profile import Profile, profile  # noqa: E402
+from .profiling import Profile, profile  # noqa: E402
 from .resample import Resampled, resample  # noqa: E402
 from .samples import SAMPLES, load_sample  # noqa: E402
 from .strategies import STRATEGIES  # noqa: E402
+from .tables import read_table, write_csv, write_csv_file  # noqa: E402
 
 __all__ = [
     "METRICS",

@@ -23,15 +23,15 @@ from . import __version__
 from .compare import compare
 from .errors import BalancerError, DataError
 from .evaluate import MODELS, evaluate, learning_curve
-from .io import read_file, read_table, write_csv, write_csv_file
 from .metrics import METRICS
-from .profile import label_str, profile
+from .profiling import label_str, profile
 from .recipe import Recipe, output_frame, replay, version_warnings
 from .recipe import make as make_recipe
 from .resample import resample
 from .samples import SAMPLES, load_sample
 from .strategies import FAMILIES, STRATEGIES, parse_params
 from .strategies import get as get_strategy
+from .tables import read_file, read_table, write_csv, write_csv_file
 
 
 class UsageError(BalancerError, ValueError):

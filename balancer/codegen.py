@@ -21,10 +21,10 @@ from typing import Any
 import pandas as pd
 
 from .errors import DataError
-from .io import NULL_TOKENS
 from .prepare import column_roles
-from .profile import label_str
+from .profiling import label_str
 from .recipe import Recipe
+from .tables import NULL_TOKENS
 
 #: model name -> (import line, constructor using the constants SEED and CLASS_WEIGHT)
 _MODEL_CODE = {

@@ -21,7 +21,7 @@ from . import strategies
 from .errors import BalancerError, MethodError, ParameterError
 from .evaluate import MODELS, Evaluation, evaluate, get_model
 from .metrics import METRICS
-from .profile import class_counts, suggest
+from .profiling import class_counts, suggest
 
 #: The default set: the baseline, a representative sampler of every family, and every tactic
 #: that changes the model.
@@ -162,7 +162,7 @@ def compare(
         model_list = list(dict.fromkeys(get_model(m) for m in items if str(m).strip()))
     if not model_list:
         raise MethodError(f"no model given; the models are: {', '.join(MODELS)}")
-    from .profile import check_target
+    from .profiling import check_target
 
     counts = class_counts(check_target(data, target))
     names = resolve_methods(methods, len(counts))

@@ -27,7 +27,7 @@ from . import strategies
 from .errors import EngineError, MethodError, ParameterError, TargetError
 from .metrics import METRICS, curve_points, per_class, score
 from .prepare import Preparer, Roles
-from .profile import label_str, suggest
+from .profiling import label_str, suggest
 from .resample import (
     build_sampler,
     encode_labels,

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from .evaluate import Evaluation, LearningCurve
 from .metrics import METRICS
 from .prepare import Preparer, column_roles
-from .profile import label_str
+from .profiling import label_str
 from .resample import Resampled
 
 ORIGINAL = "#4C78A8"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .profile import FEATURE_KINDS, column_kind
+from .profiling import FEATURE_KINDS, column_kind
 
 MAX_LEVELS = 50
 _ONE_HOT_SCALE = 1 / math.sqrt(2)  # two rows differing in one category are 1 apart

@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import __version__
 from .errors import DataError
-from .profile import label_str
+from .profiling import label_str
 from .resample import Resampled, max_output_rows, resample
 
 FORMAT = "balancer-recipe/1"
@@ -52,7 +52,7 @@ def sha256(data: bytes) -> str:
 
 def frame_sha256(frame: pd.DataFrame) -> str:
     """SHA-256 of a table that has no file (a bundled sample): of its CSV export."""
-    from .io import write_csv
+    from .tables import write_csv
 
     return sha256(write_csv(frame))
 

@@ -16,7 +16,7 @@ from . import __version__, plots
 from .compare import Comparison
 from .evaluate import Evaluation
 from .metrics import METRICS
-from .profile import Profile, label_str
+from .profiling import Profile, label_str
 from .recipe import Recipe
 from .resample import Resampled
 

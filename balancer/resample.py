@@ -22,7 +22,7 @@ from imblearn.utils import check_sampling_strategy
 from . import samplers, strategies
 from .errors import DataError, EngineError, LimitError, MethodError, ParameterError
 from .prepare import Preparer, Roles, cast_like, column_roles
-from .profile import check_target, class_counts, label_str
+from .profiling import check_target, class_counts, label_str
 
 #: Methods that need no feature matrix at all: they only look at the labels.
 _LABEL_ONLY = ("none", "RandomUnderSampler", "RandomOverSampler")

@@ -2,7 +2,7 @@
 
 Two levers:
 
-* where imbalanced-learn takes a neighbours object, it gets :class:`~balancer.neighbors.FastNeighbors`
+* where imbalanced-learn takes a neighbours object, it gets :class:`~balancer.neighbours.FastNeighbors`
   (exact), so its own logic and random draws are kept;
 * where it has no such hook, a subclass overrides ``_fit_resample`` and asks only the questions the
   method needs. A Tomek link joins mutual nearest neighbours of different classes, so only rows
@@ -28,7 +28,7 @@ from scipy import sparse
 from scipy.stats import mode
 from sklearn.utils import check_random_state
 
-from .neighbors import FastKNeighborsClassifier, FastNeighbors, Index
+from .neighbours import FastKNeighborsClassifier, FastNeighbors, Index
 
 
 def engine() -> str:

@@ -54,7 +54,7 @@ from .errors import (
     ParameterError,
     TargetError,
 )
-from .profile import ColumnInfo, Finding, Profile, imbalance_ratio, label_str, max_classes, suggest
+from .profiling import ColumnInfo, Finding, Profile, imbalance_ratio, label_str, max_classes, suggest
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -684,7 +684,7 @@ def _synthesize(frame: DataFrame, target: str, strategy: strategies.Strategy, pa
         table = keyed.toArrow()
     # the same rows in the same order on every run, whatever order Spark returned them in
     table = table.sort_by([(_KEY, "ascending")]).drop_columns([_KEY])
-    from .io import _arrow_to_pandas
+    from .tables import _arrow_to_pandas
 
     local = _arrow_to_pandas(table)
     run_params = {k: v for k, v in params.items() if k != "sampling_strategy"}

@@ -18,7 +18,7 @@ from imblearn import combine, over_sampling, under_sampling
 
 from . import tactics
 from .errors import MethodError, ParameterError
-from .profile import label_str, suggest
+from .profiling import label_str, suggest
 
 FAMILIES = {
     "baseline": "No balancing",

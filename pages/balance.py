@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from balancer import plots, recipe, resample
-from balancer.profile import label_str
+from balancer.profiling import label_str
 from ui import state
 from ui.cache import csv_bytes
 from ui.jobs import heavy

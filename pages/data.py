@@ -15,9 +15,9 @@ import pandas as pd
 import streamlit as st
 
 from balancer import plots
-from balancer.io import UPLOAD_EXTENSIONS
-from balancer.profile import label_str
+from balancer.profiling import label_str
 from balancer.samples import SAMPLES
+from balancer.tables import UPLOAD_EXTENSIONS
 from ui import state
 from ui.cache import cached_profile, read_upload, sample
 from ui.widgets import plain, run_safely

@@ -39,9 +39,9 @@ import pandas as pd
 import streamlit as st
 
 import balancer
-from balancer.io import Limits
-from balancer.profile import Profile
+from balancer.profiling import Profile
 from balancer.samples import load_sample
+from balancer.tables import Limits
 
 from .jobs import heavy
 

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from balancer.profile import Profile
+from balancer.profiling import Profile
 
 DATASET = "dataset"          # the current Dataset
 CHOICES = "choices"          # widget key -> last value, restored when a page is shown again

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from balancer.errors import BalancerError
-from balancer.profile import label_str
+from balancer.profiling import label_str
 from balancer.strategies import Param, Strategy
 
 from . import state

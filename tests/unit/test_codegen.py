@@ -12,8 +12,8 @@ import pytest
 
 from balancer.codegen import literal, python_script
 from balancer.errors import DataError
-from balancer.io import write_csv
 from balancer.recipe import Recipe, make
+from balancer.tables import write_csv
 
 PAYLOAD = 'import os; os.system("touch {marker}")'
 #: Names an attacker (or an unlucky export) can give a column or a class; {marker} is a file path.

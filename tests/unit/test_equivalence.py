@@ -8,8 +8,8 @@ import pytest
 from scipy import sparse
 from sklearn.neighbors import NearestNeighbors
 
-from balancer import neighbors, resample, strategies
-from balancer.neighbors import FastKNeighborsClassifier, FastNeighbors, Index
+from balancer import neighbours, resample, strategies
+from balancer.neighbours import FastKNeighborsClassifier, FastNeighbors, Index
 from tests.conftest import mixed_table
 
 NEIGHBOUR_METHODS = [s.name for s in strategies.STRATEGIES.values()
@@ -19,10 +19,10 @@ NEIGHBOUR_METHODS = [s.name for s in strategies.STRATEGIES.values()
 @pytest.fixture(autouse=True)
 def always_fast(monkeypatch):
     """Use the fast engine even on small tables (it hands tiny searches to scikit-learn)."""
-    monkeypatch.setattr(neighbors, "_SMALL_WORK", 0)
-    monkeypatch.setattr(neighbors, "_SMALL_FIT", 0)
+    monkeypatch.setattr(neighbours, "_SMALL_WORK", 0)
+    monkeypatch.setattr(neighbours, "_SMALL_FIT", 0)
     # several tiles and short groups, as on big tables (both group-maximum paths run)
-    monkeypatch.setattr(neighbors, "_TILE", 256)
+    monkeypatch.setattr(neighbours, "_TILE", 256)
 
 
 def numeric(n: int = 700, features: int = 20, classes: int = 2, seed: int = 0) -> pd.DataFrame:
@@ -109,18 +109,18 @@ def test_group_maxima_both_paths_agree():
     """Check the running-maximum and the reduction paths of the group screening give the same maxima."""
     rng = np.random.default_rng(0)
     for groups in (7, 1500):
-        score = rng.normal(size=(5, neighbors.GROUP * groups)).astype(np.float32)
-        expected = score.reshape(5, neighbors.GROUP, groups).max(axis=1)
-        assert np.array_equal(neighbors._group_maxima(score, 5, groups), expected)
+        score = rng.normal(size=(5, neighbours.GROUP * groups)).astype(np.float32)
+        expected = score.reshape(5, neighbours.GROUP, groups).max(axis=1)
+        assert np.array_equal(neighbours._group_maxima(score, 5, groups), expected)
 
 
 def test_index_matches_brute_force_on_a_long_tile(monkeypatch):
     """Check exact neighbours against brute force where a tile holds more than 32 x 1024 rows."""
-    monkeypatch.setattr(neighbors, "_TILE", 1 << 17)
+    monkeypatch.setattr(neighbours, "_TILE", 1 << 17)
     rng = np.random.default_rng(1)
     data = rng.normal(size=(40_000, 8))
     queries = rng.normal(size=(50, 8))
-    index_obj = neighbors.Index(data)
+    index_obj = neighbours.Index(data)
     index_obj.tree = None  # force the screened search (8 features would use a KD-tree)
     dist, index = index_obj.query(queries, 3)
     brute = ((queries[:, None, :] - data[None, :, :]) ** 2).sum(axis=2)

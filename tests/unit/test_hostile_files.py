@@ -25,7 +25,7 @@ import pytest
 
 from balancer import read_table, write_csv
 from balancer.errors import DataError, LimitError
-from balancer.io import Limits, read_file, write_csv_file
+from balancer.tables import Limits, read_file, write_csv_file
 from tests.unit import hostile_files as hostile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -282,7 +282,7 @@ def test_xlsx_reads_like_pandas(tmp_path):
     from openpyxl.cell.rich_text import CellRichText, TextBlock
     from openpyxl.cell.text import InlineFont
 
-    from balancer.io import NULL_TOKENS, _clean_frame, clean_headers
+    from balancer.tables import NULL_TOKENS, _clean_frame, clean_headers
 
     book = openpyxl.Workbook()
     sheet = book.active

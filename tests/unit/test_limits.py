@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from balancer.io import Limits
+from balancer.tables import Limits
 
 ROOT = Path(__file__).resolve().parents[2]
 

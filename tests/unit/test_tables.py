@@ -12,7 +12,7 @@ import pytest
 
 from balancer import read_table, write_csv
 from balancer.errors import DataError, LimitError
-from balancer.io import sniff_delimiter
+from balancer.tables import sniff_delimiter
 from tests.conftest import DATA, mixed_table
 
 
@@ -216,7 +216,7 @@ def test_write_csv_large_round_trip():
 
 def test_write_csv_file_streams_the_same_bytes(tmp_path):
     """Check that the streamed export equals write_csv byte for byte, across block boundaries."""
-    from balancer.io import write_csv_file
+    from balancer.tables import write_csv_file
 
     frame = mixed_table(n=1_001, minority=100)
     frame.loc[3, "colour"] = "=cmd()"

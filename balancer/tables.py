@@ -3,7 +3,7 @@
 Reading is split into small steps (detect the format, decode, sniff the delimiter, parse, clean)
 so another engine can reuse the ones it needs. Notices about what was done to the input (an
 encoding fallback, renamed duplicate headers) travel with the frame in ``DataFrame.attrs``
-under ``"notices"`` as a list of ``{"code", "message"}`` dicts; :func:`balancer.profile` turns them
+under ``"notices"`` as a list of ``{"code", "message"}`` dicts; :func:`balancer.profiling` turns them
 into warnings.
 
 Reading is defended against hostile files (see :class:`Limits`): every reader bounds what a file
