@@ -41,12 +41,12 @@ with st.container(border=True):
     left, right = st.columns([3, 1])
     with left:
         ss = sampling_strategy_input(strategy, dict(profile.classes))
-        st.session_state[f"_ss_value_{strategy.name}"] = ss
+        state.set_sampling_strategy(strategy.name, ss)
     with right:
-        state.remember("w_seed", 0)
-        seed = st.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="w_seed",
+        state.remember(state.W_SEED, 0)
+        seed = st.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key=state.W_SEED,
                                help="Same data, strategy and seed: same output.")
-        state.save("w_seed")
+        state.save(state.W_SEED)
     go = st.button("Resample", type="primary", key="resample")
 
 if ss != "auto":
@@ -100,7 +100,6 @@ mark = st.checkbox("Add a column marking synthetic rows", key="w_mark",
 frame = result.with_marker() if mark else result.data
 payload = csv_bytes(("csv", *result_key, mark), frame)
 stem = Path(current.name).stem
-st.session_state["_download_resample"] = payload
 st.download_button("Download resampled CSV", payload, file_name=f"{stem}_{result.method}.csv",
                    mime="text/csv", key="download", type="primary")
 export_buttons("resample", recipe.make("resample", target, result.requested, result.params, result.seed,

@@ -55,7 +55,7 @@ with st.container(border=True):
             params["class_weight"] = {"weights": costs}
     go = st.button("Compare strategies", type="primary", key="compare")
 
-seed = int(st.session_state.get(state.CHOICES, {}).get("w_seed") or 0)
+seed = int(state.choice(state.W_SEED, 0))
 request = ("compare", current.key, target, json.dumps(sorted(methods)), json.dumps(models), metric,
            int(folds), seed, json.dumps(params, sort_keys=True))
 if go:
@@ -94,6 +94,5 @@ if samplers:
         f" (the overall winner, {best.method}, changes the model rather than the data)")
     st.markdown(f"Best tactic that produces a balanced file: **{plain(top.method)}**{plain(note)}")
     if st.button(f"Apply {top.method} on the Balance page", key="apply_winner"):
-        st.session_state.setdefault(state.CHOICES, {})["w_strategy"] = top.method
-        st.session_state.pop("w_strategy", None)
+        state.choose(state.W_STRATEGY, top.method)
         st.switch_page("pages/balance.py")

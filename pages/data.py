@@ -83,13 +83,12 @@ with right:
     reload_sample = st.button("Use this sample", key="use_sample")
 
 # -- load what changed; a failed load keeps the previous dataset and choices
-sample_changed = st.session_state.get("_sample_seen") not in (None, chosen_sample)
-st.session_state["_sample_seen"] = chosen_sample
+first_run = state.SAMPLE_SEEN not in st.session_state
+sample_changed = state.seen(state.SAMPLE_SEEN, chosen_sample) and not first_run
 if state.dataset() is None or reload_sample or sample_changed:
     state.set_dataset(state.Dataset(f"{chosen_sample}.csv", f"sample:{chosen_sample}",
                                     sample(chosen_sample), "sample", SAMPLES[chosen_sample].target))
-if upload is not None and st.session_state.get("_upload_id") != upload.file_id:
-    st.session_state["_upload_id"] = upload.file_id
+if state.seen(state.UPLOAD_SEEN, None if upload is None else upload.file_id) and upload is not None:
     content = upload.getvalue()
     digest = hashlib.sha256(content).hexdigest()
     upload_name = upload.name
@@ -99,8 +98,6 @@ if upload is not None and st.session_state.get("_upload_id") != upload.file_id:
                                         sha256=digest))
     else:
         st.session_state[state.LOAD_ERROR] = upload.name
-elif upload is None:
-    st.session_state.pop("_upload_id", None)
 
 current = state.dataset()
 if current is None:
@@ -116,13 +113,13 @@ base = run_safely(lambda: cached_profile(shown_key, shown_frame, None, strict=Tr
 if base is None:
     st.stop()
 default_target = current.suggested_target or base.target or columns[-1]
-state.remember("w_target", default_target)
-if st.session_state.get("w_target") not in columns:
-    st.session_state["w_target"] = default_target
+state.remember(state.W_TARGET, default_target)
+if st.session_state.get(state.W_TARGET) not in columns:
+    st.session_state[state.W_TARGET] = default_target
 ranked = list(base.target_candidates) + [c for c in columns if c not in base.target_candidates]
-target = st.selectbox("Target column", ranked, key="w_target", format_func=short,
+target = st.selectbox("Target column", ranked, key=state.W_TARGET, format_func=short,
                       help="The class to predict. Likely targets are listed first.")
-state.save("w_target")
+state.save(state.W_TARGET)
 profile = run_safely(lambda: cached_profile(shown_key, shown_frame, target, strict=True))
 if profile is None:
     st.stop()

@@ -47,7 +47,7 @@ with st.container(border=True):
                " Change the strategy on the Balance page.")
     go = st.button("Evaluate", type="primary", key="evaluate")
 
-seed = int(st.session_state.get(state.CHOICES, {}).get("w_seed") or 0)
+seed = int(state.choice(state.W_SEED, 0))
 run_method = method if use_sampler else "none"
 run_params = params if use_sampler else {}
 request = ("evaluate", current.key, target, run_method, json.dumps(run_params, sort_keys=True, default=str),

@@ -17,10 +17,20 @@ import streamlit as st
 
 from balancer.profiling import Profile
 
+# ---- every session_state key that is not a single page's own widget, in one place
 DATASET = "dataset"          # the current Dataset
 CHOICES = "choices"          # widget key -> last value, restored when a page is shown again
 RESULTS = "results"          # request key -> result, bounded
 LOAD_ERROR = "load_error"    # the last upload error, shown until the next good load
+SAMPLING_STRATEGIES = "sampling_strategies"  # tactic name -> sampling_strategy chosen on Balance
+SAMPLE_DIGESTS = "sample_digests"            # sample content key -> SHA-256 of its CSV export
+UPLOAD_SEEN = "upload_seen"  # file id of the upload already loaded (a rerun does not load it again)
+SAMPLE_SEEN = "sample_seen"  # the sample chosen on the last run (a new choice loads it)
+# widget keys that more than one page reads (through CHOICES)
+W_TARGET = "w_target"
+W_STRATEGY = "w_strategy"
+W_SEED = "w_seed"
+W_SAMPLING_PREFIX = "w_ss"   # the sampling-strategy widgets (tied to the table's classes)
 MAX_RESULTS = 12
 
 
@@ -51,7 +61,7 @@ def set_dataset(value: Dataset) -> None:
     counts) are forgotten, the others (strategy, model, seed) kept."""
     st.session_state[DATASET] = value
     choices = st.session_state.setdefault(CHOICES, {})
-    for key in [k for k in list(choices) + list(st.session_state) if str(k).startswith(("w_target", "w_ss"))]:
+    for key in [k for k in list(choices) + list(st.session_state) if str(k).startswith((W_TARGET, W_SAMPLING_PREFIX))]:
         choices.pop(key, None)
         st.session_state.pop(key, None)
     st.session_state.pop(LOAD_ERROR, None)
@@ -59,7 +69,52 @@ def set_dataset(value: Dataset) -> None:
 
 def target() -> str | None:
     """The chosen target column (kept across pages)."""
-    return st.session_state.get(CHOICES, {}).get("w_target")
+    return choice(W_TARGET)
+
+
+def choice(key: str, default: Any = None) -> Any:
+    """The last value of a widget, as kept for the pages that did not draw it."""
+    value = st.session_state.get(CHOICES, {}).get(key)
+    return default if value is None else value
+
+
+def choose(key: str, value: Any) -> None:
+    """Preselect ``value`` for a widget drawn on another page (it is drawn with it next time)."""
+    st.session_state.setdefault(CHOICES, {})[key] = value
+    st.session_state.pop(key, None)
+
+
+def set_sampling_strategy(tactic: str, value: Any) -> None:
+    """Keep the sampling_strategy chosen for a tactic on the Balance page (Evaluate reuses it)."""
+    st.session_state.setdefault(SAMPLING_STRATEGIES, {})[tactic] = value
+
+
+def sampling_strategy(tactic: str) -> Any:
+    """The sampling_strategy last chosen for a tactic, or None."""
+    return st.session_state.get(SAMPLING_STRATEGIES, {}).get(tactic)
+
+
+def seen(key: str, value: Any) -> bool:
+    """Remember ``value`` under ``key`` (UPLOAD_SEEN, SAMPLE_SEEN); True when it is new (it differs
+    from the value remembered before, or nothing was)."""
+    new = st.session_state.get(key) != value
+    if value is None:
+        st.session_state.pop(key, None)
+    else:
+        st.session_state[key] = value
+    return new
+
+
+def sample_digest(current: Dataset) -> str:
+    """The SHA-256 of a dataset: of its upload, or of a sample's CSV export (computed once)."""
+    if current.sha256 is not None:
+        return current.sha256
+    from balancer.recipe import frame_sha256
+
+    digests = st.session_state.setdefault(SAMPLE_DIGESTS, {})
+    if current.key not in digests:
+        digests[current.key] = frame_sha256(current.frame)
+    return str(digests[current.key])
 
 
 def remember(key: str, default: Any = None) -> None:

@@ -134,7 +134,7 @@ SS_HELP = ("Which classes to resample. 'auto' balances every class against the l
            "each class's rows.")
 
 
-def strategy_choice(key: str = "w_strategy", include: tuple[str, ...] = ()) -> Strategy:
+def strategy_choice(key: str = state.W_STRATEGY, include: tuple[str, ...] = ()) -> Strategy:
     """The Strategy selectbox, grouped by family, with the chosen tactic's one-line description."""
     from balancer import strategies
 
@@ -209,15 +209,14 @@ def chosen_request() -> tuple[str, dict[str, Any]]:
     """The strategy and parameters last chosen on the Balance page (for Evaluate)."""
     from balancer import strategies
 
-    choices = st.session_state.get(state.CHOICES, {})
-    name = choices.get("w_strategy") or "SMOTE"
+    name = state.choice(state.W_STRATEGY, "SMOTE")
     strategy = strategies.get(name)
     params: dict[str, Any] = {}
     for param in strategy.params:
-        value = choices.get(f"w_param_{name}_{param.name}")
+        value = state.choice(f"w_param_{name}_{param.name}")
         if value is not None and value != param.default:
             params[param.name] = value
-    ss = st.session_state.get(f"_ss_value_{name}")
+    ss = state.sampling_strategy(name)
     if ss not in (None, "auto"):
         params["sampling_strategy"] = ss
     return name, params
@@ -230,30 +229,21 @@ def chosen_request() -> tuple[str, dict[str, Any]]:
 def export_buttons(kind: str, made: Any, **results: Any) -> None:
     """`Download recipe`, `Download report` and `Download Python script` for a result.
 
-    The recipe is kept in the session (``_recipe_<kind>``); the report and the script are built
-    only when their button is pressed.
+    The recipe is sent with the page; the report and the script are built only when their button
+    is pressed.
     """
     from pathlib import Path
 
     from balancer import report
     from balancer.codegen import python_script
-    from balancer.recipe import frame_sha256
 
     current = state.dataset()
     if current is None:
         return
-    if current.sha256 is None:
-        digests = st.session_state.setdefault("_sample_sha256", {})
-        if current.key not in digests:
-            digests[current.key] = frame_sha256(current.frame)
-        digest = digests[current.key]
-    else:
-        digest = current.sha256
     import dataclasses
 
-    made = dataclasses.replace(made, input_sha256=digest, input_name=current.name)
+    made = dataclasses.replace(made, input_sha256=state.sample_digest(current), input_name=current.name)
     text = made.to_json()
-    st.session_state[f"_recipe_{kind}"] = text
     stem = Path(current.name).stem
     frame, target = current.frame, made.target
     left, middle, right = st.columns(3)

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import PAGES, ROOT, texts, upload
+from tests.app.downloads import capture, download
 from tests.conftest import DATA, mixed_table
 
 
@@ -174,15 +175,16 @@ def test_dashboard_recipe_replays_byte_identical_through_cli(app, tmp_path):
     app.selectbox(key="w_target").select("label").run()
     app.switch_page("pages/balance.py").run()
     app.number_input(key="w_seed").set_value(3).run()
-    app.button(key="resample").click().run()
+    with capture() as stored:
+        app.button(key="resample").click().run()
     assert not app.exception and not app.error
     labels = {b.label for b in app.get("download_button")}
     assert {"Download recipe", "Download report", "Download Python script"} <= labels
     recipe_path = tmp_path / "recipe.json"
-    recipe_path.write_text(app.session_state["_recipe_resample"])
+    recipe_path.write_bytes(download(app, "recipe_resample", stored))
     out = tmp_path / "replayed.csv"
     assert main(["run", str(recipe_path), str(source), "--out", str(out)]) == 0
-    assert out.read_bytes() == app.session_state["_download_resample"]
+    assert out.read_bytes() == download(app, "download", stored)
 
     made = Recipe.load(recipe_path)
     assert made.seed == 3 and made.input_name == "upload.csv"
@@ -198,11 +200,13 @@ def test_dashboard_recipe_replays_byte_identical_through_cli(app, tmp_path):
 def test_recipe_buttons_on_evaluate_and_compare(app):
     """Check Download recipe and Download report appear on Evaluate and Compare."""
     app.switch_page("pages/evaluate.py").run()
-    app.button(key="evaluate").click().run()
+    with capture() as stored:
+        app.button(key="evaluate").click().run()
     assert {"Download recipe", "Download report"} <= {b.label for b in app.get("download_button")}
-    assert '"kind": "evaluate"' in app.session_state["_recipe_evaluate"]
+    assert '"kind": "evaluate"' in download(app, "recipe_evaluate", stored).decode()
     app.switch_page("pages/compare.py").run()
     app.multiselect(key="w_cmp_methods").set_value(["SMOTE"]).run()
-    app.button(key="compare").click().run()
+    with capture() as stored:
+        app.button(key="compare").click().run()
     assert {"Download recipe", "Download report"} <= {b.label for b in app.get("download_button")}
-    assert '"kind": "compare"' in app.session_state["_recipe_compare"]
+    assert '"kind": "compare"' in download(app, "recipe_compare", stored).decode()
