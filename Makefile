@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: install chromium java run test test-unit test-app test-browser lint bench bench-spark load container-test clean lock
+.PHONY: install chromium java run test test-fast test-unit test-app test-browser lint bench bench-spark load container-test clean lock
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-spark.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ run: install
 
 test: install chromium java
 	$(PY) -m pytest -q tests
+
+# The fast lane, about 2 minutes: every library and dashboard test not marked slow (no Spark, so no
+# Java; no browser). `make test` still runs everything.
+test-fast: install
+	$(PY) -m pytest -q -m "not slow" tests/unit tests/app
 
 test-unit: install java
 	$(PY) -m pytest -q tests/unit

@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 from .compare import Comparison, compare  # noqa: E402
 from .errors import (  # noqa: E402
     BalancerError,
+    ConfigError,
     DataError,
     EngineError,
     LimitError,
@@ -43,6 +44,7 @@ __all__ = [
     "STRATEGIES",
     "BalancerError",
     "Comparison",
+    "ConfigError",
     "DataError",
     "EngineError",
     "Evaluation",

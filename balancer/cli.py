@@ -19,10 +19,10 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, config
 from .compare import compare
 from .errors import BalancerError, DataError
-from .evaluate import MODELS, evaluate, learning_curve
+from .evaluate import MODELS, Evaluation, LearningCurve, evaluate, learning_curve
 from .metrics import METRICS
 from .profiling import label_str, profile
 from .recipe import Recipe, output_frame, replay, version_warnings
@@ -49,47 +49,58 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true",
                         help="print the traceback with an error (anywhere on the line; or BALANCER_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
     p = sub.add_parser("methods", help="list every tactic and its parameters")
     p.add_argument("--json", action="store_true", help="print JSON")
-
     p = sub.add_parser("samples", help="list the bundled sample datasets (use DATA=sample:NAME)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _data_args(sub.add_parser("profile", help="column kinds, class counts, imbalance and warnings"),
+               False, spark=True)
+    _resample_args(sub.add_parser("resample", help="balance the table and write the result as CSV"))
+    _evaluate_args(sub.add_parser("evaluate", help="cross-validated metrics, the sampler inside the folds"))
+    _compare_args(sub.add_parser("compare", help="every tactic side by side on the same folds, ranked"))
+    _run_args(sub.add_parser("run", help="replay a recipe on a table (the same or new data)"))
+    return parser
 
-    def output_args(p: argparse.ArgumentParser, code: bool = True) -> None:
-        p.add_argument("--recipe", metavar="FILE", help="write the recipe (JSON) that replays this")
-        p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
-        if code:
-            p.add_argument("--code", metavar="FILE",
-                           help="write a pandas + imbalanced-learn script that reproduces this")
 
-    def data_args(p: argparse.ArgumentParser, target_required: bool, spark: bool = False) -> None:
-        p.add_argument("data", metavar="DATA", help="CSV/TSV/TXT/XLSX/Parquet file, or sample:NAME"
-                       + ("; with --engine spark a Parquet/CSV file, folder or glob, at any location "
-                          "Spark reads" if spark else ""))
-        p.add_argument("--target", required=target_required, metavar="COL", help="the class column")
-        p.add_argument("--json", action="store_true", help="print JSON")
-        p.add_argument("--engine", choices=("local", "spark"), default="local",
-                       help="local (default: this machine, in memory) or spark (tables that do not fit)"
-                       if spark else argparse.SUPPRESS)
-        if spark:
-            g = p.add_argument_group("Spark engine")
-            g.add_argument("--master", metavar="URL",
-                           help="Spark master: local[*] (default), local[2], spark://host:7077, yarn, ...")
-            g.add_argument("--driver-memory", metavar="SIZE", help="Spark driver memory, e.g. 1g")
-            if p.prog.endswith("resample"):
-                g.add_argument("--undersample-to", type=int, metavar="N",
-                               help="first keep at most N rows of every class (exact, on Spark); the method "
-                                    "then grows the small classes, e.g. SMOTE up to N")
-            g.add_argument("--driver-rows", type=int, metavar="N",
-                           help="most rows synthetic methods may bring to the driver "
-                                "(default BALANCER_SPARK_DRIVER_ROWS or 1,000,000)")
+def _output_args(p: argparse.ArgumentParser, code: bool = True) -> None:
+    """--recipe, --report and (unless ``code`` is False) --code."""
+    p.add_argument("--recipe", metavar="FILE", help="write the recipe (JSON) that replays this")
+    p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
+    if code:
+        p.add_argument("--code", metavar="FILE",
+                       help="write a pandas + imbalanced-learn script that reproduces this")
 
-    p = sub.add_parser("profile", help="column kinds, class counts, imbalance and warnings")
-    data_args(p, False, spark=True)
 
-    p = sub.add_parser("resample", help="balance the table and write the result as CSV")
-    data_args(p, True, spark=True)
+def _data_args(p: argparse.ArgumentParser, target_required: bool, spark: bool = False) -> None:
+    """DATA, --target, --json and --engine (with the Spark engine's options where it runs)."""
+    p.add_argument("data", metavar="DATA", help="CSV/TSV/TXT/XLSX/Parquet file, or sample:NAME"
+                   + ("; with --engine spark a Parquet/CSV file, folder or glob, at any location "
+                      "Spark reads" if spark else ""))
+    p.add_argument("--target", required=target_required, metavar="COL", help="the class column")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--engine", choices=("local", "spark"), default="local",
+                   help="local (default: this machine, in memory) or spark (tables that do not fit)"
+                   if spark else argparse.SUPPRESS)
+    if spark:
+        _spark_args(p)
+
+
+def _spark_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("Spark engine")
+    g.add_argument("--master", metavar="URL",
+                   help="Spark master: local[*] (default), local[2], spark://host:7077, yarn, ...")
+    g.add_argument("--driver-memory", metavar="SIZE", help="Spark driver memory, e.g. 1g")
+    if p.prog.endswith("resample"):
+        g.add_argument("--undersample-to", type=int, metavar="N",
+                       help="first keep at most N rows of every class (exact, on Spark); the method "
+                            "then grows the small classes, e.g. SMOTE up to N")
+    g.add_argument("--driver-rows", type=int, metavar="N",
+                   help="most rows synthetic methods may bring to the driver "
+                        "(default BALANCER_SPARK_DRIVER_ROWS or 1,000,000)")
+
+
+def _resample_args(p: argparse.ArgumentParser) -> None:
+    _data_args(p, True, spark=True)
     p.add_argument("--method", required=True, metavar="NAME", help="sampler name, e.g. SMOTE")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter of the method (repeatable), e.g. k_neighbors=3 or "
@@ -101,10 +112,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("parquet", "csv", "tsv"),
                    help="with --engine spark: the output folder's format (default: from --out's "
                         "suffix, else parquet)")
-    output_args(p)
+    _output_args(p)
 
-    p = sub.add_parser("evaluate", help="cross-validated metrics, the sampler inside the folds")
-    data_args(p, True)
+
+def _evaluate_args(p: argparse.ArgumentParser) -> None:
+    _data_args(p, True)
     p.add_argument("--method", default="none", metavar="NAME", help="tactic (default none)")
     p.add_argument("--model", default="logistic_regression", metavar="NAME",
                    help=f"one of {', '.join(MODELS)}")
@@ -118,10 +130,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="also answer 'would more data help?' with a learning curve")
     p.add_argument("--metric", default="f2", metavar="NAME",
                    help="metric that threshold-tuned tactics optimize (default f2)")
-    output_args(p)
+    _output_args(p)
 
-    p = sub.add_parser("compare", help="every tactic side by side on the same folds, ranked")
-    data_args(p, True)
+
+def _compare_args(p: argparse.ArgumentParser) -> None:
+    _data_args(p, True)
     p.add_argument("--methods", metavar="A,B,...", help="tactics to compare (default: a representative set)")
     p.add_argument("--model", default="logistic_regression", metavar="NAME", help="the model")
     p.add_argument("--models", metavar="A,B", help="several models, each with every tactic")
@@ -132,15 +145,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="a tactic's parameter (repeatable), e.g. class_weight.weights='{\"yes\": 10}' "
                         "or SMOTE.k_neighbors=3")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    output_args(p, code=False)
+    _output_args(p, code=False)
 
-    p = sub.add_parser("run", help="replay a recipe on a table (the same or new data)")
+
+def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("recipe", metavar="RECIPE", help="a recipe JSON written by --recipe or the dashboard")
     p.add_argument("data", metavar="DATA", help="CSV/TSV/TXT/XLSX/Parquet file, or sample:NAME")
     p.add_argument("--out", metavar="FILE", help="write the resampled CSV here ('-' for stdout)")
     p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
     p.add_argument("--json", action="store_true", help="print JSON")
-    return parser
 
 
 def _load(source: str) -> pd.DataFrame:
@@ -357,16 +370,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                        class_weight=args.class_weight)
     _outputs(args, data, raw, made, evaluation=result)
     curve = None
-    if args.learning_curve:
-        curve = learning_curve(data, args.target, args.method if args.method != "class_weight" else "none",
-                               model=args.model, folds=result.folds, params=params if args.method != "class_weight" else None,
-                               seed=args.seed)
+    if args.learning_curve:  # a tactic that changes the model is left out of the curve, with a notice
+        curve = learning_curve(data, args.target, args.method, model=args.model, folds=result.folds,
+                               params=params, seed=args.seed)
     if args.json:
         payload = result.to_dict()
         if curve is not None:
             payload["learning_curve"] = curve.to_dict()
         _print_json(payload)
-        return 0
+    else:
+        _print_evaluation(result, curve)
+    return 0
+
+
+def _print_evaluation(result: Evaluation, curve: LearningCurve | None) -> None:
+    """The plain-text table of an evaluation against its baseline, its notices, and the curve."""
     print(f"{result.method} with {result.model}, {result.folds}-fold stratified CV "
           f"({'positive class ' + label_str(result.positive) if result.positive is not None else 'macro averages'})")
     base = result.baseline
@@ -382,8 +400,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if curve is not None:
         print(f"learning curve ({curve.metric}): " + ", ".join(
             f"{r:,} rows {m:.3f}" for r, m in zip(curve.train_rows, curve.mean)))
+        for notice in curve.notices:
+            print(f"note: {notice}")
         print(curve.verdict)
-    return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -481,11 +500,13 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
-    ``--debug`` anywhere on the line (or ``BALANCER_DEBUG=1``) adds the traceback to an error.
+    ``--debug`` anywhere on the line (or ``BALANCER_DEBUG=1``) adds the traceback to an error; a
+    value of ``BALANCER_DEBUG`` that is neither on nor off is an error like any other bad setting.
     """
     words = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in words or os.environ.get("BALANCER_DEBUG", "") not in ("", "0")
+    debug = "--debug" in words
     try:
+        debug = debug or config.flag("BALANCER_DEBUG")
         code = _run([w for w in words if w != "--debug"])
         sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
         return code

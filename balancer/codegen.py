@@ -93,8 +93,9 @@ def script_class_weight(recipe: Recipe) -> Any:
     from . import strategies
 
     weights = recipe.class_weight
-    if weights is None and recipe.method == "class_weight":
-        weights = recipe.params.get("weights", "balanced")
+    tactic = strategies.STRATEGIES.get(recipe.method)
+    if weights is None and tactic is not None and tactic.family == "cost":  # the penalized-model tactic
+        weights = recipe.params.get("weights", tactic.param("weights").default)
     if weights is None or weights is False:
         return None
     if weights is True:
@@ -119,8 +120,8 @@ def _sampler_settings(recipe: Recipe, data: pd.DataFrame) -> tuple[str | None, d
     roles = column_roles(data[data[recipe.target].notna()], recipe.target)
     name = resolve_method(strategy, roles, [])
     params = {k: v for k, v in recipe.params.items() if k != "sampling_strategy" and v is not None}
-    if name in ("SMOTENC", "SMOTEN", "SMOTE"):
-        params = {"k_neighbors": params.get("k_neighbors", 5)}
+    if strategy.variants is not None:  # the variant that runs takes its own parameters
+        params = {p.name: params.get(p.name, p.default) for p in strategies.get(name).params}
     return name, params, recipe.params.get("sampling_strategy", "auto")
 
 
@@ -218,11 +219,11 @@ def _sampler_line(sampler: str) -> str:
     from . import strategies
 
     args = ["sampling_strategy=SAMPLING_STRATEGY"]
-    if sampler == "SMOTENC":
-        args.insert(0, "categorical_features=categorical_at")
     entry = strategies.STRATEGIES.get(sampler)
-    cls = entry.sampler if entry is not None else None
-    if sampler in ("SMOTENC", "SMOTEN") or (cls is not None and "random_state" in inspect.signature(cls).parameters):
+    accepted = inspect.signature(entry.sampler).parameters if entry is not None and entry.sampler else {}
+    if "categorical_features" in accepted:
+        args.insert(0, "categorical_features=categorical_at")
+    if "random_state" in accepted:
         args.append("random_state=SEED")
     return f"sampler = {sampler}({', '.join(args)}, **SAMPLER_PARAMS)"
 
@@ -241,7 +242,7 @@ def python_script(recipe: Recipe, data: pd.DataFrame) -> str:
         raise DataError(f"cannot export a script for {sampler!r}")
     lines = [_DOCSTRING, *_imports(sampler, model), "",
              *_constants(recipe, data, sampler, params, sampling_strategy), "", *_READ]
-    ordinal = sampler in ("SMOTENC", "SMOTEN")
+    ordinal = sampler is not None and _encoding(sampler) == "ordinal"
     lines += _ORDINAL if ordinal else _ONEHOT
     steps = ['("prepare", prepare)']
     if sampler:
@@ -255,6 +256,14 @@ def python_script(recipe: Recipe, data: pd.DataFrame) -> str:
     script = "\n".join(lines)
     _check_template(script)
     return script
+
+
+def _encoding(sampler: str) -> str:
+    """How the sampler takes categorical columns: ``onehot`` or ``ordinal`` codes (SMOTENC, SMOTEN)."""
+    from . import strategies
+
+    entry = strategies.STRATEGIES.get(sampler)
+    return entry.encoding if entry is not None else "onehot"
 
 
 def _template_strings() -> set[str]:

@@ -21,18 +21,12 @@ from . import strategies
 from .errors import BalancerError, MethodError, ParameterError
 from .evaluate import MODELS, Evaluation, evaluate, get_model
 from .metrics import METRICS
-from .profiling import class_counts, suggest
+from .profiling import check_target, class_counts, suggest
 
-#: The default set: the baseline, a representative sampler of every family, and every tactic
-#: that changes the model.
-DEFAULT_METHODS: tuple[str, ...] = (
-    "none", "class_weight", "threshold", "anomaly", "decompose",
-    "RandomOverSampler", "SMOTE", "ADASYN", "BorderlineSMOTE",
-    "RandomUnderSampler", "TomekLinks", "EditedNearestNeighbours", "NearMiss",
-    "SMOTEENN", "SMOTETomek",
-    "BalancedRandomForestClassifier", "EasyEnsembleClassifier", "RUSBoostClassifier",
-    "BalancedBaggingClassifier",
-)
+#: The default set (the registry's ``compare_default`` entries, read at import; :func:`resolve_methods`
+#: reads the registry when it runs): the baseline, a representative sampler of every family, and
+#: every tactic that changes the model.
+DEFAULT_METHODS: tuple[str, ...] = strategies.compare_defaults()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,7 +102,7 @@ class Comparison:
 
 
 def _verdict(entry: Entry) -> str:
-    if entry.method == "none":
+    if entry.method == strategies.BASELINE:
         return "baseline"
     if entry.clearly_better is None:
         return "n/a"
@@ -122,15 +116,16 @@ def _clean(values: Mapping[str, float]) -> dict[str, float | None]:
 def resolve_methods(methods: Sequence[str] | str | None, n_classes: int) -> list[str]:
     """Canonical tactic names, the baseline first; two-class tactics left out for more classes."""
     if methods is None or (isinstance(methods, str) and not methods.strip()):
-        names = list(DEFAULT_METHODS)
+        names = list(strategies.compare_defaults())
         if n_classes != 2:
             names = [n for n in names if not strategies.get(n).binary_only]
     else:
         items = methods.split(",") if isinstance(methods, str) else list(methods)
         names = [strategies.get(item.strip()).name for item in items if str(item).strip()]
-    if "none" in names:
-        names.remove("none")
-    return ["none", *dict.fromkeys(names)]
+    baseline = strategies.BASELINE
+    if baseline in names:
+        names.remove(baseline)
+    return [baseline, *dict.fromkeys(names)]
 
 
 def compare(
@@ -146,7 +141,8 @@ def compare(
     params: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> Comparison:
-    """Score every tactic (default: :data:`DEFAULT_METHODS`) with every model on the same folds.
+    """Score every tactic (default: the registry's ``compare_default`` ones) with every model on the
+    same folds.
 
     ``models`` (or the single ``model``) are the learners; ensembles and anomaly detection bring
     their own and run once. ``params`` maps a tactic to its parameters. Ranked by ``metric``.
@@ -155,6 +151,20 @@ def compare(
     if metric not in METRICS:
         raise ParameterError(f"unknown metric {metric!r}.{suggest(metric, list(METRICS))} "
                              f"The metrics are: {', '.join(METRICS)}")
+    model_list = _models(model, models)
+    counts = class_counts(check_target(data, target))
+    jobs = [(name, m) for name in resolve_methods(methods, len(counts))
+            for m in (model_list if strategies.get(name).uses_model else model_list[:1])]
+    done, skipped = _run_jobs(data, target, jobs, folds=folds, seed=seed, metric=metric, params=params or {},
+                              progress=progress)
+    entries = _entries(done, model_list, metric)
+    folds_used = done[0][2].folds if done else folds
+    return Comparison(metric, folds_used, seed, tuple(model_list), tuple(entries), tuple(skipped),
+                      time.perf_counter() - started)
+
+
+def _models(model: str, models: Sequence[str] | str | None) -> list[str]:
+    """The canonical names of the models asked for (``models``, else the single ``model``)."""
     if models is None or (isinstance(models, str) and not models.strip()):
         model_list = [get_model(model)]
     else:
@@ -162,46 +172,47 @@ def compare(
         model_list = list(dict.fromkeys(get_model(m) for m in items if str(m).strip()))
     if not model_list:
         raise MethodError(f"no model given; the models are: {', '.join(MODELS)}")
-    from .profiling import check_target
+    return model_list
 
-    counts = class_counts(check_target(data, target))
-    names = resolve_methods(methods, len(counts))
-    jobs: list[tuple[str, str]] = []
-    for name in names:
-        strategy = strategies.get(name)
-        for m in model_list if strategy.uses_model else model_list[:1]:
-            jobs.append((name, m))
-    done: list[tuple[str, str, Evaluation, float]] = []
+
+_Done = tuple[str, str, Evaluation, float]
+
+
+def _run_jobs(
+    data: pd.DataFrame, target: str, jobs: list[tuple[str, str]], *, folds: int, seed: int, metric: str,
+    params: Mapping[str, Mapping[str, Any]], progress: Callable[[float, str], None] | None,
+) -> tuple[list[_Done], list[dict[str, str]]]:
+    """Evaluate each (tactic, model) on the same folds; a tactic that cannot run is skipped with the
+    reason (the baseline's failure is the user's to see)."""
+    done: list[_Done] = []
     skipped: list[dict[str, str]] = []
     for i, (name, m) in enumerate(jobs):
-        label = name if strategies.get(name).uses_model and len(model_list) > 1 else name
         if progress is not None:
-            progress(i / len(jobs), f"{label} ({MODELS[m][0]})" if strategies.get(name).uses_model else label)
+            progress(i / len(jobs), f"{name} ({MODELS[m][0]})" if strategies.get(name).uses_model else name)
         begun = time.perf_counter()
         try:
             result = evaluate(data, target, name, model=m, folds=folds, seed=seed,
-                              params=(params or {}).get(name), metric=metric, baseline=False)
+                              params=params.get(name), metric=metric, baseline=False)
         except BalancerError as exc:
-            if name == "none":
+            if name == strategies.BASELINE:
                 raise
             skipped.append({"method": name, "model": m, "reason": str(exc)})
             continue
         done.append((name, m, result, time.perf_counter() - begun))
     if progress is not None:
         progress(1.0, "done")
+    return done, skipped
 
-    baselines = {m: r for name, m, r, _ in done if name == "none"}
+
+def _entries(done: list[_Done], model_list: list[str], metric: str) -> list[Entry]:
+    """The results, each against the baseline with the same model, best first."""
+    baselines = {m: r for name, m, r, _ in done if name == strategies.BASELINE}
     entries = []
     for name, m, result, seconds in done:
         base = baselines.get(m) or baselines.get(model_list[0])
         gain, clearly = None, None
-        if base is not None and name != "none":
-            diffs = np.array([f[metric] - b[metric] for f, b in zip(result.fold_scores, base.fold_scores)])
-            diffs = diffs[np.isfinite(diffs)]
-            if diffs.size:
-                gain = float(diffs.mean())
-                stderr = float(diffs.std(ddof=1) / math.sqrt(diffs.size)) if diffs.size > 1 else math.inf
-                clearly = bool(gain > 0 and gain > 2 * stderr)
+        if base is not None and name != strategies.BASELINE:
+            gain, clearly = _gain(result, base, metric)
         entries.append(Entry(
             method=name, model=m if strategies.get(name).uses_model else "-", ran=result.method,
             metrics=result.metrics, std=result.std, fold_scores=result.fold_scores, seconds=seconds,
@@ -209,9 +220,18 @@ def compare(
         ))
     entries.sort(key=lambda e: (-(e.metrics[metric]) if not math.isnan(e.metrics[metric]) else math.inf,
                                 e.seconds))
-    folds_used = done[0][2].folds if done else folds
-    return Comparison(metric, folds_used, seed, tuple(model_list), tuple(entries), tuple(skipped),
-                      time.perf_counter() - started)
+    return entries
+
+
+def _gain(result: Evaluation, base: Evaluation, metric: str) -> tuple[float | None, bool | None]:
+    """The mean fold-by-fold gain over the baseline, and whether it exceeds twice its standard error."""
+    diffs = np.array([f[metric] - b[metric] for f, b in zip(result.fold_scores, base.fold_scores)])
+    diffs = diffs[np.isfinite(diffs)]
+    if not diffs.size:
+        return None, None
+    gain = float(diffs.mean())
+    stderr = float(diffs.std(ddof=1) / math.sqrt(diffs.size)) if diffs.size > 1 else math.inf
+    return gain, bool(gain > 0 and gain > 2 * stderr)
 
 
 __all__ = ["DEFAULT_METHODS", "Comparison", "Entry", "compare", "resolve_methods"]

@@ -9,6 +9,7 @@ builtin it refines, so callers may catch either::
     ├── TargetError(BalancerError, ValueError)      the target column cannot be used
     ├── MethodError(BalancerError, KeyError)        an unknown tactic or model name
     ├── ParameterError(BalancerError, ValueError)   a parameter value is out of its bounds or type
+    ├── ConfigError(BalancerError, ValueError)      a ``BALANCER_*`` environment variable is unusable
     └── EngineError(BalancerError, RuntimeError)    a method failed on this data (too few rows, ...)
 
 The command line prints ``error: <message>`` and exits 2 for all of them; the dashboard shows the
@@ -45,12 +46,17 @@ class ParameterError(BalancerError, ValueError):
     """A parameter value has the wrong type or is out of bounds."""
 
 
+class ConfigError(BalancerError, ValueError):
+    """An environment variable Balancer reads (see :mod:`balancer.config`) has an unusable value."""
+
+
 class EngineError(BalancerError, RuntimeError):
     """A method could not run on this data."""
 
 
 __all__ = [
     "BalancerError",
+    "ConfigError",
     "DataError",
     "EngineError",
     "LimitError",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -27,51 +28,76 @@ METRICS: dict[str, tuple[str, str]] = {
 
 
 def score(
-    y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray, n_classes: int, positive: int | None
+    y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray, n_classes: int, positive: int | None,
+    names: Iterable[str] = METRICS,
 ) -> dict[str, float]:
-    """Return every metric of :data:`METRICS` for integer-coded labels.
+    """Return the metrics ``names`` (default: every one of :data:`METRICS`) for integer-coded labels.
 
     For two classes, ``positive`` (the minority's code) is the positive class; for more, the
     figures are macro averages. ``proba`` has one column per class code.
     """
-    out: dict[str, float] = {}
-    labels = list(range(n_classes))
+    fold = _Fold(y_true, y_pred, proba, n_classes, positive if n_classes == 2 else None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out["accuracy"] = float(skm.accuracy_score(y_true, y_pred))
-        recalls = skm.recall_score(y_true, y_pred, labels=labels, average=None, zero_division=0)
-        present = [c for c in labels if np.any(y_true == c)]
-        out["balanced_accuracy"] = float(np.mean([recalls[c] for c in present]))
-        if n_classes == 2 and positive is not None:
-            kw = {"pos_label": positive, "average": "binary", "zero_division": 0}
-            out["precision"] = float(skm.precision_score(y_true, y_pred, **kw))
-            out["recall"] = float(skm.recall_score(y_true, y_pred, **kw))
-            out["f1"] = float(skm.f1_score(y_true, y_pred, **kw))
-            out["f2"] = float(skm.fbeta_score(y_true, y_pred, beta=2, **kw))
-            positive_true = (y_true == positive).astype(int)
-            if 0 < positive_true.sum() < len(positive_true):
-                out["roc_auc"] = float(skm.roc_auc_score(positive_true, proba[:, positive]))
-                out["pr_auc"] = float(skm.average_precision_score(positive_true, proba[:, positive]))
-            else:
-                out["roc_auc"] = out["pr_auc"] = math.nan
+        return {name: _SCORERS[name](fold) for name in names}
+
+
+class _Fold:
+    """The labels of one fold, and what several metrics share (computed once)."""
+
+    def __init__(self, y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray, n_classes: int,
+                 positive: int | None) -> None:
+        self.y_true, self.y_pred, self.proba, self.positive = y_true, y_pred, proba, positive
+        self.labels = list(range(n_classes))
+        self.present = [c for c in self.labels if np.any(y_true == c)]
+        self._recalls: np.ndarray | None = None
+
+    @property
+    def recalls(self) -> np.ndarray:
+        """The recall of every class code."""
+        if self._recalls is None:
+            self._recalls = skm.recall_score(self.y_true, self.y_pred, labels=self.labels, average=None,
+                                             zero_division=0)
+        return self._recalls
+
+    def averaged(self, metric: Callable[..., Any], **kw: Any) -> float:
+        """``metric`` of the positive class for two classes, its macro average for more."""
+        if self.positive is not None:
+            kw |= {"pos_label": self.positive, "average": "binary", "zero_division": 0}
         else:
-            kw2 = {"labels": labels, "average": "macro", "zero_division": 0}
-            out["precision"] = float(skm.precision_score(y_true, y_pred, **kw2))
-            out["recall"] = float(skm.recall_score(y_true, y_pred, **kw2))
-            out["f1"] = float(skm.f1_score(y_true, y_pred, **kw2))
-            out["f2"] = float(skm.fbeta_score(y_true, y_pred, beta=2, **kw2))
-            aucs, aps = [], []
-            for c in present:
-                one = (y_true == c).astype(int)
-                if 0 < one.sum() < len(one):
-                    aucs.append(skm.roc_auc_score(one, proba[:, c]))
-                    aps.append(skm.average_precision_score(one, proba[:, c]))
-            out["roc_auc"] = float(np.mean(aucs)) if aucs else math.nan
-            out["pr_auc"] = float(np.mean(aps)) if aps else math.nan
-        product = float(np.prod([recalls[c] for c in present]))
-        out["g_mean"] = product ** (1 / len(present)) if present else math.nan
-        out["mcc"] = float(skm.matthews_corrcoef(y_true, y_pred))
-    return out
+            kw |= {"labels": self.labels, "average": "macro", "zero_division": 0}
+        return float(metric(self.y_true, self.y_pred, **kw))
+
+    def ranking(self, metric: Callable[..., Any]) -> float:
+        """A threshold-free ``metric`` of the positive class, or its mean over the classes present."""
+        classes = [self.positive] if self.positive is not None else self.present
+        values = []
+        for c in classes:
+            one = (self.y_true == c).astype(int)
+            if 0 < one.sum() < len(one):
+                values.append(metric(one, self.proba[:, c]))
+        if self.positive is not None:
+            return float(values[0]) if values else math.nan
+        return float(np.mean(values)) if values else math.nan
+
+    def g_mean(self) -> float:
+        """The geometric mean of the recalls of the classes present."""
+        product = float(np.prod([self.recalls[c] for c in self.present]))
+        return product ** (1 / len(self.present)) if self.present else math.nan
+
+
+_SCORERS: dict[str, Callable[[_Fold], float]] = {
+    "accuracy": lambda f: float(skm.accuracy_score(f.y_true, f.y_pred)),
+    "balanced_accuracy": lambda f: float(np.mean([f.recalls[c] for c in f.present])),
+    "precision": lambda f: f.averaged(skm.precision_score),
+    "recall": lambda f: f.averaged(skm.recall_score),
+    "f1": lambda f: f.averaged(skm.f1_score),
+    "f2": lambda f: f.averaged(skm.fbeta_score, beta=2),
+    "roc_auc": lambda f: f.ranking(skm.roc_auc_score),
+    "pr_auc": lambda f: f.ranking(skm.average_precision_score),
+    "g_mean": lambda f: f.g_mean(),
+    "mcc": lambda f: float(skm.matthews_corrcoef(f.y_true, f.y_pred)),
+}
 
 
 def per_class(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> list[dict[str, Any]]:

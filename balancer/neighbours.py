@@ -12,20 +12,20 @@ row index) but screens candidates cheaply first:
    row left out could be closer given float32's error bound; the rare rows that fail the check are
    searched again exhaustively in float64.
 
-:class:`FastNeighbors` is a drop-in ``NearestNeighbors`` that imbalanced-learn accepts wherever it
+:class:`FastNeighbours` is a drop-in ``NearestNeighbors`` that imbalanced-learn accepts wherever it
 takes a neighbours object, so imbalanced-learn's own logic and random draws are kept.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from sklearn.neighbors import KDTree, KNeighborsClassifier, NearestNeighbors
 from threadpoolctl import threadpool_limits
+
+from . import config
 
 GROUP = 32
 _BLOCK = 32            # fewest queries per block
@@ -39,8 +39,7 @@ _SMALL_FIT = 6_000     # fitted rows below which scikit-learn's brute force is a
 
 def workers() -> int:
     """Threads used by the search (``BALANCER_THREADS``, default: the machine's cores, at most 8)."""
-    value = os.environ.get("BALANCER_THREADS")
-    return max(1, int(value)) if value else max(1, min(os.cpu_count() or 1, 8))
+    return config.whole("BALANCER_THREADS")
 
 
 class Index:
@@ -58,7 +57,7 @@ class Index:
         self.tree = KDTree(data) if self.d <= _TREE_MAX_FEATURES and self.n > 0 else None
         self.norms64 = np.einsum("ij,ij->i", data, data)
         self.max_norm = float(self.norms64.max()) if self.n else 0.0
-        self.tiles: list[tuple[int, int, np.ndarray, np.ndarray]] = []
+        self.tiles: list[tuple[int, int, np.ndarray]] = []
         for start in range(0, self.n, _TILE):
             stop = min(self.n, start + _TILE)
             width = stop - start
@@ -69,7 +68,7 @@ class Index:
             augmented[: self.d, :width] = data[start:stop].T
             augmented[self.d, :width] = -0.5 * self.norms64[start:stop]
             augmented[self.d, width:] = -np.inf
-            self.tiles.append((start, stop, augmented, np.empty(0, dtype=np.float32)))
+            self.tiles.append((start, stop, augmented))
 
     def query(
         self, queries: np.ndarray, k: int, exclude: np.ndarray | None = None
@@ -112,65 +111,55 @@ class Index:
 
     # -- one block of queries
     def _block(self, qb: np.ndarray, k: int, exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        b = len(qb)
-        m = min(k + _MARGIN, self.n)
-        q32 = np.empty((b, self.d + 1), dtype=np.float32)
+        """The ``k`` nearest rows of a block of queries: screened in float32, re-ranked exactly, confirmed."""
+        q32 = np.empty((len(qb), self.d + 1), dtype=np.float32)
         q32[:, : self.d] = qb
         q32[:, self.d] = 1.0
-        rows = np.arange(b)[:, None]
+        index, values, bound = self._candidates(q32, min(k + _MARGIN, self.n), exclude)
+        best_d, best_i = self._rerank(qb, index, values, k)
+        self._confirm(qb, k, exclude, best_d, best_i, bound)
+        return np.maximum(best_d, 0.0), best_i
+
+    def _candidates(
+        self, q32: np.ndarray, m: int, exclude: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The candidate rows of every tile, their float32 scores, and a bound on every row left out."""
         cand_i: list[np.ndarray] = []
         cand_v: list[np.ndarray] = []
-        bound = np.full(b, -np.inf, dtype=np.float64)  # every row left out scores at most this
-        for start, stop, augmented, _ in self.tiles:
-            score = q32 @ augmented                       # (b, padded)
-            if exclude is not None:
-                local = exclude - start
-                inside = (local >= 0) & (local < stop - start)
-                score[np.flatnonzero(inside), local[inside]] = -np.inf
-            groups = score.shape[1] // GROUP
-            # group g holds columns g, g + groups, g + 2 groups, ...: its maximum is an
-            # element-wise reduction over contiguous rows, which vectorises well
-            maxima = _group_maxima(score, b, groups)
-            take = min(m, groups)
-            if take < groups:
-                part = np.argpartition(-maxima, take, axis=1)
-                chosen = part[:, :take]
-                bound = np.maximum(bound, maxima[rows, part[:, take:take + 1]][:, 0])
-            else:
-                chosen = np.broadcast_to(np.arange(groups), (b, groups))
-            columns = (chosen[:, :, None] + groups * np.arange(GROUP)).reshape(b, -1)
-            values = np.take_along_axis(score, columns, axis=1)
-            keep = min(m, values.shape[1])
-            if keep < values.shape[1]:
-                part = np.argpartition(-values, keep, axis=1)
-                bound = np.maximum(bound, values[rows, part[:, keep:keep + 1]][:, 0])
-                part = part[:, :keep]
-                columns = np.take_along_axis(columns, part, axis=1)
-                values = np.take_along_axis(values, part, axis=1)
+        bound = np.full(len(q32), -np.inf, dtype=np.float64)  # every row left out scores at most this
+        for start, stop, augmented in self.tiles:
+            columns, values, tile_bound = _screen_tile(q32, augmented, start, stop, m, exclude)
+            bound = np.maximum(bound, tile_bound)
             cand_i.append(columns + start)
             cand_v.append(values)
-        index = np.concatenate(cand_i, axis=1)
-        valid = np.isfinite(np.concatenate(cand_v, axis=1)) & (index < self.n)
+        return np.concatenate(cand_i, axis=1), np.concatenate(cand_v, axis=1), bound
+
+    def _rerank(
+        self, qb: np.ndarray, index: np.ndarray, values: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best candidates by exact float64 distance, ties broken by the lower index."""
+        valid = np.isfinite(values) & (index < self.n)
         index = np.minimum(index, self.n - 1)  # padding columns (-inf) point at a real row
-        # exact float64 distances of the candidates, ties broken by the lower index
         diff = self.data[index] - qb[:, None, :]
         exact = np.einsum("bmd,bmd->bm", diff, diff)
         exact[~valid] = np.inf
         order = np.lexsort((index, exact), axis=1)[:, :k]
-        best_d = np.take_along_axis(exact, order, axis=1)
-        best_i = np.take_along_axis(index, order, axis=1)
-        # accept a row only if no left-out row can be as close. In score units a row at squared
-        # distance D scores (|q|^2 - D) / 2; float32 error is bounded by a few ulps of the
-        # largest terms, so allow 1e-5 of them.
+        return np.take_along_axis(exact, order, axis=1), np.take_along_axis(index, order, axis=1)
+
+    def _confirm(self, qb: np.ndarray, k: int, exclude: np.ndarray | None, best_d: np.ndarray,
+                 best_i: np.ndarray, bound: np.ndarray) -> None:
+        """Search again exhaustively (in place) the queries whose left-out rows might be as close.
+
+        In score units a row at squared distance D scores (|q|^2 - D) / 2; float32 error is bounded
+        by a few ulps of the largest terms, so 1e-5 of them is allowed.
+        """
         qnorm = np.einsum("ij,ij->i", qb, qb)
         tolerance = 1e-5 * (qnorm + self.max_norm) + 1e-30
         kth_score = (qnorm - best_d[:, -1]) / 2
         unsure = ~(kth_score - tolerance > bound)
-        if unsure.any():
-            for r in np.flatnonzero(unsure):
-                ex = None if exclude is None or exclude[r] < 0 else int(exclude[r])
-                best_d[r], best_i[r] = self._exhaustive(qb[r], k, ex)
-        return np.maximum(best_d, 0.0), best_i
+        for r in np.flatnonzero(unsure):
+            ex = None if exclude is None or exclude[r] < 0 else int(exclude[r])
+            best_d[r], best_i[r] = self._exhaustive(qb[r], k, ex)
 
     def _tree_query(self, queries: np.ndarray, k: int, exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         extra = 0 if exclude is None else 1
@@ -195,6 +184,46 @@ class Index:
         return exact[order], order
 
 
+def _screen_tile(
+    q32: np.ndarray, augmented: np.ndarray, start: int, stop: int, m: int, exclude: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One tile's candidates (columns within the tile), their scores, and the best score left out.
+
+    Scores ``q.f - |f|^2/2`` come from one float32 matrix product; the rows are dealt into groups of
+    32 (row g, g + G, g + 2G, ...), only the ``m`` groups with the best maxima are kept, and of their
+    rows only the ``m`` best.
+    """
+    b = len(q32)
+    rows = np.arange(b)[:, None]
+    bound = np.full(b, -np.inf, dtype=np.float64)
+    score = q32 @ augmented                       # (b, padded)
+    if exclude is not None:
+        local = exclude - start
+        inside = (local >= 0) & (local < stop - start)
+        score[np.flatnonzero(inside), local[inside]] = -np.inf
+    groups = score.shape[1] // GROUP
+    # group g holds columns g, g + groups, g + 2 groups, ...: its maximum is an element-wise
+    # reduction over contiguous rows, which vectorises well
+    maxima = _group_maxima(score, b, groups)
+    take = min(m, groups)
+    if take < groups:
+        part = np.argpartition(-maxima, take, axis=1)
+        chosen = part[:, :take]
+        bound = np.maximum(bound, maxima[rows, part[:, take:take + 1]][:, 0])
+    else:
+        chosen = np.broadcast_to(np.arange(groups), (b, groups))
+    columns = (chosen[:, :, None] + groups * np.arange(GROUP)).reshape(b, -1)
+    values = np.take_along_axis(score, columns, axis=1)
+    keep = min(m, values.shape[1])
+    if keep < values.shape[1]:
+        part = np.argpartition(-values, keep, axis=1)
+        bound = np.maximum(bound, values[rows, part[:, keep:keep + 1]][:, 0])
+        part = part[:, :keep]
+        columns = np.take_along_axis(columns, part, axis=1)
+        values = np.take_along_axis(values, part, axis=1)
+    return columns, values, bound
+
+
 def _group_maxima(score: np.ndarray, b: int, groups: int) -> np.ndarray:
     """Maximum of each group (columns g, g + groups, ...): numpy's reduction over the middle axis is
     fast for long rows, a running maximum over the 32 slices is 4x faster for short ones."""
@@ -206,12 +235,6 @@ def _group_maxima(score: np.ndarray, b: int, groups: int) -> np.ndarray:
     return maxima
 
 
-def kneighbors(data: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Euclidean distances and indices of the ``k`` nearest rows of ``data`` for each query."""
-    squared, index = Index(data).query(queries, k)
-    return np.sqrt(squared), index
-
-
 def _dense(X: Any) -> np.ndarray:
     """A float64 array from an array-like or a scipy sparse matrix (SMOTENC passes one)."""
     if hasattr(X, "toarray"):
@@ -219,7 +242,7 @@ def _dense(X: Any) -> np.ndarray:
     return np.asarray(X, dtype=np.float64)
 
 
-class FastNeighbors(NearestNeighbors):  # type: ignore[misc]
+class FastNeighbours(NearestNeighbors):  # type: ignore[misc]
     """A ``NearestNeighbors`` (euclidean, exact) backed by :class:`Index`.
 
     Pass it to imbalanced-learn wherever it accepts a neighbours object (``k_neighbors``,
@@ -229,7 +252,7 @@ class FastNeighbors(NearestNeighbors):  # type: ignore[misc]
     def __init__(self, n_neighbors: int = 5, *, n_jobs: int | None = None):
         super().__init__(n_neighbors=n_neighbors, n_jobs=n_jobs)
 
-    def fit(self, X: Any, y: Any = None) -> FastNeighbors:
+    def fit(self, X: Any, y: Any = None) -> FastNeighbours:
         dense = _dense(X)
         super().fit(dense)
         self._dense_fit = dense
@@ -255,7 +278,7 @@ class FastNeighbors(NearestNeighbors):  # type: ignore[misc]
         return (np.sqrt(squared), index) if return_distance else index
 
 
-class FastKNeighborsClassifier(KNeighborsClassifier):  # type: ignore[misc]
+class FastKNeighboursClassifier(KNeighborsClassifier):  # type: ignore[misc]
     """A ``KNeighborsClassifier`` (uniform weights, euclidean) whose search is :class:`Index`.
 
     Votes are counted here (ties go to the first class, as in scikit-learn), so that prediction
@@ -265,7 +288,7 @@ class FastKNeighborsClassifier(KNeighborsClassifier):  # type: ignore[misc]
     def __init__(self, n_neighbors: int = 5, *, n_jobs: int | None = None):
         super().__init__(n_neighbors=n_neighbors, n_jobs=n_jobs)
 
-    def fit(self, X: Any, y: Any) -> FastKNeighborsClassifier:
+    def fit(self, X: Any, y: Any) -> FastKNeighboursClassifier:
         super().fit(X, y)
         self._index = Index(_dense(X))
         self._y_labels = np.asarray(y)
@@ -291,16 +314,4 @@ class FastKNeighborsClassifier(KNeighborsClassifier):  # type: ignore[misc]
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
-def nearest_other(index: Index, rows: np.ndarray, exclude_self: bool = True) -> np.ndarray:
-    """The nearest row of ``index`` to each of its rows ``rows`` (itself excluded)."""
-    _, nearest = index.query(index.data[rows], 1, exclude=rows if exclude_self else None)
-    return nearest[:, 0]
-
-
-def blocks(n: int, size: int) -> Iterator[slice]:
-    """Consecutive slices of at most ``size``."""
-    for start in range(0, n, size):
-        yield slice(start, min(n, start + size))
-
-
-__all__ = ["FastKNeighborsClassifier", "FastNeighbors", "Index", "kneighbors", "nearest_other", "workers"]
+__all__ = ["FastKNeighboursClassifier", "FastNeighbours", "Index", "workers"]

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from .profiling import FEATURE_KINDS, column_kind
 
@@ -78,6 +79,9 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     ``categories="onehot"`` gives one column per kept level (distances treat a different category
     like one standard deviation); ``"ordinal"`` gives one integer-code column per categorical
     feature, at the positions :attr:`categorical_indices`, for SMOTENC and SMOTEN.
+
+    It takes a pandas DataFrame and finds its columns by the names in ``roles`` (other columns,
+    such as the target, are ignored), so a bare array is refused with a :class:`TypeError`.
     """
 
     def __init__(self, roles: Roles, categories: str = "onehot", max_levels: int = MAX_LEVELS):
@@ -88,6 +92,7 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     # -- fitting
     def fit(self, data: pd.DataFrame, y: Any = None) -> Preparer:
         """Learn medians, means, spreads, ranges and category levels from ``data``."""
+        _check_frame(data)
         stats = []
         for column in self.roles.numeric:
             values = _as_float(data[column])
@@ -123,6 +128,8 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     # -- forward
     def transform(self, data: pd.DataFrame) -> np.ndarray:
         """Return the float matrix for ``data`` (rows in the same order)."""
+        check_is_fitted(self)
+        _check_frame(data)
         n = len(data)
         blocks: list[np.ndarray] = []
         if self.roles.numeric:
@@ -149,11 +156,11 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     @staticmethod
     def _codes(series: pd.Series, kept: list[Any], other: Any) -> np.ndarray:
-        try:
-            codes = pd.Categorical(series, categories=kept).codes.astype("int64")
-        except (TypeError, ValueError):  # mixed types among the levels: compare as text
+        try:  # -1 for a missing value or a level not kept
+            codes = pd.Index(kept).get_indexer(series).astype("int64")
+        except (TypeError, ValueError, pd.errors.InvalidIndexError):  # levels of mixed types: compare as text
             text = series.map(lambda v: None if pd.isna(v) else str(v))
-            codes = pd.Categorical(text, categories=[str(k) for k in kept]).codes.astype("int64")
+            codes = pd.Index([str(k) for k in kept]).get_indexer(text).astype("int64")
         missing = series.isna().to_numpy()
         codes[missing] = 0  # the mode
         codes[codes < 0] = len(kept) if other is not None else 0
@@ -166,6 +173,7 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         Integers are rounded, numbers clipped to the fitted range, categories decoded to levels
         seen when fitting. Columns that were not features are left missing.
         """
+        check_is_fitted(self)
         n = matrix.shape[0]
         out: dict[str, Any] = {}
         position = 0
@@ -188,6 +196,12 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         for column in template.columns:
             frame[column] = cast_like(out.get(column), template[column], n)
         return frame
+
+
+def _check_frame(data: Any) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"Preparer takes a pandas DataFrame with the columns its roles name; got "
+                        f"{type(data).__name__}")
 
 
 def cast_like(values: Any, like: pd.Series, n: int) -> pd.Series:

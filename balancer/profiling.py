@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import os
 import re
 from collections.abc import Hashable
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import config
 from .errors import TargetError
 
 KINDS = ("numeric", "integer", "categorical", "boolean", "datetime", "text", "identifier")
@@ -30,7 +30,7 @@ _ID_WORDS = re.compile(r"(^|_|\b)(id|uuid|guid|key|index|idx|record|row)(_|\b|$)
 
 def max_classes() -> int:
     """The most classes a target may have (``BALANCER_MAX_CLASSES``, default 50)."""
-    return int(os.environ.get("BALANCER_MAX_CLASSES", 50))
+    return config.whole("BALANCER_MAX_CLASSES")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -312,82 +312,86 @@ def profile(data: pd.DataFrame, target: str | None = None) -> Profile:
     """
     if target is not None:
         require_column(data, target)
-    columns: list[ColumnInfo] = []
-    findings: list[Finding] = [
-        Finding(n["code"], n["message"]) for n in data.attrs.get("notices", [])
-    ]
-    rows = len(data)
-    for column in data.columns:
-        series = data[column]
-        kind = column_kind(series)
-        missing = int(series.isna().sum())
-        unique = distinct_count(series)
-        columns.append(ColumnInfo(str(column), kind, missing, unique))
+    columns = tuple(_column_info(data[column], column) for column in data.columns)
     kinds = {c.name: c.kind for c in columns}
     candidates = target_candidates(data, kinds, {c.name: c.unique for c in columns})
     if target is None and candidates:
         target = candidates[0]
-
-    for info in columns:
-        if info.name == target:
-            continue
-        if info.missing == rows:
-            findings.append(Finding(
-                "all_missing", f"column {info.name!r} is empty; it is left out of the models",
-                info.name))
-        elif info.unique == 1:
-            findings.append(Finding(
-                "constant", f"column {info.name!r} has a single value; it is left out of the models",
-                info.name))
-        elif info.kind == "identifier":
-            findings.append(Finding(
-                "identifier",
-                f"column {info.name!r} looks like an identifier (a different value in every row); "
-                "it is kept in the output but left out of the models", info.name))
-        elif info.kind in ("text", "datetime"):
-            findings.append(Finding(
-                info.kind,
-                f"column {info.name!r} is {info.kind}; it is kept in the output but left out of "
-                "the models", info.name))
-        elif info.kind == "categorical" and info.unique > HIGH_CARDINALITY:
-            findings.append(Finding(
-                "high_cardinality",
-                f"column {info.name!r} has {info.unique:,} categories; only the "
-                f"{HIGH_CARDINALITY - 1} most frequent are encoded separately", info.name))
-        if info.missing and info.missing < rows:
-            findings.append(Finding(
-                "missing_values",
-                f"column {info.name!r} has {info.missing:,} missing values; they are imputed for "
-                "the computation only", info.name))
-
+    findings = [Finding(n["code"], n["message"]) for n in data.attrs.get("notices", [])]
+    findings += [finding for info in columns if info.name != target
+                 for finding in _column_findings(info, len(data))]
     classes: dict[Hashable, int] = {}
-    ratio: float | None = None
     if target is not None:
-        series = data[target]
-        problem = target_problem(series, kinds[target])
-        if problem is not None:
-            findings.append(problem)
-        if problem is None or problem.code == "one_class":
-            classes = class_counts(series)
-            ratio = imbalance_ratio(classes)
-        missing_target = int(series.isna().sum())
-        if missing_target and missing_target < rows:
-            findings.append(Finding(
-                "missing_target",
-                f"{missing_target:,} rows have no value in the target {target!r}; they are left "
-                "out of balancing and evaluation", target))
-        if problem is None:
-            findings.extend(_small_classes(classes, target))
-            findings.extend(_leaks(data, target, kinds))
+        classes, target_findings = _target_summary(data, target, kinds)
+        findings += target_findings
     return Profile(
-        rows=rows,
-        columns=tuple(columns),
+        rows=len(data),
+        columns=columns,
         target=target,
         target_candidates=tuple(candidates),
         classes=classes,
-        imbalance_ratio=ratio,
+        imbalance_ratio=imbalance_ratio(classes),
         warnings=tuple(findings),
     )
+
+
+def _column_info(series: pd.Series, column: Hashable) -> ColumnInfo:
+    return ColumnInfo(str(column), column_kind(series), int(series.isna().sum()), distinct_count(series))
+
+
+def _column_findings(info: ColumnInfo, rows: int) -> list[Finding]:
+    """What a feature column needs said: left out of the models, encoded in part, or imputed."""
+    found: list[Finding] = []
+    if info.missing == rows:
+        found.append(Finding(
+            "all_missing", f"column {info.name!r} is empty; it is left out of the models", info.name))
+    elif info.unique == 1:
+        found.append(Finding(
+            "constant", f"column {info.name!r} has a single value; it is left out of the models",
+            info.name))
+    elif info.kind == "identifier":
+        found.append(Finding(
+            "identifier",
+            f"column {info.name!r} looks like an identifier (a different value in every row); "
+            "it is kept in the output but left out of the models", info.name))
+    elif info.kind in ("text", "datetime"):
+        found.append(Finding(
+            info.kind,
+            f"column {info.name!r} is {info.kind}; it is kept in the output but left out of "
+            "the models", info.name))
+    elif info.kind == "categorical" and info.unique > HIGH_CARDINALITY:
+        found.append(Finding(
+            "high_cardinality",
+            f"column {info.name!r} has {info.unique:,} categories; only the "
+            f"{HIGH_CARDINALITY - 1} most frequent are encoded separately", info.name))
+    if info.missing and info.missing < rows:
+        found.append(Finding(
+            "missing_values",
+            f"column {info.name!r} has {info.missing:,} missing values; they are imputed for "
+            "the computation only", info.name))
+    return found
+
+
+def _target_summary(data: pd.DataFrame, target: str,
+                    kinds: dict[str, str]) -> tuple[dict[Hashable, int], list[Finding]]:
+    """The target's classes (none when it cannot be balanced, except a single class) and what
+    needs saying about it: why it cannot be used, missing labels, small classes, leaks."""
+    series = data[target]
+    found: list[Finding] = []
+    problem = target_problem(series, kinds[target])
+    if problem is not None:
+        found.append(problem)
+    classes = class_counts(series) if problem is None or problem.code == "one_class" else {}
+    missing_target = int(series.isna().sum())
+    if missing_target and missing_target < len(data):
+        found.append(Finding(
+            "missing_target",
+            f"{missing_target:,} rows have no value in the target {target!r}; they are left "
+            "out of balancing and evaluation", target))
+    if problem is None:
+        found.extend(_small_classes(classes, target))
+        found.extend(_leaks(data, target, kinds))
+    return classes, found
 
 
 def _small_classes(classes: dict[Hashable, int], target: str) -> list[Finding]:

@@ -72,16 +72,32 @@ def build(
     comparison: Comparison | None = None,
     recipe: Recipe | None = None,
 ) -> str:
-    """Return the report as one HTML document (UTF-8 text)."""
+    """Return the report as one HTML document (UTF-8 text): the sections for what is given."""
     figures = _Figures()
     parts = [f"<h1>Balancer report: {_e(name)}</h1>",
-             f'<p class="note">Made by Balancer {_e(__version__)}. Open in any browser; no network needed.</p>']
+             f'<p class="note">Made by Balancer {_e(__version__)}. Open in any browser; no network needed.</p>',
+             *_data_section(profile, figures)]
+    if resampled is not None:
+        parts += _resampling_section(resampled, profile.target, figures)
+    if evaluation is not None:
+        parts += _evaluation_section(evaluation, figures)
+    if comparison is not None:
+        parts += _comparison_section(comparison, figures)
+    if recipe is not None:
+        parts += _recipe_section(recipe)
+    body = "\n".join(parts)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>Balancer report: {_e(name)}</title><style>{_STYLE}</style></head>"
+            f"<body>\n{body}\n</body></html>\n")
 
-    parts.append("<h2>Data</h2>")
+
+def _data_section(profile: Profile, figures: _Figures) -> list[str]:
+    """Size, target, imbalance ratio, class chart, column kinds and the profile's warnings."""
     ratio = f"{profile.imbalance_ratio:,.2f} : 1" if profile.imbalance_ratio else "n/a"
-    parts.append(_table(["rows", "columns", "target", "classes", "imbalance ratio"],
-                        [[f"{profile.rows:,}", len(profile.columns), profile.target or "-",
-                          len(profile.classes), ratio]]))
+    parts = ["<h2>Data</h2>",
+             _table(["rows", "columns", "target", "classes", "imbalance ratio"],
+                    [[f"{profile.rows:,}", len(profile.columns), profile.target or "-",
+                      len(profile.classes), ratio]])]
     if profile.classes:
         parts.append(figures.add(plots.class_distribution(profile.classes)))
     parts.append(_table(["column", "kind", "missing", "distinct"],
@@ -89,54 +105,59 @@ def build(
     if profile.warnings:
         parts.append("<h2>Warnings</h2>")
         parts += [f'<div class="warn"><b>{_e(w.code)}</b>: {_e(w.message)}</div>' for w in profile.warnings]
+    return parts
 
-    if resampled is not None:
-        parts.append(f"<h2>Resampling: {_e(resampled.method)}</h2>")
-        parts.append(_table(["class", "before", "after"],
-                            [[label_str(k), f"{v:,}", f"{resampled.after.get(k, 0):,}"]
-                             for k, v in resampled.before.items()]))
-        parts.append(f'<p class="note">{resampled.rows_in:,} rows in, {len(resampled.data):,} out, '
-                     f"{resampled.synthetic_rows:,} synthetic.</p>")
-        parts += [f'<div class="warn">{_e(n)}</div>' for n in resampled.notices]
-        parts.append(figures.add(plots.before_after(resampled.before, resampled.after)))
-        if profile.target:
-            points = plots.projection_points(resampled, profile.target, seed=resampled.seed)
-            if len(points):
-                parts.append(figures.add(plots.projection(points)))
 
-    if evaluation is not None:
-        parts.append(f"<h2>Evaluation: {_e(evaluation.method)} with {_e(evaluation.model)}, "
-                     f"{evaluation.folds} fold(s)</h2>")
-        base = evaluation.baseline
-        rows = [[METRICS[m][0], _num(evaluation.metrics[m]), _num(evaluation.std[m]),
-                 _num(base.metrics[m]) if base else "-", METRICS[m][1]] for m in METRICS]
-        parts.append(_table(["metric", evaluation.method, "± std", "no balancing", "meaning"], rows))
-        parts.append('<p class="note">Accuracy misleads on imbalanced data: always predicting the '
-                     "majority class scores high while finding no rare case.</p>")
-        parts.append(figures.add(plots.metric_comparison(evaluation)))
-        parts.append(figures.add(plots.confusion(evaluation, f"Confusion matrix: {evaluation.method}")))
-        parts.append(figures.add(plots.curves(evaluation, "roc")))
-        parts.append(figures.add(plots.curves(evaluation, "pr")))
+def _resampling_section(resampled: Resampled, target: str | None, figures: _Figures) -> list[str]:
+    """Counts before and after, notices, and the charts (the projection when there is a target)."""
+    parts = [f"<h2>Resampling: {_e(resampled.method)}</h2>",
+             _table(["class", "before", "after"],
+                    [[label_str(k), f"{v:,}", f"{resampled.after.get(k, 0):,}"]
+                     for k, v in resampled.before.items()]),
+             f'<p class="note">{resampled.rows_in:,} rows in, {len(resampled.data):,} out, '
+             f"{resampled.synthetic_rows:,} synthetic.</p>"]
+    parts += [f'<div class="warn">{_e(n)}</div>' for n in resampled.notices]
+    parts.append(figures.add(plots.before_after(resampled.before, resampled.after)))
+    if target:
+        points = plots.projection_points(resampled, target, seed=resampled.seed)
+        if len(points):
+            parts.append(figures.add(plots.projection(points)))
+    return parts
 
-    if comparison is not None:
-        metric = comparison.metric
-        parts.append(f"<h2>Comparison, ranked by {_e(METRICS[metric][0])}</h2>")
-        table = comparison.table()
-        parts.append(_table(list(table.columns), [
-            [_num(v) if isinstance(v, float) else v for v in row] for row in table.itertuples(index=False)]))
-        parts += [f'<div class="warn">skipped {_e(s["method"])}: {_e(s["reason"])}</div>'
-                  for s in comparison.skipped]
-        parts.append(figures.add(plots.comparison(comparison)))
 
-    if recipe is not None:
-        parts.append("<h2>Recipe</h2>")
-        parts.append('<p class="note">Replay with <code>balancer run recipe.json DATA --out out.csv</code>.</p>')
-        parts.append(f"<pre>{_e(recipe.to_json())}</pre>")
+def _evaluation_section(evaluation: Evaluation, figures: _Figures) -> list[str]:
+    """Every metric next to no balancing, the accuracy caveat, the matrix and the curves."""
+    base = evaluation.baseline
+    rows = [[METRICS[m][0], _num(evaluation.metrics[m]), _num(evaluation.std[m]),
+             _num(base.metrics[m]) if base else "-", METRICS[m][1]] for m in METRICS]
+    return [
+        f"<h2>Evaluation: {_e(evaluation.method)} with {_e(evaluation.model)}, {evaluation.folds} fold(s)</h2>",
+        _table(["metric", evaluation.method, "± std", "no balancing", "meaning"], rows),
+        '<p class="note">Accuracy misleads on imbalanced data: always predicting the '
+        "majority class scores high while finding no rare case.</p>",
+        figures.add(plots.metric_comparison(evaluation)),
+        figures.add(plots.confusion(evaluation, f"Confusion matrix: {evaluation.method}")),
+        figures.add(plots.curves(evaluation, "roc")),
+        figures.add(plots.curves(evaluation, "pr")),
+    ]
 
-    body = "\n".join(parts)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>Balancer report: {_e(name)}</title><style>{_STYLE}</style></head>"
-            f"<body>\n{body}\n</body></html>\n")
+
+def _comparison_section(comparison: Comparison, figures: _Figures) -> list[str]:
+    """The ranking table, the skipped tactics with reasons, and the ranking chart."""
+    table = comparison.table()
+    parts = [f"<h2>Comparison, ranked by {_e(METRICS[comparison.metric][0])}</h2>",
+             _table(list(table.columns), [[_num(v) if isinstance(v, float) else v for v in row]
+                                          for row in table.itertuples(index=False)])]
+    parts += [f'<div class="warn">skipped {_e(s["method"])}: {_e(s["reason"])}</div>' for s in comparison.skipped]
+    parts.append(figures.add(plots.comparison(comparison)))
+    return parts
+
+
+def _recipe_section(recipe: Recipe) -> list[str]:
+    """The recipe's JSON and how to replay it."""
+    return ["<h2>Recipe</h2>",
+            '<p class="note">Replay with <code>balancer run recipe.json DATA --out out.csv</code>.</p>',
+            f"<pre>{_e(recipe.to_json())}</pre>"]
 
 
 __all__ = ["build"]

@@ -9,9 +9,8 @@ rows are decoded back into the table's values and dtypes.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,18 +18,15 @@ import pandas as pd
 from imblearn import combine, over_sampling, under_sampling
 from imblearn.utils import check_sampling_strategy
 
-from . import samplers, strategies
+from . import config, strategies
 from .errors import DataError, EngineError, LimitError, MethodError, ParameterError
 from .prepare import Preparer, Roles, cast_like, column_roles
 from .profiling import check_target, class_counts, label_str
 
-#: Methods that need no feature matrix at all: they only look at the labels.
-_LABEL_ONLY = ("none", "RandomUnderSampler", "RandomOverSampler")
-
 
 def max_output_rows() -> int:
     """The most rows a resampled table may have (``BALANCER_MAX_OUTPUT_ROWS``, default 10,000,000)."""
-    return int(os.environ.get("BALANCER_MAX_OUTPUT_ROWS", 10_000_000))
+    return config.whole("BALANCER_MAX_OUTPUT_ROWS")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -111,27 +107,40 @@ class Plan:
 
 
 def resolve_method(strategy: strategies.Strategy, roles: Roles, notices: list[str]) -> str:
-    """Return the method that will really run: SMOTE becomes SMOTENC or SMOTEN for categories."""
-    name = strategy.name
+    """Return the method that will really run: the entry's variant for the table's kinds of
+    features (SMOTE becomes SMOTENC or SMOTEN for categories), with a notice when it changes."""
+    variants = strategy.variants
     has_cat, has_num = bool(roles.categorical), bool(roles.numeric)
-    if name in ("SMOTE", "SMOTENC") and has_cat:
-        actual = "SMOTENC" if has_num else "SMOTEN"
-        if actual != name:
-            kind = "mixed numeric and categorical" if has_num else "only categorical"
-            notices.append(f"{actual} used instead of {name}: the features are {kind} "
-                           f"({', '.join(map(str, roles.categorical[:5]))}"
-                           f"{', ...' if len(roles.categorical) > 5 else ''} categorical)")
-        return actual
-    if name == "SMOTENC" and not has_cat:
-        notices.append("SMOTE used instead of SMOTENC: there are no categorical features")
-        return "SMOTE"
-    if name == "SMOTEN" and has_num:
-        raise ParameterError(
-            "SMOTEN works on all-categorical tables, but "
-            f"{', '.join(map(str, roles.numeric[:5]))} are numeric; use SMOTENC, or SMOTE, which "
-            "picks the right variant"
-        )
-    return name
+    if variants is None:
+        return strategy.name
+    kind = "mixed" if has_cat and has_num else "categorical" if has_cat else "numeric"
+    actual = getattr(variants, kind)
+    if actual is None:
+        if not (has_cat or has_num):
+            return strategy.name  # no features to choose by: plan() says so next
+        raise ParameterError(_variant_refusal(strategy.name, variants, roles, has_num))
+    if actual != strategy.name:
+        notices.append(f"{actual} used instead of {strategy.name}: {_variant_reason(kind, roles)}")
+    return actual
+
+
+def _listed(columns: Sequence[Any]) -> str:
+    return f"{', '.join(map(str, columns[:5]))}{', ...' if len(columns) > 5 else ''}"
+
+
+def _variant_reason(kind: str, roles: Roles) -> str:
+    if kind == "numeric":
+        return "there are no categorical features"
+    what = "mixed numeric and categorical" if kind == "mixed" else "only categorical"
+    return f"the features are {what} ({_listed(roles.categorical)} categorical)"
+
+
+def _variant_refusal(name: str, variants: strategies.Variants, roles: Roles, has_num: bool) -> str:
+    if has_num:
+        return (f"{name} works on all-categorical tables, but {', '.join(map(str, roles.numeric[:5]))} "
+                f"are numeric; {variants.advice}")
+    return (f"{name} works on all-numeric tables, but {', '.join(map(str, roles.categorical[:5]))} "
+            f"are categorical; {variants.advice}")
 
 
 def expected_counts(
@@ -201,23 +210,8 @@ def build_sampler(
     method: str, params: Mapping[str, Any], sampling_strategy: Any, seed: int,
     categorical_indices: list[int] | None = None,
 ) -> Any:
-    """Return a new sampler for the method that really runs: Balancer's fast drop-in where there is
-    one (same results), else imbalanced-learn's own."""
-    if method == "none":
-        return None
-    fast = samplers.build(method, params, sampling_strategy, seed, categorical_indices)
-    if fast is not None:
-        return fast
-    if method == "SMOTENC":
-        return over_sampling.SMOTENC(
-            categorical_features=categorical_indices or [], sampling_strategy=sampling_strategy,
-            random_state=seed, k_neighbors=params["k_neighbors"],
-        )
-    if method == "SMOTEN":
-        return over_sampling.SMOTEN(
-            sampling_strategy=sampling_strategy, random_state=seed, k_neighbors=params["k_neighbors"]
-        )
-    return strategies.get(method).make(params, sampling_strategy, seed)
+    """:func:`balancer.strategies.build` with the configured engine (fast unless ``BALANCER_ENGINE=imblearn``)."""
+    return strategies.build(method, params, sampling_strategy, seed, categorical_indices=categorical_indices)
 
 
 def plan(
@@ -245,7 +239,7 @@ def plan(
         raise DataError(f"the target {target!r} has a single class among rows that have a value")
     roles = column_roles(work, target)
     actual = resolve_method(strategy, roles, notices)
-    if actual not in _LABEL_ONLY and not roles.features:
+    if not strategies.get(actual).labels_only and not roles.features:
         raise DataError(
             f"{actual} compares rows by their features, but no column besides {target!r} can be "
             "used (all are identifiers, text, dates, constant or empty). Use RandomOverSampler "
@@ -277,9 +271,29 @@ def resample(
     """
     the_plan, work, positions = plan(data, target, method, params)
     seed = _seed(seed)
-    strategy, notices = the_plan.strategy, the_plan.notices
     labels, y = encode_labels(work[target], the_plan.counts)
     coded_ss = encode_sampling_strategy(the_plan.sampling_strategy, labels)
+    given = set((params or {}).keys()) - {"sampling_strategy"}
+    run_params = _checked_params(the_plan, labels, y, coded_ss, given, max_rows)
+    if strategies.get(the_plan.method).sampler is None:  # the baseline: every row as it is
+        source = np.arange(len(work))
+        return _finish(data, work, positions, target, the_plan, run_params, seed, source, None)
+    preparer, matrix = _features(the_plan, work, run_params)
+    sampler, x_res, y_codes, run_params = _run(the_plan, run_params, given, matrix, y, coded_ss, seed, labels,
+                                               preparer)
+    source = provenance(sampler, matrix, y, x_res, y_codes)
+    del matrix, sampler  # the output is built next: free what is no longer needed first
+    y_res = np.asarray(labels, dtype=object)[y_codes]
+    synthetic = _decode_synthetic(data, work, target, source, preparer, x_res, y_res)
+    del x_res
+    return _finish(data, work, positions, target, the_plan, run_params, seed, source, synthetic)
+
+
+def _checked_params(the_plan: Plan, labels: list[Hashable], y: np.ndarray, coded_ss: Any, given: set[str],
+                    max_rows: int | None) -> dict[str, Any]:
+    """The parameters the sampler runs with, once the output fits the row cap and every class the
+    neighbour counts (lowered with a notice where the user left them at their default)."""
+    strategy = the_plan.strategy
     coded_counts = {labels.index(k): v for k, v in the_plan.counts.items()}
     expected = expected_counts(strategy, coded_ss, coded_counts, y)
     cap = max_output_rows() if max_rows is None else min(max_rows, max_output_rows())  # lower only
@@ -289,43 +303,44 @@ def resample(
             "(set BALANCER_MAX_OUTPUT_ROWS to raise it). Ask for fewer rows with "
             "sampling_strategy, or under-sample instead."
         )
-    given = set((params or {}).keys()) - {"sampling_strategy"}
     sizes = oversampled_sizes(strategy, coded_ss, y, coded_counts)
     sizes = {labels[c]: n for c, n in sizes.items()}
-    run_params = fit_neighbours(strategy, the_plan.params, given, sizes, notices)
+    return fit_neighbours(strategy, the_plan.params, given, sizes, the_plan.notices)
 
-    n = len(work)
-    if the_plan.method == "none":
-        source = np.arange(n)
-        return _finish(data, work, positions, target, the_plan, run_params, seed, source, None)
 
-    categories = "ordinal" if the_plan.method in ("SMOTENC", "SMOTEN") else "onehot"
-    shrink = the_plan.method == "RandomOverSampler" and run_params.get("shrinkage") is not None
-    preparer: Preparer | None = None
-    if the_plan.method in _LABEL_ONLY and not shrink:
-        matrix = np.arange(n, dtype="float64").reshape(-1, 1)  # labels are all these methods use
-    else:
-        preparer = Preparer(the_plan.roles, categories=categories).fit(work)
-        matrix = preparer.transform(work)
-    sampler = build_sampler(the_plan.method, run_params, coded_ss, seed,
-                            preparer.categorical_indices if preparer is not None else None)
+def _features(the_plan: Plan, work: pd.DataFrame, params: Mapping[str, Any]) -> tuple[Preparer | None, np.ndarray]:
+    """The matrix the sampler sees (and what made it): the prepared features, or only row positions
+    for methods that look at the labels alone."""
+    actual = strategies.get(the_plan.method)
+    if not actual.needs_features(params):
+        return None, np.arange(len(work), dtype="float64").reshape(-1, 1)
+    preparer = Preparer(the_plan.roles, categories=actual.encoding).fit(work)
+    return preparer, preparer.transform(work)
+
+
+def _run(
+    the_plan: Plan, params: dict[str, Any], given: set[str], matrix: np.ndarray, y: np.ndarray, coded_ss: Any,
+    seed: int, labels: list[Hashable], preparer: Preparer | None,
+) -> tuple[Any, np.ndarray, np.ndarray, dict[str, Any]]:
+    """Build and run the sampler; once more with the entry's retry setting if it fails with the
+    default. Returns the sampler, the output and the parameters it really ran with."""
+    actual = strategies.get(the_plan.method)
+    indices = preparer.categorical_indices if preparer is not None else None
+    notice = strategies.fallback_notice(actual.name)
+    if notice:
+        the_plan.notices.append(notice)
+    sampler = build_sampler(actual.name, params, coded_ss, seed, indices)
     try:
-        x_res, y_codes = run_sampler(sampler, matrix, y, the_plan.method, labels)
+        x_res, y_codes = run_sampler(sampler, matrix, y, actual.name, labels)
     except EngineError:
-        if the_plan.method != "KMeansSMOTE" or "cluster_balance_threshold" in given:
+        retry = actual.retry
+        if retry is None or retry.param in given:
             raise
-        # the 'auto' threshold often finds no cluster when the minority is very small
-        run_params = dict(run_params, cluster_balance_threshold=0.01)
-        sampler = build_sampler(the_plan.method, run_params, coded_ss, seed)
-        x_res, y_codes = run_sampler(sampler, matrix, y, the_plan.method, labels)
-        notices.append("cluster_balance_threshold lowered from 'auto' to 0.01: with 'auto' no "
-                       "k-means cluster held enough minority rows")
-    source = provenance(sampler, matrix, y, x_res, y_codes)
-    del matrix, sampler  # the output is built next: free what is no longer needed first
-    y_res = np.asarray(labels, dtype=object)[y_codes]
-    synthetic = _decode_synthetic(data, work, target, source, preparer, x_res, y_res)
-    del x_res
-    return _finish(data, work, positions, target, the_plan, run_params, seed, source, synthetic)
+        params = dict(params, **{retry.param: retry.value})
+        sampler = build_sampler(actual.name, params, coded_ss, seed, indices)
+        x_res, y_codes = run_sampler(sampler, matrix, y, actual.name, labels)
+        the_plan.notices.append(retry.notice)
+    return sampler, x_res, y_codes, params
 
 
 def encode_labels(target: pd.Series, counts: Mapping[Hashable, int]) -> tuple[list[Hashable], np.ndarray]:
@@ -370,14 +385,8 @@ def run_sampler(
             text = re.sub(r"\bclass(es)? (\d+)\b",
                           lambda m: f"class {label_str(labels[int(m.group(2))])!r}"
                           if int(m.group(2)) < len(labels) else m.group(0), text)
-        hint = ""
-        if method == "KMeansSMOTE" and "Try" not in text:
-            hint = (" Try a lower cluster_balance_threshold or fewer clusters "
-                    "(kmeans_estimator), or use SMOTE.")
-        elif method == "ADASYN" and "No samples will be generated" in text:
-            hint = (" ADASYN only makes rows where minority rows have neighbours of other classes, and "
-                    "here none does: the classes are already well apart. Use SMOTE or RandomOverSampler.")
-        elif "n_neighbors" in text or "n_samples" in text:
+        hint = next((h.text for h in strategies.get(method).hints if h.applies(text)), "")
+        if not hint and ("n_neighbors" in text or "n_samples" in text):
             hint = " Lower the neighbour parameters, or use a random sampler."
         raise EngineError(f"{method} could not run on this data: {text}.{hint}") from None
     return np.asarray(x_res), np.asarray(y_res)

@@ -2,38 +2,41 @@
 
 Two levers:
 
-* where imbalanced-learn takes a neighbours object, it gets :class:`~balancer.neighbours.FastNeighbors`
-  (exact), so its own logic and random draws are kept;
+* where imbalanced-learn takes a neighbours object, it gets :class:`~balancer.neighbours.FastNeighbours`
+  or :class:`~balancer.neighbours.FastKNeighboursClassifier` (exact), so its own logic and random
+  draws are kept (:func:`neighbours_swapped`, :func:`one_sided_selection`, :func:`cleaning_rule`;
+  one-sided selection also gets the fast Tomek step below, through :mod:`balancer.adapters`);
 * where it has no such hook, a subclass overrides ``_fit_resample`` and asks only the questions the
   method needs. A Tomek link joins mutual nearest neighbours of different classes, so only rows
   outside the largest class are queried, plus one check back. Edited nearest neighbours keeps a
   row whose k nearest neighbours share its class; that is certain when k rows of its class lie
   closer than the nearest row of any other class, which a cheap search against the (small) other
   classes and a sample of its own class proves for most rows; only the rest get a full search.
+  SMOTE writes its new rows straight into the output.
 
-``build(method, params, sampling_strategy, seed, categorical_indices)`` returns the fast sampler
-for a method (or imbalanced-learn's own where it is already as fast).
+The builders at the end are the ``fast`` field of the registry's entries
+(:mod:`balancer.strategies`), which chooses between them and imbalanced-learn's own classes.
 """
 
 from __future__ import annotations
 
-import os
-from collections import Counter
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from imblearn import combine, over_sampling, under_sampling
+from imblearn import over_sampling, under_sampling
 from scipy import sparse
 from scipy.stats import mode
-from sklearn.utils import check_random_state
 
-from .neighbours import FastKNeighborsClassifier, FastNeighbors, Index
+from . import adapters, config
+from .neighbours import FastKNeighboursClassifier, FastNeighbours, Index
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .strategies import BuildContext, Builder
 
 
 def engine() -> str:
     """``fast`` (default) or ``imblearn`` (plain imbalanced-learn), from ``BALANCER_ENGINE``."""
-    return "imblearn" if os.environ.get("BALANCER_ENGINE", "fast").lower() == "imblearn" else "fast"
+    return config.text("BALANCER_ENGINE")
 
 
 def tomek_links(X: np.ndarray, y: np.ndarray, classes: Any, index: Index | None = None) -> np.ndarray:
@@ -72,35 +75,40 @@ class FastTomekLinks(under_sampling.TomekLinks):
         return X[self.sample_indices_], y[self.sample_indices_]
 
 
+def _proved_safe(X: np.ndarray, y: np.ndarray, rows: np.ndarray, others: np.ndarray, k: int) -> np.ndarray:
+    """For the rows of one class: True where k rows of the class are surely its k nearest neighbours.
+
+    The distance to the nearest row of another class is compared with the k-th nearest row of the
+    same class within growing samples of the class: if k rows of the class are strictly closer,
+    the k nearest all share the class.
+    """
+    safe = np.zeros(rows.size, dtype=bool)
+    nearest_other = Index(X[others]).query(X[rows], 1)[0][:, 0]
+    order = np.random.default_rng(0).permutation(rows)
+    for size in (2_000, 20_000):
+        if safe.all() or size >= rows.size // 2:
+            break
+        sample = np.sort(order[:size])
+        position = np.full(len(y), -1)
+        position[sample] = np.arange(sample.size)
+        asked = np.flatnonzero(~safe)
+        own = position[rows[asked]]
+        within, _ = Index(X[sample]).query(X[rows[asked]], k, exclude=own)
+        safe[asked[within[:, -1] < nearest_other[asked]]] = True
+    return safe
+
+
 def _edited(X: np.ndarray, y: np.ndarray, target: Any, k: int, kind_sel: str, index: Index) -> np.ndarray:
     """For the rows of class ``target``: True where edited nearest neighbours keeps them."""
     rows = np.flatnonzero(y == target)
     others = np.flatnonzero(y != target)
     keep = np.zeros(rows.size, dtype=bool)
-    unsure = np.ones(rows.size, dtype=bool)
     if others.size and others.size <= rows.size and rows.size > 4 * (k + 1):
-        # distance to the nearest row of another class...
-        nearest_other = Index(X[others]).query(X[rows], 1)[0][:, 0]
-        # ...against the k-th nearest row of the same class within growing samples of the
-        # class: if k rows of the class are strictly closer, the k nearest all share the class
-        rng = np.random.default_rng(0)
-        order = rng.permutation(rows)
-        for size in (2_000, 20_000):
-            if not unsure.any() or size >= rows.size // 2:
-                break
-            sample = np.sort(order[:size])
-            position = np.full(len(y), -1)
-            position[sample] = np.arange(sample.size)
-            asked = np.flatnonzero(unsure)
-            own = position[rows[asked]]
-            within, _ = Index(X[sample]).query(X[rows[asked]], k, exclude=own)
-            certain = within[:, -1] < nearest_other[asked]
-            keep[asked[certain]] = True
-            unsure[asked[certain]] = False
+        keep = _proved_safe(X, y, rows, others, k)
+    unsure = ~keep
     if unsure.any():
         asked = rows[unsure]
-        neighbours = index.query(X[asked], k, exclude=asked)[1]
-        labels = y[neighbours]
+        labels = y[index.query(X[asked], k, exclude=asked)[1]]
         if kind_sel == "mode":
             voted, _ = mode(labels, axis=1, keepdims=False)
             keep[unsure] = np.ravel(voted) == target
@@ -113,8 +121,7 @@ class FastEditedNearestNeighbours(under_sampling.EditedNearestNeighbours):
     """``EditedNearestNeighbours`` that proves most rows safe cheaply (same rows kept)."""
 
     def _fit_resample(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        self._validate_estimator()
-        k = int(self.nn_.n_neighbors) - 1
+        k = int(adapters.fitted_neighbours(self, "nn_").n_neighbors) - 1
         X = np.asarray(X, dtype=np.float64)
         index = Index(X)
         kept = []
@@ -128,42 +135,30 @@ class FastEditedNearestNeighbours(under_sampling.EditedNearestNeighbours):
 
 
 class FastOneSidedSelection(under_sampling.OneSidedSelection):
-    """``OneSidedSelection`` with the fast 1-NN rule and the fast Tomek step.
-
-    The steps and random draws follow imbalanced-learn 0.14 (BSD-3-Clause) exactly.
-    """
-
-    def _validate_estimator(self) -> Any:
-        given: Any = self.n_neighbors
-        k = 1 if given is None else int(getattr(given, "n_neighbors", given))
-        return FastKNeighborsClassifier(n_neighbors=k)
+    """``OneSidedSelection``: imbalanced-learn's own steps and random draws, with the fast Tomek step
+    (give it the fast 1-NN rule as ``n_neighbors``, a :class:`FastKNeighboursClassifier`)."""
 
     def _fit_resample(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        estimator = self._validate_estimator()
-        X = np.asarray(X, dtype=np.float64)
-        random_state = check_random_state(self.random_state)
-        target_stats = Counter(y)
-        class_minority = min(target_stats, key=lambda c: target_stats[c])
-        idx_under = np.empty((0,), dtype=int)
-        self.estimators_ = []
-        for target_class in np.unique(y):
-            if target_class in self.sampling_strategy_:
-                idx_maj = np.flatnonzero(y == target_class)
-                sel_idx_maj = random_state.randint(low=0, high=target_stats[target_class], size=self.n_seeds_S)
-                idx_maj_sample = idx_maj[sel_idx_maj]
-                c_indices = np.append(np.flatnonzero(y == class_minority), idx_maj_sample)
-                idx_maj_extracted = np.delete(idx_maj, sel_idx_maj, axis=0)
-                fitted = FastKNeighborsClassifier(n_neighbors=estimator.n_neighbors).fit(X[c_indices], y[c_indices])
-                self.estimators_.append(fitted)
-                predicted = fitted.predict(X[idx_maj_extracted])
-                misclassified = idx_maj_extracted[np.flatnonzero(predicted != y[idx_maj_extracted])]
-                idx_under = np.concatenate((idx_under, idx_maj_sample, misclassified), axis=0)
-            else:
-                idx_under = np.concatenate((idx_under, np.flatnonzero(y == target_class)), axis=0)
-        classes = list(self.sampling_strategy_.keys())
-        links = tomek_links(X[idx_under], y[idx_under], classes)
-        self.sample_indices_ = idx_under[np.flatnonzero(~links)]
-        return X[self.sample_indices_], y[self.sample_indices_]
+        return adapters.one_sided_selection(self, np.asarray(X, dtype=np.float64), y, FastTomekLinks)
+
+
+_BLOCK = 32_768
+
+
+def _interpolate(X_class: np.ndarray, nns: np.ndarray, rows: np.ndarray, cols: np.ndarray, steps: np.ndarray,
+                 into: np.ndarray) -> None:
+    """Write SMOTE's new rows ``X[rows] + steps * (nn - X[rows])`` into ``into``, in blocks.
+
+    The arithmetic and its order are imbalanced-learn's, so every bit is identical.
+    """
+    for start in range(0, len(rows), _BLOCK):
+        stop = min(start + _BLOCK, len(rows))
+        block_rows = rows[start:stop]
+        base = X_class[block_rows]
+        diffs = X_class[nns[block_rows, cols[start:stop]]]
+        np.subtract(diffs, base, out=diffs)
+        np.multiply(steps[start:stop], diffs, out=diffs)
+        np.add(base, diffs, out=into[start:stop])
 
 
 class FastSMOTE(over_sampling.SMOTE):
@@ -171,16 +166,13 @@ class FastSMOTE(over_sampling.SMOTE):
 
     imbalanced-learn copies X, makes each class's new rows with five full-size temporaries and
     stacks everything at the end. Here the output is allocated once, X written at the top, and the
-    new rows computed straight into their place in blocks, with the same arithmetic in the same
-    order (``X[rows] + steps * (nn - X[rows])``), so every bit is identical.
+    new rows computed straight into their place in blocks from SMOTE's own draws.
     """
-
-    _BLOCK = 32_768
 
     def _fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
         if sparse.issparse(X) or not isinstance(X, np.ndarray):
             return super()._fit_resample(X, y)
-        self._validate_estimator()
+        nn = adapters.fitted_neighbours(self, "nn_k_")
         n, total = len(X), len(X) + sum(int(v) for v in self.sampling_strategy_.values())
         X_out = np.empty((total, X.shape[1]), dtype=X.dtype)
         X_out[:n] = X
@@ -191,92 +183,60 @@ class FastSMOTE(over_sampling.SMOTE):
             if n_samples == 0:
                 continue
             X_class = X[np.flatnonzero(y == class_sample)]
-            self.nn_k_.fit(X_class)
-            nns = self.nn_k_.kneighbors(X_class, return_distance=False)[:, 1:]
-            self._into = X_out[position:position + n_samples]
-            try:
-                _, y_new = self._make_samples(X_class, y.dtype, class_sample, X_class, nns, n_samples, 1.0)
-            finally:
-                del self._into
-            y_out[position:position + n_samples] = y_new
+            nn.fit(X_class)
+            nns = nn.kneighbors(X_class, return_distance=False)[:, 1:]
+            rows, cols, steps = adapters.smote_draws(self, nns, n_samples, class_sample, y.dtype)
+            _interpolate(X_class, nns, rows, cols, steps, X_out[position:position + n_samples])
+            y_out[position:position + n_samples] = class_sample
             position += n_samples
         return X_out, y_out
 
-    def _generate_samples(self, X: Any, nn_data: Any, nn_num: np.ndarray, rows: np.ndarray, cols: np.ndarray,
-                          steps: np.ndarray, y_type: Any = None, y: Any = None) -> Any:
-        into = getattr(self, "_into", None)
-        if into is None or y is not None or sparse.issparse(X):
-            return super()._generate_samples(X, nn_data, nn_num, rows, cols, steps, y_type, y)
-        for start in range(0, len(rows), self._BLOCK):
-            stop = min(start + self._BLOCK, len(rows))
-            block_rows = rows[start:stop]
-            base = X[block_rows]
-            diffs = nn_data[nn_num[block_rows, cols[start:stop]]]
-            np.subtract(diffs, base, out=diffs)
-            np.multiply(steps[start:stop], diffs, out=diffs)
-            np.add(base, diffs, out=into[start:stop])
-        return into
+
+# --------------------------------------------------------------------------------------------
+# the fast builders of the registry's entries: (validated parameters, build context) -> sampler
 
 
-def _fast_smote(k: int, ss: Any, seed: int) -> Any:
-    return FastSMOTE(sampling_strategy=ss, random_state=seed, k_neighbors=FastNeighbors(k + 1))
+def neighbours_swapped(**extra: int) -> Builder:
+    """imbalanced-learn's own class, each named neighbour count ``k`` given as
+    ``FastNeighbours(k + extra)`` (imbalanced-learn adds the row itself to its own counts)."""
+
+    def build(params: dict[str, Any], ctx: BuildContext) -> Any:
+        swapped = {name: FastNeighbours(params[name] + add) for name, add in extra.items()}
+        return ctx.construct({**params, **swapped})
+
+    return build
 
 
-def build(method: str, params: Mapping[str, Any], ss: Any, seed: int,
-          categorical_indices: list[int] | None = None) -> Any | None:
-    """The fast sampler for ``method`` with validated ``params``, or None to use imbalanced-learn's."""
-    if engine() != "fast":
-        return None
-    p = dict(params)
-    if method == "SMOTE":
-        return _fast_smote(p["k_neighbors"], ss, seed)
-    if method == "SMOTENC":
-        return over_sampling.SMOTENC(categorical_features=categorical_indices or [], sampling_strategy=ss,
-                                     random_state=seed, k_neighbors=FastNeighbors(p["k_neighbors"] + 1))
-    if method == "ADASYN":
-        return over_sampling.ADASYN(sampling_strategy=ss, random_state=seed,
-                                    n_neighbors=FastNeighbors(p["n_neighbors"] + 1))
-    if method == "BorderlineSMOTE":
-        return over_sampling.BorderlineSMOTE(
-            sampling_strategy=ss, random_state=seed, kind=p["kind"],
-            k_neighbors=FastNeighbors(p["k_neighbors"] + 1), m_neighbors=FastNeighbors(p["m_neighbors"] + 1))
-    if method == "SVMSMOTE":  # most of its time is its SVM (the same here); the searches get faster
-        return over_sampling.SVMSMOTE(
-            sampling_strategy=ss, random_state=seed, k_neighbors=FastNeighbors(p["k_neighbors"] + 1),
-            m_neighbors=FastNeighbors(p["m_neighbors"] + 1), out_step=p["out_step"])
-    if method == "TomekLinks":
-        return FastTomekLinks(sampling_strategy=ss)
-    if method == "EditedNearestNeighbours":
-        return FastEditedNearestNeighbours(sampling_strategy=ss, n_neighbors=p["n_neighbors"],
-                                           kind_sel=p["kind_sel"])
-    if method == "RepeatedEditedNearestNeighbours":
-        return under_sampling.RepeatedEditedNearestNeighbours(
-            sampling_strategy=ss, n_neighbors=FastNeighbors(p["n_neighbors"] + 1), max_iter=p["max_iter"],
-            kind_sel=p["kind_sel"])
-    if method == "NearMiss":
-        return under_sampling.NearMiss(
-            sampling_strategy=ss, version=p["version"], n_neighbors=FastNeighbors(p["n_neighbors"]),
-            n_neighbors_ver3=FastNeighbors(p["n_neighbors_ver3"]))
-    if method == "NeighbourhoodCleaningRule":
-        k = p["n_neighbors"]
-        return under_sampling.NeighbourhoodCleaningRule(
-            sampling_strategy=ss, threshold_cleaning=p["threshold_cleaning"],
-            n_neighbors=FastKNeighborsClassifier(n_neighbors=k),
-            edited_nearest_neighbours=FastEditedNearestNeighbours(sampling_strategy=ss, n_neighbors=k,
-                                                                  kind_sel="mode"))
-    if method == "OneSidedSelection":
-        return FastOneSidedSelection(sampling_strategy=ss, random_state=seed, n_neighbors=p["n_neighbors"],
-                                     n_seeds_S=p["n_seeds_S"])
-    if method == "SMOTEENN":
-        return combine.SMOTEENN(
-            sampling_strategy=ss, random_state=seed, smote=_fast_smote(p["k_neighbors"], ss, seed),
-            enn=FastEditedNearestNeighbours(sampling_strategy="all", n_neighbors=p["n_neighbors"],
-                                            kind_sel=p["kind_sel"]))
-    if method == "SMOTETomek":
-        return combine.SMOTETomek(sampling_strategy=ss, random_state=seed,
-                                  smote=_fast_smote(p["k_neighbors"], ss, seed),
-                                  tomek=FastTomekLinks(sampling_strategy="all"))
-    return None
+def smote(params: dict[str, Any], ctx: BuildContext) -> Any:
+    """:class:`FastSMOTE` with the fast neighbour search."""
+    return ctx.construct({**params, "k_neighbors": FastNeighbours(params["k_neighbors"] + 1)}, FastSMOTE)
+
+
+def tomek(params: dict[str, Any], ctx: BuildContext) -> Any:
+    """:class:`FastTomekLinks`."""
+    return ctx.construct(params, FastTomekLinks)
+
+
+def edited(params: dict[str, Any], ctx: BuildContext) -> Any:
+    """:class:`FastEditedNearestNeighbours`."""
+    return ctx.construct(params, FastEditedNearestNeighbours)
+
+
+def cleaning_rule(params: dict[str, Any], ctx: BuildContext) -> Any:
+    """``NeighbourhoodCleaningRule`` with the fast classifier and the fast edited nearest neighbours."""
+    k = params["n_neighbors"]
+    return ctx.construct({
+        **params,
+        "n_neighbors": FastKNeighboursClassifier(n_neighbors=k),
+        "edited_nearest_neighbours": ctx.part("EditedNearestNeighbours", {"n_neighbors": k, "kind_sel": "mode"}),
+    })
+
+
+def one_sided_selection(params: dict[str, Any], ctx: BuildContext) -> Any:
+    """:class:`FastOneSidedSelection` with the fast 1-NN (or k-NN) rule."""
+    k = params["n_neighbors"]
+    return ctx.construct({**params, "n_neighbors": FastKNeighboursClassifier(n_neighbors=1 if k is None else k)},
+                         FastOneSidedSelection)
 
 
 __all__ = [
@@ -284,7 +244,12 @@ __all__ = [
     "FastOneSidedSelection",
     "FastSMOTE",
     "FastTomekLinks",
-    "build",
+    "cleaning_rule",
+    "edited",
     "engine",
+    "neighbours_swapped",
+    "one_sided_selection",
+    "smote",
+    "tomek",
     "tomek_links",
 ]

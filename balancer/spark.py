@@ -5,17 +5,19 @@ The steps are the local engine's, each supplied by Spark where the data is big:
 - **read**: Spark reads the Parquet or CSV file, folder or glob itself, so any location the
   cluster can read works (``hdfs://``, ``s3a://``, ...).
 - **count**: class counts and missing cells are Spark aggregations.
-- **select rows**: ``none``, ``RandomUnderSampler`` and ``RandomOverSampler`` run entirely on
-  Spark with *exact* per-class counts. Every row gets a key, ``xxhash64(seed, row)``; a class that
+- **select rows**: the tactics whose registry entry runs them on Spark (``none``,
+  ``RandomUnderSampler``, ``RandomOverSampler``) run entirely on Spark with *exact* per-class
+  counts. Every row gets a key, ``xxhash64(seed, row)``; a class that
   keeps ``m`` of its ``N`` rows keeps the ``m`` rows with the smallest keys (over-sampling repeats
   every row ``(n - N) // N`` times and one more time for the ``(n - N) % N`` smallest keys). The
   ``m`` smallest keys are found without sorting the class: a threshold on the uniform key keeps a
   few more than ``m`` candidates, and only those are ranked. The same seed and rows give the same
   output whatever the partitioning or file order, and identical rows are interchangeable.
-- **synthesize**: the minority classes are small. The rows of the classes that grow (and, for
-  methods that look at the other classes, a bounded exact sample of those) come to the driver
-  when they fit under ``driver_rows``; the local engine synthesizes, and the synthetic rows go back
-  to Spark beside the original rows, cast to the input's schema.
+- **synthesize**: the minority classes are small. For the tactics synthesized on the driver, the
+  rows of the classes that grow (and, for those that look at the other classes, a bounded exact
+  sample of those) come to the driver when they fit under ``driver_rows``; the local engine
+  synthesizes, and the synthetic rows go back to Spark beside the original rows, cast to the
+  input's schema.
 - **write**: Spark writes a Parquet (or CSV) folder with the input's schema.
 
 Methods that need neighbours over all rows (cleaning, NearMiss, the SMOTE + cleaning
@@ -35,18 +37,13 @@ import math
 import os
 import shutil
 import sys
-import tempfile
-import threading
 import warnings
 from collections.abc import Hashable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from . import strategies
+from . import adapters, config, strategies
 from .errors import (
-    BalancerError,
     DataError,
     EngineError,
     LimitError,
@@ -59,13 +56,6 @@ from .profiling import ColumnInfo, Finding, Profile, imbalance_ratio, label_str,
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column, DataFrame, SparkSession
 
-#: Methods that run entirely on Spark.
-SPARK_METHODS = ("none", "RandomUnderSampler", "RandomOverSampler")
-#: Methods that synthesize rows for the small classes on the driver with the local engine.
-#: (KMeansSMOTE is not one: it clusters all rows, and its counts depend on that clustering.)
-DRIVER_METHODS = ("SMOTE", "SMOTENC", "SMOTEN", "BorderlineSMOTE", "SVMSMOTE", "ADASYN")
-#: Of those, the ones that also look at the rows of the other classes (a bounded sample of them).
-_NEEDS_CONTEXT = ("BorderlineSMOTE", "SVMSMOTE", "ADASYN")
 _KEY = "__balancer_key"
 _COPIES = "__balancer_copies"
 _RANK = "__balancer_rank"
@@ -75,13 +65,13 @@ _DATA_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv"
 
 def driver_rows() -> int:
     """The most rows that may travel through the driver (``BALANCER_SPARK_DRIVER_ROWS``, default 1,000,000)."""
-    return int(os.environ.get("BALANCER_SPARK_DRIVER_ROWS", 1_000_000))
+    return config.whole("BALANCER_SPARK_DRIVER_ROWS")
 
 
 def runs_on_spark() -> str:
     """The sentence that says which methods the Spark engine runs."""
-    return (f"on Spark: {', '.join(SPARK_METHODS)} (exact counts), and {', '.join(DRIVER_METHODS)} "
-            "(synthesized on the driver)")
+    return (f"on Spark: {', '.join(strategies.spark_methods('spark'))} (exact counts), and "
+            f"{', '.join(strategies.spark_methods('driver'))} (synthesized on the driver)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,15 +108,21 @@ def session(master: str | None = None, driver_memory: str | None = None) -> Spar
                .config("spark.sql.session.timeZone", "UTC"))
     if master is None or master.startswith("local"):
         builder = builder.config("spark.ui.enabled", "false")
-    with _quiet(), _jvm_output_to(log_file()):
-        spark = builder.getOrCreate()
+    from pyspark.errors import PySparkRuntimeError
+
+    not_started: tuple[type[BaseException], ...] = (PySparkRuntimeError, *_jvm_errors())
+    try:
+        with _quiet(), _jvm_output_to(log_file()):
+            spark = builder.getOrCreate()
+    except not_started as exc:  # the JVM did not start
+        raise EngineError(f"Spark could not start: {_spark_message(exc)} (the JVM's log: {log_file()})") from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
 
 def log_file() -> Path:
     """Where the JVM Balancer starts writes its own output (``BALANCER_SPARK_LOG``)."""
-    return Path(os.environ.get("BALANCER_SPARK_LOG") or Path(tempfile.gettempdir(), "balancer-spark.log"))
+    return Path(config.text("BALANCER_SPARK_LOG"))
 
 
 @contextlib.contextmanager
@@ -164,18 +160,24 @@ def stop() -> None:
         active.stop()
 
 
+def _jvm_errors() -> tuple[type[BaseException], ...]:
+    """What Spark raises for what it was asked to do: errors from the JVM, converted to Python
+    (``AnalysisException`` for a missing path or column, ...) or not (``Py4JJavaError``), and a
+    lost connection to it. Python-side errors, ours or pyspark's (bugs), are not among them."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import AnalysisException
+    from pyspark.errors.exceptions.captured import CapturedException
+
+    return (CapturedException, AnalysisException, Py4JError)
+
+
 @contextlib.contextmanager
 def spark_errors() -> Iterator[None]:
-    """Turn what Spark raises into an :class:`EngineError` of one line (ours pass through)."""
+    """Turn what the JVM raises into an :class:`EngineError` of one line (bugs stay bugs)."""
     try:
         yield
-    except BalancerError:
-        raise
-    except Exception as exc:
-        module = type(exc).__module__ or ""
-        if module.startswith(("pyspark", "py4j")):
-            raise EngineError(f"Spark failed: {_spark_message(exc)} (the JVM's log: {log_file()})") from None
-        raise
+    except _jvm_errors() as exc:
+        raise EngineError(f"Spark failed: {_spark_message(exc)} (the JVM's log: {log_file()})") from None
 
 
 def _java_available() -> bool:
@@ -242,12 +244,10 @@ def read(spark: SparkSession, path: str, fmt: str | None = None) -> DataFrame:
                   .option("sep", "\t" if kind == "tsv" else ",").option("mode", "PERMISSIVE"))
     try:
         frame = reader.format("csv" if kind == "tsv" else kind).load(path)
-        if not frame.columns:
-            raise DataError(f"{path} has no columns")
-    except DataError:
-        raise
-    except Exception as exc:  # AnalysisException, Py4JJavaError: say what Spark said, on one line
+    except _jvm_errors() as exc:  # a path, a file or a format Spark cannot use: say what it said
         raise DataError(f"cannot read {path} as {kind}: {_spark_message(exc)}") from None
+    if not frame.columns:
+        raise DataError(f"{path} has no columns")
     return frame
 
 
@@ -272,7 +272,7 @@ def write(frame: DataFrame, out: str, fmt: str | None = None, *, source: str | N
             writer.option("header", "true").option("sep", "\t" if kind == "tsv" else ",").csv(out)
         else:
             writer.parquet(out)
-    except Exception as exc:
+    except _jvm_errors() as exc:  # a folder Spark cannot write, a type the format cannot hold
         raise DataError(f"cannot write {out}: {_spark_message(exc)}") from None
     return kind
 
@@ -378,18 +378,17 @@ def profile(frame: DataFrame, target: str | None = None) -> Profile:
 # --------------------------------------------------------------------------------------------
 # plan: what each class becomes, with imbalanced-learn's own reading of sampling_strategy
 
-_counts_lock = threading.Lock()
-
-
 def target_counts(strategy: strategies.Strategy, sampling_strategy: Any,
                   counts: Mapping[Hashable, int]) -> dict[Hashable, int]:
     """Return the rows each class will have, as imbalanced-learn would decide from these counts.
 
     imbalanced-learn reads the counts off ``y``; here the counts come from Spark, so its reading
-    is run on the counts themselves (no ``y`` of billions of labels is built).
+    is asked of the counts themselves (:func:`balancer.adapters.target_counts`: no ``y`` of
+    billions of labels is built).
     """
-    from imblearn.utils import _validation, check_sampling_strategy
-
+    kind = strategy.sampling_type
+    if kind is None or kind == "clean-sampling":
+        return dict(counts)
     labels = list(counts)
     codes = {label: i for i, label in enumerate(labels)}
     coded: Any = sampling_strategy
@@ -397,22 +396,13 @@ def target_counts(strategy: strategies.Strategy, sampling_strategy: Any,
         coded = {codes[k]: v for k, v in sampling_strategy.items()}
     elif isinstance(sampling_strategy, list):
         coded = [codes[k] for k in sampling_strategy]
-    kind = strategy.sampling_type
-    if kind is None or kind == "clean-sampling":
-        return dict(counts)
-    coded_counts = {i: counts[label] for i, label in enumerate(labels)}
-    original = _validation._count_class_sample
-    with _counts_lock:
-        _validation._count_class_sample = lambda y: dict(coded_counts)
-        try:
-            wanted = check_sampling_strategy(coded, np.arange(len(labels)), kind)
-        except ValueError as exc:
-            raise ParameterError(f"sampling_strategy {sampling_strategy!r}: {exc}") from None
-        finally:
-            _validation._count_class_sample = original
+    try:
+        wanted = adapters.target_counts(coded, [counts[label] for label in labels], kind)
+    except ValueError as exc:
+        raise ParameterError(f"sampling_strategy {sampling_strategy!r}: {exc}") from None
     if kind == "over-sampling":
-        return {label: counts[label] + int(wanted.get(codes[label], 0)) for label in labels}
-    return {label: int(wanted.get(codes[label], counts[label])) for label in labels}
+        return {label: counts[label] + wanted.get(codes[label], 0) for label in labels}
+    return {label: wanted.get(codes[label], counts[label]) for label in labels}
 
 
 @dataclasses.dataclass
@@ -458,7 +448,7 @@ def _refuse(strategy: strategies.Strategy) -> None:
     if not strategy.resamples:
         raise MethodError(f"{name} changes the model, not the data, so it has no resampled output; "
                           "evaluate it with the local engine on a sample")
-    if name not in SPARK_METHODS and name not in DRIVER_METHODS:
+    if strategy.spark is None:
         raise MethodError(f"{name} needs nearest neighbours or clusters over all rows, which the Spark engine does "
                           f"not compute. Runs {runs_on_spark()}. Or use --engine local on a sample.")
 
@@ -492,12 +482,32 @@ def select_counts(frame: DataFrame, target: str, before: Mapping[Hashable, int],
     and once more for the ``(n - N) % N`` smallest keys. Rows of classes missing from ``after``
     (and rows without a target) are left out.
     """
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     keyed = frame.withColumn(_KEY, _row_key(frame, seed))
     label_col = F.col(f"`{target}`")
-    plans = []  # (label, base copies, m of N get one more)
+    base_expr, cand_expr, rules = _candidates(keyed, target, _copy_plans(before, after))
+    parts = [keyed.filter(~cand_expr).withColumn(_COPIES, base_expr)]
+    if rules:
+        parts += _ranked(keyed.filter(cand_expr), label_col, rules)
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.unionByName(part)
+    out = out.filter(F.col(_COPIES) > 0)
+    repeated = out.withColumn(_COPIES, F.explode(F.array_repeat(F.lit(True), F.col(_COPIES))))
+    return repeated.select(*[F.col(f"`{c}`") for c in frame.columns])
+
+
+#: (label, copies of every row, m: rows with the smallest keys that get one copy more, N: rows)
+_CopyPlan = tuple[Hashable, int, int, int]
+#: label -> ("asc": the ``need`` smallest keys get ``base + 1`` copies, or "desc": the ``need``
+#: largest keys get ``base``, the others ``base + 1``; need; base)
+_Rules = dict[Hashable, tuple[str, int, int]]
+
+
+def _copy_plans(before: Mapping[Hashable, int], after: Mapping[Hashable, int]) -> list[_CopyPlan]:
+    """How many copies each class's rows get to go from ``before`` to ``after`` rows."""
+    plans = []
     for label, total in before.items():
         wanted = int(after.get(label, 0))
         if total <= 0 or wanted < 0:
@@ -507,72 +517,83 @@ def select_counts(frame: DataFrame, target: str, before: Mapping[Hashable, int],
         else:
             extra = wanted - total
             plans.append((label, 1 + extra // total, extra % total, total))
+    return plans
 
-    # candidates: rows that need ranking; asc picks the m smallest, desc drops the N - m largest
+
+def _candidates(keyed: DataFrame, target: str, plans: list[_CopyPlan]) -> tuple[Column, Column, _Rules]:
+    """The copies of the rows that need no ranking, which rows need ranking, and their rules.
+
+    A threshold on the uniform key keeps a few more candidates than needed; where too few fall
+    below it (checked with one count per class), the share is doubled until enough do.
+    """
     tries = {label: 0 for label, *_ in plans}
     while True:
-        base_expr = F.lit(0)
-        cand_expr = F.lit(False)
-        rules: dict[Hashable, tuple[str, int, int]] = {}
-        for label, base, m, total in plans:
-            is_class = label_col == F.lit(label)
-            if m == 0 or m == total:
-                base_expr = F.when(is_class, F.lit(base + (1 if m == total else 0))).otherwise(base_expr)
-                continue
-            if m <= total / 2:
-                cut = _threshold(_slack(m, total, tries[label]))
-                cand = F.col(_KEY) < F.lit(cut)
-                base_expr = F.when(is_class, F.lit(base)).otherwise(base_expr)
-                rules[label] = ("asc", m, base)
-            else:
-                drop = total - m
-                cut = _threshold(1.0 - _slack(drop, total, tries[label]))
-                cand = F.col(_KEY) >= F.lit(cut)
-                base_expr = F.when(is_class, F.lit(base + 1)).otherwise(base_expr)
-                rules[label] = ("desc", drop, base)
-            cand_expr = cand_expr | (is_class & cand)
+        base_expr, cand_expr, rules = _candidate_rules(target, plans, tries)
         if not rules:
-            break
+            return base_expr, cand_expr, rules
         found = {r[target]: int(r["count"]) for r in
                  keyed.filter(cand_expr).groupBy(target).count().collect()}
         short = [label for label, (_, need, _) in rules.items() if found.get(label, 0) < need]
         if not short:
-            break
+            return base_expr, cand_expr, rules
         for label in short:
             tries[label] += 1
             if tries[label] > 40:  # the share is 1 long before this: the data changed under us
                 raise EngineError(f"class {label_str(label)!r} has fewer rows than counted; did the input "
                                   "change while it was read?")
 
-    sure = keyed.filter(~cand_expr).withColumn(_COPIES, base_expr)
-    parts = [sure]
-    if rules:
-        copies = F.lit(0)
-        for label, (order, need, base) in rules.items():
-            is_class = label_col == F.lit(label)
-            rank = F.col(_RANK)
-            if order == "asc":
-                value = F.when(rank <= need, base + 1).otherwise(base)
-            else:
-                value = F.when(rank <= need, base).otherwise(base + 1)
-            copies = F.when(is_class, value).otherwise(copies)
-        asc = Window.partitionBy(label_col).orderBy(F.col(_KEY).asc())
-        desc = Window.partitionBy(label_col).orderBy(F.col(_KEY).desc())
-        asc_labels = [label for label, (order, *_r) in rules.items() if order == "asc"]
-        desc_labels = [label for label, (order, *_r) in rules.items() if order == "desc"]
-        cands = keyed.filter(cand_expr)
-        for labels, window in ((asc_labels, asc), (desc_labels, desc)):
-            if not labels:
-                continue
-            ranked = (cands.filter(label_col.isin(*labels)).withColumn(_RANK, F.row_number().over(window))
-                      .withColumn(_COPIES, copies).drop(_RANK))
-            parts.append(ranked)
-    out = parts[0]
-    for part in parts[1:]:
-        out = out.unionByName(part)
-    out = out.filter(F.col(_COPIES) > 0)
-    repeated = out.withColumn(_COPIES, F.explode(F.array_repeat(F.lit(True), F.col(_COPIES))))
-    return repeated.select(*[F.col(f"`{c}`") for c in frame.columns])
+
+def _candidate_rules(target: str, plans: list[_CopyPlan], tries: Mapping[Hashable, int]
+                     ) -> tuple[Column, Column, _Rules]:
+    """For the current thresholds: base copies, candidate rows, ranking rules (asc picks the m
+    smallest keys, desc drops the N - m largest)."""
+    from pyspark.sql import functions as F
+
+    label_col = F.col(f"`{target}`")
+    base_expr = F.lit(0)
+    cand_expr = F.lit(False)
+    rules: _Rules = {}
+    for label, base, m, total in plans:
+        is_class = label_col == F.lit(label)
+        if m == 0 or m == total:
+            base_expr = F.when(is_class, F.lit(base + (1 if m == total else 0))).otherwise(base_expr)
+            continue
+        if m <= total / 2:
+            cand = F.col(_KEY) < F.lit(_threshold(_slack(m, total, tries[label])))
+            base_expr = F.when(is_class, F.lit(base)).otherwise(base_expr)
+            rules[label] = ("asc", m, base)
+        else:
+            drop = total - m
+            cand = F.col(_KEY) >= F.lit(_threshold(1.0 - _slack(drop, total, tries[label])))
+            base_expr = F.when(is_class, F.lit(base + 1)).otherwise(base_expr)
+            rules[label] = ("desc", drop, base)
+        cand_expr = cand_expr | (is_class & cand)
+    return base_expr, cand_expr, rules
+
+
+def _ranked(cands: DataFrame, label_col: Column, rules: _Rules) -> list[DataFrame]:
+    """The candidate rows with their copies, ranked by key within their class."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    copies = F.lit(0)
+    for label, (order, need, base) in rules.items():
+        is_class = label_col == F.lit(label)
+        rank = F.col(_RANK)
+        if order == "asc":
+            value = F.when(rank <= need, base + 1).otherwise(base)
+        else:
+            value = F.when(rank <= need, base).otherwise(base + 1)
+        copies = F.when(is_class, value).otherwise(copies)
+    asc = Window.partitionBy(label_col).orderBy(F.col(_KEY).asc())
+    desc = Window.partitionBy(label_col).orderBy(F.col(_KEY).desc())
+    parts = []
+    for wanted, window in (("asc", asc), ("desc", desc)):
+        labels = [label for label, (order, *_r) in rules.items() if order == wanted]
+        if labels:
+            parts.append(cands.filter(label_col.isin(*labels)).withColumn(_RANK, F.row_number().over(window))
+                         .withColumn(_COPIES, copies).drop(_RANK))
+    return parts
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,45 +612,51 @@ def resample(frame: DataFrame, target: str, method: str, *, params: Mapping[str,
     _refuse(strategy)
     require_column(frame, target)
     validated = strategy.validate(params)
+    counts, notices = _counted(frame, target)
+    validated["sampling_strategy"] = strategies.parse_sampling_strategy(
+        validated.pop("sampling_strategy", None), strategy, counts)
+    rows_in = sum(counts.values())
+    with_target = frame.filter(_has_value(frame, target))
+    original = counts
+    if undersample_to is not None:
+        with_target, counts = _undersampled_first(with_target, target, counts, undersample_to, seed, notices)
+    name = strategy.name
+    if strategy.is_baseline:
+        return Result(with_target, name, method, validated, seed, original, dict(counts), 0, 0, notices, rows_in)
+    after = target_counts(strategy, validated["sampling_strategy"], counts)
+    assert strategy.spark is not None  # _refuse let it through
+    if strategy.spark.mode == "spark" and not strategy.needs_features(validated):
+        notices.extend(text for param, text in strategy.spark.notes if param is None or validated.get(param))
+        data = select_counts(with_target, target, counts, after, seed)
+        return Result(data, name, method, validated, seed, original, after, 0, 0, notices, rows_in)
+    result = _synthesize(with_target, target, strategy, validated, counts, after, seed, notices, rows_in,
+                         max_driver_rows if max_driver_rows is not None else driver_rows())
+    result.before = original
+    return result
+
+
+def _counted(frame: DataFrame, target: str) -> tuple[dict[Hashable, int], list[str]]:
+    """The class counts of the rows with a target value, and a notice for those without one."""
     counts, missing = class_counts(frame, target)
     notices: list[str] = []
     if missing:
         notices.append(f"{missing:,} rows without a target value were left out")
     if len(counts) < 2:
         raise DataError(f"the target {target!r} has a single class among rows that have a value")
-    sampling_strategy = strategies.parse_sampling_strategy(validated.pop("sampling_strategy", None),
-                                                           strategy, counts)
-    validated["sampling_strategy"] = sampling_strategy
-    rows_in = sum(counts.values())
-    name = strategy.name
-    with_target = frame.filter(_has_value(frame, target))
-    original = counts
-    if undersample_to is not None:
-        if undersample_to < 1:
-            raise ParameterError("undersample_to must be at least 1 row")
-        cut = {label: min(n, undersample_to) for label, n in counts.items()}
-        if cut != counts:
-            with_target = select_counts(with_target, target, counts, cut, seed)
-            shrunk = [label_str(k) for k in counts if cut[k] < counts[k]]
-            notices.append(f"under-sampled to {undersample_to:,} rows first: {', '.join(shrunk[:8])}")
-            counts = cut
-    shrink = name == "RandomOverSampler" and validated.get("shrinkage") is not None
-    if name == "none":
-        after = dict(counts)
-        return Result(with_target, name, method, validated, seed, original, after, 0, 0, notices, rows_in)
-    after = target_counts(strategy, sampling_strategy, counts)
-    if name in ("RandomUnderSampler", "RandomOverSampler") and not shrink:
-        if name == "RandomUnderSampler" and validated.get("replacement"):
-            notices.append("replacement=True is not used on Spark: each row is kept at most once")
-        data = select_counts(with_target, target, counts, after, seed)
-        if name == "RandomOverSampler":
-            notices.append("every row of a grown class is repeated (n - N) // N times, and once more for "
-                           "(n - N) % N of them chosen at random: exact counts, drawn without replacement")
-        return Result(data, name, method, validated, seed, original, after, 0, 0, notices, rows_in)
-    result = _synthesize(with_target, target, strategy, validated, counts, after, seed, notices, rows_in,
-                         max_driver_rows if max_driver_rows is not None else driver_rows())
-    result.before = original
-    return result
+    return counts, notices
+
+
+def _undersampled_first(frame: DataFrame, target: str, counts: dict[Hashable, int], most: int, seed: int,
+                        notices: list[str]) -> tuple[DataFrame, dict[Hashable, int]]:
+    """Every class with more than ``most`` rows cut to exactly ``most`` (seeded, on Spark)."""
+    if most < 1:
+        raise ParameterError("undersample_to must be at least 1 row")
+    cut = {label: min(n, most) for label, n in counts.items()}
+    if cut == counts:
+        return frame, counts
+    shrunk = [label_str(k) for k in counts if cut[k] < counts[k]]
+    notices.append(f"under-sampled to {most:,} rows first: {', '.join(shrunk[:8])}")
+    return select_counts(frame, target, counts, cut, seed), cut
 
 
 def _has_value(frame: DataFrame, target: str) -> Column:
@@ -652,8 +679,28 @@ def _synthesize(frame: DataFrame, target: str, strategy: strategies.Strategy, pa
         notices.append("no class needs more rows; the table is returned as it is")
         return Result(frame, strategy.name, strategy.name, params, seed, counts, dict(counts), 0, 0, notices,
                       rows_in)
-    minority_rows = sum(counts[label] for label in grow)
     synthetic = sum(n - counts[label] for label, n in grow.items())
+    context = _context_rows(strategy, counts, grow, synthetic, cap, notices)
+    local = _to_driver(frame, target, counts, {label: counts[label] for label in grow} | context, seed)
+    run_params = {k: v for k, v in params.items() if k != "sampling_strategy"}
+    run_params["sampling_strategy"] = {label_str(label): n for label, n in grow.items()}
+    result = local_resample(local, target, strategy.name, params=run_params, seed=seed,
+                            max_rows=len(local) + synthetic)
+    notices.extend(n for n in result.notices if n not in notices)
+    made = result.data.loc[result.synthetic]
+    data = frame.unionByName(_to_spark(frame, made))
+    made_counts = {label: int(made[target].eq(label).sum()) for label in grow}
+    final = {label: counts[label] + made_counts.get(label, 0) for label in counts}
+    return Result(data, result.method, strategy.name, params, seed, counts, final, int(len(made)),
+                  len(local), notices, rows_in)
+
+
+def _context_rows(strategy: strategies.Strategy, counts: Mapping[Hashable, int], grow: Mapping[Hashable, int],
+                  synthetic: int, cap: int, notices: list[str]) -> dict[Hashable, int]:
+    """How many rows of each class that does not grow come to the driver: a bounded exact sample
+    for tactics that look at them, else a token row (refused when even the growing classes and
+    their synthetic rows exceed the driver cap)."""
+    minority_rows = sum(counts[label] for label in grow)
     others = {label: n for label, n in counts.items() if label not in grow}
     if minority_rows + synthetic > cap:
         raise LimitError(
@@ -664,41 +711,32 @@ def _synthesize(frame: DataFrame, target: str, strategy: strategies.Strategy, pa
             "majority in the same run (--undersample-to N), RandomOverSampler (all on Spark), or a bigger "
             "driver (--driver-memory) with a higher cap."
         )
+    if strategy.spark is None or not strategy.spark.context:
+        return {label: min(n, 1) for label, n in others.items()}
     room = cap - minority_rows - synthetic
-    if strategy.name in _NEEDS_CONTEXT:
-        total_others = sum(others.values())
-        share = min(1.0, room / total_others) if total_others else 1.0
-        context = {label: n if share >= 1.0 else max(1, int(n * share)) for label, n in others.items()}
-        if share < 1.0:
-            notices.append(
-                f"{strategy.name} looks at the other classes' rows; it saw an exact random sample of "
-                f"{sum(context.values()):,} of their {total_others:,} rows (all would exceed the driver cap "
-                f"of {cap:,}), so its choice of where to synthesize approximates the local engine's")
-    else:  # the method looks only at the rows of the class it grows: a token row of each other class
-        context = {label: min(n, 1) for label, n in others.items()}
-    wanted = dict(grow) | context
-    picked = select_counts(frame, target, counts, {label: (counts[label] if label in grow else n)
-                                                   for label, n in wanted.items()}, seed)
+    total_others = sum(others.values())
+    share = min(1.0, room / total_others) if total_others else 1.0
+    context = {label: n if share >= 1.0 else max(1, int(n * share)) for label, n in others.items()}
+    if share < 1.0:
+        notices.append(
+            f"{strategy.name} looks at the other classes' rows; it saw an exact random sample of "
+            f"{sum(context.values()):,} of their {total_others:,} rows (all would exceed the driver cap "
+            f"of {cap:,}), so its choice of where to synthesize approximates the local engine's")
+    return context
+
+
+def _to_driver(frame: DataFrame, target: str, counts: Mapping[Hashable, int], wanted: Mapping[Hashable, int],
+               seed: int) -> Any:
+    """``wanted`` rows of each class as a pandas DataFrame on the driver, in the same order on every
+    run whatever order Spark returns them in."""
+    picked = select_counts(frame, target, counts, wanted, seed)
     keyed = picked.withColumn(_KEY, _row_key(picked, seed))
     with _quiet():
         table = keyed.toArrow()
-    # the same rows in the same order on every run, whatever order Spark returned them in
     table = table.sort_by([(_KEY, "ascending")]).drop_columns([_KEY])
-    from .tables import _arrow_to_pandas
+    from .tables import arrow_to_pandas
 
-    local = _arrow_to_pandas(table)
-    run_params = {k: v for k, v in params.items() if k != "sampling_strategy"}
-    run_params["sampling_strategy"] = {label_str(label): n for label, n in grow.items()}
-    result = local_resample(local, target, strategy.name, params=run_params, seed=seed,
-                            max_rows=len(local) + synthetic)
-    notices.extend(n for n in result.notices if n not in notices)
-    made = result.data.loc[result.synthetic]
-    back = _to_spark(frame, made)
-    data = frame.unionByName(back)
-    made_counts = {label: int(made[target].eq(label).sum()) for label in grow}
-    final = {label: counts[label] + made_counts.get(label, 0) for label in counts}
-    return Result(data, result.method, strategy.name, params, seed, counts, final, int(len(made)),
-                  len(local), notices, rows_in)
+    return arrow_to_pandas(table)
 
 
 def _to_spark(frame: DataFrame, rows: Any) -> DataFrame:
@@ -722,8 +760,6 @@ def _to_spark(frame: DataFrame, rows: Any) -> DataFrame:
 
 
 __all__ = [
-    "DRIVER_METHODS",
-    "SPARK_METHODS",
     "Result",
     "class_counts",
     "detect_format",

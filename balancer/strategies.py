@@ -1,24 +1,32 @@
-"""THE registry: every tactic Balancer offers, its family and its parameters.
+"""THE registry: every tactic Balancer offers, and everything about it, in one entry.
 
-One entry per tactic drives the dashboard's forms, the command line's ``methods`` listing, the
-comparison and the parametrized tests. Parameter constraints are data (:class:`Param`), not ``if``
-chains. Adding a tactic means adding one entry to :data:`STRATEGIES`.
+An entry (:class:`Strategy`) says what a tactic is (family, description, parameters as data), how
+it is built (imbalanced-learn's class or a builder, and Balancer's fast drop-in if there is one),
+where it runs (Spark support), and the flags every part of Balancer reads instead of lists of
+names: which models it applies to, whether it needs two classes, returns original rows, searches
+neighbours, only reads the labels, becomes SMOTENC/SMOTEN with categorical columns, or is part of
+the default comparison. :func:`build` builds any of them.
+
+The dashboard's forms, the command line's ``methods`` listing, the comparison, the Spark engine and
+the parametrized tests all read it. Adding a tactic means adding one entry (or, for a test,
+:func:`registered`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
-import json
 import re
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from imblearn import combine, over_sampling, under_sampling
 
-from . import tactics
+from . import adapters, samplers, tactics
 from .errors import MethodError, ParameterError
-from .profiling import label_str, suggest
+from .parameters import SAMPLING_STRATEGY_NAMES, Param, parse_params, parse_sampling_strategy
+from .profiling import suggest
 
 FAMILIES = {
     "baseline": "No balancing",
@@ -32,122 +40,78 @@ FAMILIES = {
     "ensemble": "Imbalance-aware ensemble",
 }
 
-_SS_NAMES = {
-    "over-sampling": ("auto", "minority", "not minority", "not majority", "all"),
-    "under-sampling": ("auto", "majority", "not minority", "not majority", "all"),
-    "clean-sampling": ("auto", "majority", "not minority", "not majority", "all"),
-}
+#: The tactic every other is measured against: the data left as it is.
+BASELINE = "none"
+
+#: ``(validated parameters, build context) -> sampler``
+Builder = Callable[[dict[str, Any], "BuildContext"], Any]
+#: ``(base model, parameters, seed, metric, positive class code) -> classifier``
+EstimatorBuilder = Callable[[Any, dict[str, Any], int, str, int], Any]
 
 
 @dataclasses.dataclass(frozen=True)
-class Param:
-    """One parameter of a tactic: type, default, bounds and one line of help.
+class Variants:
+    """The tactic that really runs for the kinds of feature columns a table has (None: refused)."""
 
-    ``kind`` is ``"int"``, ``"float"``, ``"bool"``, ``"choice"`` or ``"costs"`` (``balanced`` or
-    per-class costs). ``optional`` parameters accept
-    None, shown as ``none_label`` (imbalanced-learn's own default then applies).
+    numeric: str | None
+    mixed: str | None
+    categorical: str | None
+    advice: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class SparkSupport:
+    """How the Spark engine runs a tactic.
+
+    ``mode`` is ``"spark"`` (rows selected on Spark with exact counts) or ``"driver"`` (the small
+    classes come to the driver and the local engine synthesizes). ``context``: on the driver it
+    also looks at (a bounded sample of) the other classes' rows. ``notes`` are ``(parameter or
+    None, notice)``: the notice is given when the parameter is set (always for None).
     """
 
-    name: str
-    kind: str
-    default: Any
-    help: str
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[Any, ...] = ()
-    optional: bool = False
-    none_label: str = "auto"
+    mode: str
+    context: bool = False
+    notes: tuple[tuple[str | None, str], ...] = ()
 
-    def coerce(self, value: Any, method: str = "") -> Any:
-        """Return ``value`` converted to this parameter's type, or raise :class:`ParameterError`."""
-        where = f"{method} parameter {self.name}" if method else f"parameter {self.name}"
-        if isinstance(value, str):
-            value = value.strip()
-            if self.optional and value.lower() in ("none", "null", "", self.none_label.lower()):
-                return None
-        if value is None:
-            if self.optional:
-                return None
-            raise ParameterError(f"{where} needs a value ({self._expects()})")
-        try:
-            if self.kind == "int":
-                if isinstance(value, bool):
-                    raise ValueError
-                number = float(value)
-                if not number.is_integer():
-                    raise ValueError
-                out: Any = int(number)
-            elif self.kind == "float":
-                if isinstance(value, bool):
-                    raise ValueError
-                out = float(value)
-                if out != out:  # NaN
-                    raise ValueError
-            elif self.kind == "bool":
-                if isinstance(value, str):
-                    lowered = value.lower()
-                    if lowered not in ("true", "false", "1", "0", "yes", "no"):
-                        raise ValueError
-                    out = lowered in ("true", "1", "yes")
-                else:
-                    out = bool(value)
-            elif self.kind == "costs":
-                out = _costs(value)
-            else:
-                matches = [c for c in self.choices if str(c).lower() == str(value).lower()]
-                if not matches:
-                    raise ValueError
-                out = matches[0]
-        except (TypeError, ValueError):
-            raise ParameterError(f"{where} got {value!r}; it expects {self._expects()}") from None
-        if self.kind in ("int", "float"):
-            if (self.low is not None and out < self.low) or (self.high is not None and out > self.high):
-                raise ParameterError(f"{where} got {value!r}; it expects {self._expects()}")
-        return out
 
-    def _expects(self) -> str:
-        if self.kind == "costs":
-            text = "'balanced' or per-class costs such as {\"yes\": 10, \"no\": 1}"
-        elif self.kind == "choice":
-            text = "one of " + ", ".join(repr(c) for c in self.choices)
-        elif self.kind == "bool":
-            text = "true or false"
-        else:
-            noun = "a whole number" if self.kind == "int" else "a number"
-            if self.low is not None and self.high is not None:
-                text = f"{noun} from {self.low:g} to {self.high:g}"
-            elif self.low is not None:
-                text = f"{noun} of at least {self.low:g}"
-            else:
-                text = noun
-        return text + (f", or {self.none_label!r}" if self.optional else "")
+@dataclasses.dataclass(frozen=True)
+class Retry:
+    """When the tactic fails with ``param`` left at its default: run again with ``value``, saying ``notice``."""
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON form used by ``balancer methods --json``."""
-        out: dict[str, Any] = {"name": self.name, "type": self.kind, "default": self.default,
-                               "help": self.help}
-        if self.low is not None:
-            out["min"] = self.low
-        if self.high is not None:
-            out["max"] = self.high
-        if self.choices:
-            out["choices"] = list(self.choices)
-        if self.optional:
-            out["optional"] = True
-            out["none_means"] = self.none_label
-        return out
+    param: str
+    value: Any
+    notice: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Hint:
+    """Advice added to the tactic's error when the message holds ``when`` (and not ``unless``)."""
+
+    text: str
+    when: str = ""
+    unless: str | None = None
+
+    def applies(self, message: str) -> bool:
+        """Whether the hint fits this error message."""
+        return self.when in message and (self.unless is None or self.unless not in message)
 
 
 @dataclasses.dataclass(frozen=True)
 class Strategy:
-    """A tactic: its name, family, one-line description, parameters and how to build it.
+    """A tactic: everything about it.
 
     ``sampler`` is the imbalanced-learn class (None for tactics that change the model, not the
-    data). ``class_k`` names the parameters that need every resampled class to have more rows
-    than their value (the neighbour counts within a class). ``row_selecting`` tactics return only
-    original rows. ``estimator`` builds the tactics that replace or wrap the model instead
-    (``(base_model, params, seed, metric, positive_code) -> classifier``); ``uses_model`` is False
-    for the ensembles, which bring their own.
+    data). ``builder`` builds it when the class's constructor with the parameters is not enough;
+    ``fast`` builds Balancer's drop-in with the same results (None: there is none). Both are
+    :data:`Builder` functions. ``estimator`` builds the tactics that replace or wrap the model
+    instead; ``uses_model`` is False for those that bring their own (ensembles, anomaly detection).
+    ``class_k`` names the parameters that need every resampled class to have more rows than their
+    value. ``row_selecting`` tactics return only original rows; ``neighbour_based`` ones search
+    nearest neighbours; ``labels_only`` ones need no feature matrix unless one of
+    ``features_if_set`` is set. ``variants`` picks SMOTENC/SMOTEN for categorical columns, which
+    reach the sampler as ``encoding`` (``onehot`` or ``ordinal`` codes). ``spark`` says how the
+    Spark engine runs it (None: it does not). ``retry`` and ``hints`` handle its known failures.
+    ``compare_default``: part of the default comparison.
     """
 
     name: str
@@ -155,18 +119,27 @@ class Strategy:
     description: str
     params: tuple[Param, ...] = ()
     sampler: type | None = None
-    class_k: tuple[str, ...] = ()
-    neighbour_based: bool = False
-    row_selecting: bool = False
-    build: Callable[[dict[str, Any], Any, int], Any] | None = None
-    estimator: Callable[[Any, dict[str, Any], int, str, int], Any] | None = None
-    binary_only: bool = False
+    builder: Builder | None = None
+    fast: Builder | None = None
+    estimator: EstimatorBuilder | None = None
     uses_model: bool = True
+    binary_only: bool = False
+    class_k: tuple[str, ...] = ()
+    row_selecting: bool = False
+    neighbour_based: bool = False
+    labels_only: bool = False
+    features_if_set: tuple[str, ...] = ()
+    variants: Variants | None = None
+    encoding: str = "onehot"
+    spark: SparkSupport | None = None
+    retry: Retry | None = None
+    hints: tuple[Hint, ...] = ()
+    compare_default: bool = False
 
     @property
     def sampling_type(self) -> str | None:
-        """imbalanced-learn's ``_sampling_type``: over-, under- or clean-sampling (None if no sampler)."""
-        return getattr(self.sampler, "_sampling_type", None) if self.sampler else None
+        """imbalanced-learn's sampling type: over-, under- or clean-sampling (None if no sampler)."""
+        return adapters.sampling_type(self.sampler)
 
     @property
     def counts_controllable(self) -> bool:
@@ -174,9 +147,18 @@ class Strategy:
         return self.sampling_type in ("over-sampling", "under-sampling")
 
     @property
+    def is_baseline(self) -> bool:
+        """Whether this is the baseline (the data left as it is)."""
+        return self.name == BASELINE
+
+    @property
     def resamples(self) -> bool:
         """Whether the tactic changes the data (and so has a resampled file)."""
-        return self.sampler is not None or self.name == "none"
+        return self.sampler is not None or self.is_baseline
+
+    def needs_features(self, params: Mapping[str, Any]) -> bool:
+        """Whether it reads the feature matrix with these parameters (not only the labels)."""
+        return not self.labels_only or any(params.get(name) is not None for name in self.features_if_set)
 
     def param(self, name: str) -> Param:
         """Return the parameter called ``name``."""
@@ -213,17 +195,6 @@ class Strategy:
             out["sampling_strategy"] = sampling_strategy
         return out
 
-    def make(self, params: Mapping[str, Any], sampling_strategy: Any = "auto", seed: int = 0) -> Any:
-        """Return a new imbalanced-learn sampler for these (validated) parameters, or None."""
-        if self.sampler is None:
-            return None
-        kwargs = {k: v for k, v in params.items() if k != "sampling_strategy"}
-        if self.build is not None:
-            return self.build(kwargs, sampling_strategy, seed)
-        if "random_state" in inspect.signature(self.sampler).parameters:
-            kwargs["random_state"] = seed
-        return self.sampler(sampling_strategy=sampling_strategy, **kwargs)
-
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form used by ``balancer methods --json``."""
         return {
@@ -233,9 +204,13 @@ class Strategy:
             "neighbour_based": self.neighbour_based,
             "row_selecting": self.row_selecting,
             "sampling_type": self.sampling_type,
-            "changes": "data" if self.sampler is not None else ("nothing" if self.name == "none" else "model"),
+            "changes": "data" if self.sampler is not None else ("nothing" if self.is_baseline else "model"),
             "binary_only": self.binary_only,
-            "sampling_strategy": list(_SS_NAMES.get(self.sampling_type or "", ()))
+            "uses_model": self.uses_model,
+            "fast_variant": self.fast is not None,
+            "spark": self.spark.mode if self.spark else None,
+            "compare_default": self.compare_default,
+            "sampling_strategy": list(SAMPLING_STRATEGY_NAMES.get(self.sampling_type or "", ()))
             + (["ratio", "counts"] if self.counts_controllable else
                (["classes"] if self.sampling_type == "clean-sampling" else [])),
             "params": [p.to_dict() for p in self.params],
@@ -243,24 +218,80 @@ class Strategy:
 
 
 # --------------------------------------------------------------------------------------------
+# building
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildContext:
+    """What a :data:`Builder` gets besides the parameters: the entry, the sampling strategy, the
+    seed, the categorical columns' positions (SMOTENC) and the engine that really runs."""
+
+    entry: Strategy
+    sampling_strategy: Any
+    seed: int
+    categorical_indices: list[int] | None
+    engine: str
+
+    def construct(self, params: Mapping[str, Any], cls: type | None = None) -> Any:
+        """``cls`` (default: the entry's class) with these parameters, the sampling strategy, and the
+        seed and categorical columns where its constructor takes them."""
+        cls = cls or self.entry.sampler
+        assert cls is not None
+        accepted = inspect.signature(cls).parameters
+        kwargs = dict(params)
+        if "random_state" in accepted:
+            kwargs["random_state"] = self.seed
+        if "categorical_features" in accepted:
+            kwargs["categorical_features"] = self.categorical_indices or []
+        return cls(sampling_strategy=self.sampling_strategy, **kwargs)
+
+    def part(self, name: str, params: Mapping[str, Any], sampling_strategy: Any = None) -> Any:
+        """Another tactic built the same way (same seed and engine), e.g. the steps of SMOTEENN."""
+        ss = self.sampling_strategy if sampling_strategy is None else sampling_strategy
+        return build(name, params, ss, self.seed, categorical_indices=self.categorical_indices,
+                     engine=self.engine)
+
+
+def engine_in_use(engine: str | None = None) -> str:
+    """``fast`` or ``imblearn``: the engine asked for (default ``BALANCER_ENGINE``), unless the fast
+    one cannot be trusted with the installed library versions."""
+    asked = engine or samplers.engine()
+    return "fast" if asked == "fast" and adapters.internals_checked() else "imblearn"
+
+
+def fallback_notice(name: str, engine: str | None = None) -> str | None:
+    """The notice to give when the fast variant of ``name`` was asked for but cannot run."""
+    asked = engine or samplers.engine()
+    if get(name).fast is not None and asked == "fast" and engine_in_use(asked) != "fast":
+        return adapters.MISMATCH
+    return None
+
+
+def build(
+    name: str, params: Mapping[str, Any], sampling_strategy: Any = "auto", seed: int = 0, *,
+    categorical_indices: list[int] | None = None, engine: str | None = None,
+) -> Any:
+    """A new, unfitted sampler for the tactic ``name`` with validated ``params`` (None for tactics
+    that do not resample).
+
+    The fast variant when ``engine`` is ``fast`` (default: ``BALANCER_ENGINE``, fast unless set to
+    ``imblearn``) and the entry has one, else imbalanced-learn's own class. ``categorical_indices``
+    are the positions of the categorical columns, for SMOTENC.
+    """
+    strategy = get(name)
+    if strategy.sampler is None:
+        return None
+    ctx = BuildContext(strategy, sampling_strategy, seed, categorical_indices, engine_in_use(engine))
+    kwargs = {k: v for k, v in params.items() if k != "sampling_strategy"}
+    if ctx.engine == "fast" and strategy.fast is not None:
+        return strategy.fast(kwargs, ctx)
+    if strategy.builder is not None:
+        return strategy.builder(kwargs, ctx)
+    return ctx.construct(kwargs)
+
+
+# --------------------------------------------------------------------------------------------
 # the entries
-
-
-def _costs(value: Any) -> Any:
-    """Return 'balanced' or a dict of positive per-class costs (labels as given)."""
-    if isinstance(value, str):
-        if value.strip().lower() == "balanced":
-            return "balanced"
-        value = json.loads(value)
-    if not isinstance(value, Mapping) or not value:
-        raise ValueError
-    out = {}
-    for key, cost in value.items():
-        number = float(cost)
-        if not number > 0 or number != number or number == float("inf"):
-            raise ValueError
-        out[key] = number
-    return out
 
 
 def _k(name: str = "k_neighbors", default: int = 5, help: str | None = None) -> Param:
@@ -273,90 +304,102 @@ _KIND_SEL = Param("kind_sel", "choice", "all",
                   choices=("all", "mode"))
 
 
-def _smote_enn(params: dict[str, Any], ss: Any, seed: int) -> Any:
-    return combine.SMOTEENN(
-        sampling_strategy=ss, random_state=seed,
-        smote=over_sampling.SMOTE(sampling_strategy=ss, random_state=seed,
-                                  k_neighbors=params["k_neighbors"]),
-        enn=under_sampling.EditedNearestNeighbours(
-            sampling_strategy="all", n_neighbors=params["n_neighbors"], kind_sel=params["kind_sel"]),
-    )
+def _smote_enn(params: dict[str, Any], ctx: BuildContext) -> Any:
+    return ctx.construct({
+        "smote": ctx.part("SMOTE", {"k_neighbors": params["k_neighbors"]}),
+        "enn": ctx.part("EditedNearestNeighbours",
+                        {"n_neighbors": params["n_neighbors"], "kind_sel": params["kind_sel"]}, "all"),
+    })
 
 
-def _smote_tomek(params: dict[str, Any], ss: Any, seed: int) -> Any:
-    return combine.SMOTETomek(
-        sampling_strategy=ss, random_state=seed,
-        smote=over_sampling.SMOTE(sampling_strategy=ss, random_state=seed,
-                                  k_neighbors=params["k_neighbors"]),
-        tomek=under_sampling.TomekLinks(sampling_strategy="all"),
-    )
+def _smote_tomek(params: dict[str, Any], ctx: BuildContext) -> Any:
+    return ctx.construct({"smote": ctx.part("SMOTE", {"k_neighbors": params["k_neighbors"]}),
+                          "tomek": ctx.part("TomekLinks", {}, "all")})
 
 
-def _kmeans_smote(params: dict[str, Any], ss: Any, seed: int) -> Any:
+def _kmeans_smote(params: dict[str, Any], ctx: BuildContext) -> Any:
     kwargs = dict(params)
     for key in ("cluster_balance_threshold", "density_exponent"):
         if kwargs.get(key) is None:
             kwargs[key] = "auto"
     if kwargs.get("kmeans_estimator") is None:
         kwargs.pop("kmeans_estimator", None)
-    return over_sampling.KMeansSMOTE(sampling_strategy=ss, random_state=seed, **kwargs)
+    return ctx.construct(kwargs)
 
 
-def _cluster_centroids(params: dict[str, Any], ss: Any, seed: int) -> Any:
+def _cluster_centroids(params: dict[str, Any], ctx: BuildContext) -> Any:
     from sklearn.cluster import KMeans
 
-    return under_sampling.ClusterCentroids(
-        sampling_strategy=ss, random_state=seed, voting=params["voting"],
-        estimator=KMeans(n_init=1, random_state=seed),
-    )
+    return ctx.construct({"voting": params["voting"], "estimator": KMeans(n_init=1, random_state=ctx.seed)})
 
 
-def _iht(params: dict[str, Any], ss: Any, seed: int) -> Any:
+def _iht(params: dict[str, Any], ctx: BuildContext) -> Any:
     from sklearn.ensemble import RandomForestClassifier
 
-    return under_sampling.InstanceHardnessThreshold(
-        sampling_strategy=ss, random_state=seed, cv=params["cv"],
-        estimator=RandomForestClassifier(n_estimators=50, random_state=seed, n_jobs=1),
-    )
+    return ctx.construct({"cv": params["cv"],
+                          "estimator": RandomForestClassifier(n_estimators=50, random_state=ctx.seed, n_jobs=1)})
 
+
+_SMOTE_VARIANTS = Variants("SMOTE", "SMOTENC", "SMOTEN")
+_ON_SPARK = SparkSupport("spark")
+_ON_DRIVER = SparkSupport("driver")
+_ON_DRIVER_WITH_CONTEXT = SparkSupport("driver", context=True)
+_SMOTE_PARTS: dict[str, Any] = dict(class_k=("k_neighbors",), neighbour_based=True)
+_CLEANING: dict[str, Any] = dict(neighbour_based=True, row_selecting=True)
 
 _ENTRIES: tuple[Strategy, ...] = (
-    Strategy("none", "baseline", "Leave the data as it is: the baseline every tactic must beat."),
+    Strategy(BASELINE, "baseline", "Leave the data as it is: the baseline every tactic must beat.",
+             labels_only=True, spark=_ON_SPARK, compare_default=True),
     # ---- over-sampling (8)
     Strategy("RandomOverSampler", "over",
              "Duplicate random minority rows (or add a little noise with shrinkage).",
              (Param("shrinkage", "float", None,
                     "smoothed bootstrap: jitter copies by this factor of each feature's spread",
                     low=0, high=10, optional=True, none_label="off"),),
-             over_sampling.RandomOverSampler, row_selecting=True),
+             over_sampling.RandomOverSampler, row_selecting=True, labels_only=True,
+             features_if_set=("shrinkage",), compare_default=True,
+             spark=SparkSupport("spark", notes=((None, "every row of a grown class is repeated (n - N) // N "
+                                                 "times, and once more for (n - N) % N of them chosen at "
+                                                 "random: exact counts, drawn without replacement"),))),
     Strategy("SMOTE", "over",
              "Synthesize minority rows between a row and its nearest same-class neighbours; "
              "becomes SMOTENC/SMOTEN with categorical columns.",
-             (_k(),), over_sampling.SMOTE, class_k=("k_neighbors",), neighbour_based=True),
+             (_k(),), over_sampling.SMOTE, fast=samplers.smote, variants=_SMOTE_VARIANTS, spark=_ON_DRIVER,
+             compare_default=True, **_SMOTE_PARTS),
     Strategy("SMOTENC", "over",
              "SMOTE for mixed numeric and categorical columns: categories come from the neighbours.",
-             (_k(),), over_sampling.SMOTENC, class_k=("k_neighbors",), neighbour_based=True),
+             (_k(),), over_sampling.SMOTENC, fast=samplers.neighbours_swapped(k_neighbors=1),
+             variants=_SMOTE_VARIANTS, encoding="ordinal", spark=_ON_DRIVER, **_SMOTE_PARTS),
     Strategy("SMOTEN", "over",
              "SMOTE for all-categorical tables (value difference metric).",
-             (_k(),), over_sampling.SMOTEN, class_k=("k_neighbors",), neighbour_based=True),
+             (_k(),), over_sampling.SMOTEN, encoding="ordinal", spark=_ON_DRIVER,
+             variants=Variants(None, None, "SMOTEN", "use SMOTENC, or SMOTE, which picks the right variant"),
+             **_SMOTE_PARTS),
     Strategy("ADASYN", "over",
              "Like SMOTE, but makes more rows where the minority is hardest to learn.",
              (_k("n_neighbors", 5, "neighbours used to weigh difficulty and to interpolate"),),
-             over_sampling.ADASYN, class_k=("n_neighbors",), neighbour_based=True),
+             over_sampling.ADASYN, fast=samplers.neighbours_swapped(n_neighbors=1), class_k=("n_neighbors",),
+             neighbour_based=True, spark=_ON_DRIVER_WITH_CONTEXT, compare_default=True,
+             hints=(Hint(" ADASYN only makes rows where minority rows have neighbours of other classes, and "
+                         "here none does: the classes are already well apart. Use SMOTE or RandomOverSampler.",
+                         when="No samples will be generated"),)),
     Strategy("BorderlineSMOTE", "over",
              "SMOTE only from minority rows near the class border.",
              (_k(), Param("m_neighbors", "int", 10, "neighbours used to decide if a row is on the border",
                           low=1, high=100),
               Param("kind", "choice", "borderline-1", "borderline-2 also interpolates toward other classes",
                     choices=("borderline-1", "borderline-2"))),
-             over_sampling.BorderlineSMOTE, class_k=("k_neighbors",), neighbour_based=True),
+             over_sampling.BorderlineSMOTE, fast=samplers.neighbours_swapped(k_neighbors=1, m_neighbors=1),
+             spark=_ON_DRIVER_WITH_CONTEXT, compare_default=True, **_SMOTE_PARTS),
+    # most of SVMSMOTE's time is its SVM (the same in both engines); the searches get faster
     Strategy("SVMSMOTE", "over",
              "SMOTE from the support vectors of an SVM, along the decision border.",
              (_k(), Param("m_neighbors", "int", 10, "neighbours used to decide if a row is in danger",
                           low=1, high=100),
               Param("out_step", "float", 0.5, "step size when extrapolating away from other classes",
                     low=0, high=1)),
-             over_sampling.SVMSMOTE, class_k=("k_neighbors",), neighbour_based=True),
+             over_sampling.SVMSMOTE, fast=samplers.neighbours_swapped(k_neighbors=1, m_neighbors=1),
+             spark=_ON_DRIVER_WITH_CONTEXT, **_SMOTE_PARTS),
     Strategy("KMeansSMOTE", "over",
              "Cluster first with k-means, then SMOTE inside clusters rich in minority rows.",
              (_k(default=2),
@@ -366,118 +409,131 @@ _ENTRIES: tuple[Strategy, ...] = (
                     "minimum minority share for a cluster to be used", low=0, high=1, optional=True),
               Param("density_exponent", "float", None, "exponent of the cluster density weighting",
                     low=0, high=100, optional=True)),
-             over_sampling.KMeansSMOTE, class_k=("k_neighbors",), neighbour_based=True,
-             build=_kmeans_smote),
+             over_sampling.KMeansSMOTE, builder=_kmeans_smote, **_SMOTE_PARTS,
+             # the 'auto' threshold often finds no cluster when the minority is very small
+             retry=Retry("cluster_balance_threshold", 0.01,
+                         "cluster_balance_threshold lowered from 'auto' to 0.01: with 'auto' no k-means "
+                         "cluster held enough minority rows"),
+             hints=(Hint(" Try a lower cluster_balance_threshold or fewer clusters (kmeans_estimator), or "
+                         "use SMOTE.", unless="Try"),)),
     # ---- under-sampling (11)
     Strategy("RandomUnderSampler", "under", "Drop random rows of the larger classes.",
              (Param("replacement", "bool", False, "draw with replacement"),),
-             under_sampling.RandomUnderSampler, row_selecting=True),
+             under_sampling.RandomUnderSampler, row_selecting=True, labels_only=True, compare_default=True,
+             spark=SparkSupport("spark", notes=(("replacement", "replacement=True is not used on Spark: "
+                                                 "each row is kept at most once"),))),
     Strategy("ClusterCentroids", "under",
              "Replace the larger classes by k-means centroids ('hard' voting keeps real rows).",
              (Param("voting", "choice", "auto", "'soft' makes centroids; 'hard' picks the nearest real rows",
                     choices=("auto", "hard", "soft")),),
-             under_sampling.ClusterCentroids, neighbour_based=True, build=_cluster_centroids),
+             under_sampling.ClusterCentroids, builder=_cluster_centroids, neighbour_based=True),
     Strategy("CondensedNearestNeighbour", "under",
              "Keep only the rows a 1-NN rule needs to classify the rest (slow on large tables).",
              (Param("n_neighbors", "int", None, "neighbours of the rule", low=1, high=100,
                     optional=True, none_label="1"),
               Param("n_seeds_S", "int", 1, "rows the kept set starts from", low=1, high=1000)),
-             under_sampling.CondensedNearestNeighbour, neighbour_based=True, row_selecting=True),
+             under_sampling.CondensedNearestNeighbour, **_CLEANING),
     Strategy("EditedNearestNeighbours", "under",
              "Drop rows of the larger classes whose neighbours disagree with them.",
              (_k("n_neighbors", 3, "neighbours that vote on each row"), _KIND_SEL),
-             under_sampling.EditedNearestNeighbours, neighbour_based=True, row_selecting=True),
+             under_sampling.EditedNearestNeighbours, fast=samplers.edited, compare_default=True, **_CLEANING),
     Strategy("RepeatedEditedNearestNeighbours", "under",
              "Edited nearest neighbours, repeated until nothing more is dropped.",
              (_k("n_neighbors", 3, "neighbours that vote on each row"),
               Param("max_iter", "int", 100, "most repetitions", low=1, high=1000), _KIND_SEL),
-             under_sampling.RepeatedEditedNearestNeighbours, neighbour_based=True, row_selecting=True),
+             under_sampling.RepeatedEditedNearestNeighbours, fast=samplers.neighbours_swapped(n_neighbors=1),
+             **_CLEANING),
     Strategy("AllKNN", "under",
              "Edited nearest neighbours with 1, 2, ... k neighbours in turn.",
              (_k("n_neighbors", 3, "largest neighbourhood"), _KIND_SEL,
               Param("allow_minority", "bool", False, "allow the majority to become the minority")),
-             under_sampling.AllKNN, neighbour_based=True, row_selecting=True),
+             under_sampling.AllKNN, **_CLEANING),
     Strategy("InstanceHardnessThreshold", "under",
              "Drop the rows of the larger classes that a cross-validated forest finds hardest.",
              (Param("cv", "int", 5, "folds used to estimate hardness", low=2, high=20),),
-             under_sampling.InstanceHardnessThreshold, row_selecting=True, build=_iht),
+             under_sampling.InstanceHardnessThreshold, builder=_iht, row_selecting=True),
     Strategy("NearMiss", "under",
              "Keep the majority rows closest to the minority (versions 1, 2, 3).",
              (Param("version", "choice", 1, "1: nearest on average, 2: to the farthest, 3: two-step",
                     choices=(1, 2, 3)),
               _k("n_neighbors", 3, "minority neighbours averaged over"),
               _k("n_neighbors_ver3", 3, "neighbours of the first step of version 3")),
-             under_sampling.NearMiss, class_k=(), neighbour_based=True, row_selecting=True),
+             under_sampling.NearMiss, fast=samplers.neighbours_swapped(n_neighbors=0, n_neighbors_ver3=0),
+             compare_default=True, **_CLEANING),
     Strategy("NeighbourhoodCleaningRule", "under",
              "Edited nearest neighbours plus cleaning around misclassified minority rows.",
              (_k("n_neighbors", 3, "neighbours that vote on each row"),
               Param("threshold_cleaning", "float", 0.5, "smallest class share to clean", low=0, high=1)),
-             under_sampling.NeighbourhoodCleaningRule, neighbour_based=True, row_selecting=True),
+             under_sampling.NeighbourhoodCleaningRule, fast=samplers.cleaning_rule, **_CLEANING),
     Strategy("OneSidedSelection", "under",
              "Condensed nearest neighbour, then remove Tomek links.",
              (Param("n_neighbors", "int", None, "neighbours of the rule", low=1, high=100,
                     optional=True, none_label="1"),
               Param("n_seeds_S", "int", 1, "rows the kept set starts from", low=1, high=1000)),
-             under_sampling.OneSidedSelection, neighbour_based=True, row_selecting=True),
+             under_sampling.OneSidedSelection, fast=samplers.one_sided_selection, **_CLEANING),
     Strategy("TomekLinks", "under",
              "Drop the majority row of each pair of mutual nearest neighbours of different classes.",
-             (), under_sampling.TomekLinks, neighbour_based=True, row_selecting=True),
-    # ---- combined (2)
+             (), under_sampling.TomekLinks, fast=samplers.tomek, compare_default=True, **_CLEANING),
+    # ---- combined (2): their steps are built as the entries above, fast when those are
     Strategy("SMOTEENN", "combined",
              "SMOTE, then clean every class with edited nearest neighbours.",
              (_k(), _k("n_neighbors", 3, "neighbours that vote in the cleaning step"), _KIND_SEL),
-             combine.SMOTEENN, class_k=("k_neighbors",), neighbour_based=True, build=_smote_enn),
+             combine.SMOTEENN, builder=_smote_enn, fast=_smote_enn, compare_default=True, **_SMOTE_PARTS),
     Strategy("SMOTETomek", "combined", "SMOTE, then remove Tomek links.",
-             (_k(),), combine.SMOTETomek, class_k=("k_neighbors",), neighbour_based=True,
-             build=_smote_tomek),
+             (_k(),), combine.SMOTETomek, builder=_smote_tomek, fast=_smote_tomek, compare_default=True,
+             **_SMOTE_PARTS),
     # ---- penalized model
     Strategy("class_weight", "cost",
              "Keep the data; weigh errors on rare classes more in the model (balanced weights, or "
              "per-class costs such as {\"yes\": 10}).",
              (Param("weights", "costs", "balanced",
-                    "'balanced' weighs classes inversely to their size; or a cost per class"),),),
+                    "'balanced' weighs classes inversely to their size; or a cost per class"),),
+             compare_default=True),
     # ---- tactics that change the model
     Strategy("threshold", "threshold",
              "Keep the data; move the decision threshold to the value that maximizes the chosen "
              "metric, tuned by cross-validation inside the training folds (two classes).",
              (Param("cv", "int", 3, "inner folds used to tune the threshold", low=2, high=10),),
-             estimator=tactics.threshold_model, binary_only=True),
+             estimator=tactics.threshold_model, binary_only=True, compare_default=True),
     Strategy("anomaly", "anomaly",
              "Look from another angle: an isolation forest learns the majority class alone and flags "
              "anything unusual as the minority; its cut-off is tuned on the training folds.",
              (Param("n_estimators", "int", 100, "trees in the isolation forest", low=10, high=1000),),
-             estimator=tactics.anomaly_model, binary_only=True, uses_model=False),
+             estimator=tactics.anomaly_model, binary_only=True, uses_model=False, compare_default=True),
     Strategy("decompose", "decompose",
              "Get creative: split the majority class into k clusters, learn k+1 classes, merge the "
              "clusters back when predicting.",
              (Param("k", "int", 4, "clusters the majority class is split into", low=2, high=50),),
-             estimator=tactics.decompose_model),
+             estimator=tactics.decompose_model, compare_default=True),
     Strategy("BalancedRandomForestClassifier", "ensemble",
              "A random forest whose every tree sees a balanced bootstrap sample.",
              (Param("n_estimators", "int", 100, "trees", low=10, high=1000),),
-             estimator=tactics.balanced_random_forest, uses_model=False),
+             estimator=tactics.balanced_random_forest, uses_model=False, compare_default=True),
     Strategy("EasyEnsembleClassifier", "ensemble",
              "AdaBoost learners, each on a balanced random under-sample of the data.",
              (Param("n_estimators", "int", 10, "AdaBoost learners", low=2, high=200),),
-             estimator=tactics.easy_ensemble, uses_model=False),
+             estimator=tactics.easy_ensemble, uses_model=False, compare_default=True),
     Strategy("RUSBoostClassifier", "ensemble",
              "Boosting with random under-sampling at every round.",
              (Param("n_estimators", "int", 50, "boosting rounds", low=5, high=1000),),
-             estimator=tactics.rus_boost, uses_model=False),
+             estimator=tactics.rus_boost, uses_model=False, compare_default=True),
     Strategy("BalancedBaggingClassifier", "ensemble",
              "Bagged decision trees, each on a balanced random under-sample.",
              (Param("n_estimators", "int", 10, "trees", low=2, high=500),),
-             estimator=tactics.balanced_bagging, uses_model=False),
+             estimator=tactics.balanced_bagging, uses_model=False, compare_default=True),
 )
 
-STRATEGIES: dict[str, Strategy] = {s.name: s for s in _ENTRIES}
-SAMPLERS: tuple[str, ...] = tuple(s.name for s in _ENTRIES if s.sampler is not None)
+
+# --------------------------------------------------------------------------------------------
+# lookup
 
 
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+#: Every registered tactic by name, in registry order (updated in place by :func:`register`).
+STRATEGIES: dict[str, Strategy] = {s.name: s for s in _ENTRIES}
 _BY_NORM = {_norm(name): strategy for name, strategy in STRATEGIES.items()}
 
 
@@ -495,130 +551,84 @@ def get(name: str) -> Strategy:
 def by_family() -> dict[str, list[Strategy]]:
     """Return the strategies grouped by family, in registry order."""
     out: dict[str, list[Strategy]] = {family: [] for family in FAMILIES}
-    for strategy in _ENTRIES:
+    for strategy in STRATEGIES.values():
         out[strategy.family].append(strategy)
     return out
 
 
-# --------------------------------------------------------------------------------------------
-# sampling_strategy
+def sampler_names() -> tuple[str, ...]:
+    """The tactics that resample with a sampler, grouped by family (the dashboard's Strategy list)."""
+    return tuple(s.name for members in by_family().values() for s in members if s.sampler is not None)
 
 
-def parse_sampling_strategy(
-    value: Any, strategy: Strategy, counts: Mapping[Hashable, int]
-) -> Any:
-    """Return ``value`` as imbalanced-learn expects it for this data, or raise :class:`ParameterError`.
-
-    Accepted: a name (``auto``, ``minority``, ``not majority``, ...), a ratio for binary targets
-    (minority / majority after resampling), per-class counts (``{"yes": 500}`` or JSON text), or
-    for cleaning methods a list of classes. Labels may be written as text.
-    """
-    if value is None:
-        return "auto"
-    kind = strategy.sampling_type or "over-sampling"
-    names = _SS_NAMES[kind]
-    method = strategy.name
-    if isinstance(value, str):
-        text = value.strip()
-        if text.lower() in names:
-            return text.lower()
-        if text[:1] in "{[":
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ParameterError(f"sampling_strategy {text!r} is not valid JSON ({exc.msg})") from None
-        else:
-            try:
-                value = float(text)
-            except ValueError:
-                raise ParameterError(
-                    f"sampling_strategy {text!r} is not understood; {method} accepts "
-                    f"{', '.join(repr(n) for n in names)}"
-                    + (", a ratio such as 0.5, or per-class counts such as {\"yes\": 500}"
-                       if strategy.counts_controllable else ", or a list of classes")
-                ) from None
-    labels = {label_str(k): k for k in counts}
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not strategy.counts_controllable:
-            raise ParameterError(f"{method} cleans rows and cannot aim at a ratio; use a name such as 'auto'")
-        if len(counts) != 2:
-            raise ParameterError(
-                f"a ratio for sampling_strategy works only with two classes; this target has "
-                f"{len(counts)}. Give per-class counts instead"
-            )
-        ratio = float(value)
-        current = min(counts.values()) / max(counts.values())
-        if not 0 < ratio <= 1:
-            raise ParameterError(f"sampling_strategy ratio {ratio:g} must be above 0 and at most 1")
-        if ratio < current - 1e-12:
-            raise ParameterError(
-                f"sampling_strategy ratio {ratio:g} is below the current minority/majority ratio "
-                f"{current:.3f}; ask for at least {current:.3f}"
-            )
-        return ratio
-    if isinstance(value, list):
-        if strategy.sampling_type != "clean-sampling":
-            raise ParameterError(f"{method} takes per-class counts, not a list of classes")
-        out_list = []
-        for item in value:
-            if label_str(item) not in labels:
-                raise ParameterError(_unknown_label(item, labels))
-            out_list.append(labels[label_str(item)])
-        return out_list
-    if isinstance(value, Mapping):
-        if not strategy.counts_controllable:
-            raise ParameterError(f"{method} cleans rows and cannot aim at counts; use a name such as 'auto'")
-        out: dict[Hashable, int] = {}
-        for key, count in value.items():
-            if label_str(key) not in labels:
-                raise ParameterError(_unknown_label(key, labels))
-            label = labels[label_str(key)]
-            try:
-                number = int(count)
-                if number != float(count) or number < 0:
-                    raise ValueError
-            except (TypeError, ValueError):
-                raise ParameterError(f"the count for class {label_str(key)!r} must be a whole number, got {count!r}") from None
-            have = counts[label]
-            if kind == "over-sampling" and number < have:
-                raise ParameterError(
-                    f"{method} adds rows: class {label_str(key)!r} has {have:,}, so ask for at "
-                    f"least {have:,} (asked {number:,})"
-                )
-            if kind == "under-sampling" and number > have:
-                raise ParameterError(
-                    f"{method} removes rows: class {label_str(key)!r} has {have:,}, so ask for at "
-                    f"most {have:,} (asked {number:,})"
-                )
-            out[label] = number
-        return out
-    raise ParameterError(f"sampling_strategy {value!r} is not understood")
+def compare_defaults() -> tuple[str, ...]:
+    """The tactics the comparison runs when none are named, the baseline first."""
+    return tuple(s.name for s in STRATEGIES.values() if s.compare_default)
 
 
-def _unknown_label(label: Any, labels: Mapping[str, Any]) -> str:
-    shown = ", ".join(repr(k) for k in list(labels)[:20])
-    return f"sampling_strategy names class {label_str(label)!r}, which the target does not have ({shown})"
+def spark_methods(mode: str) -> tuple[str, ...]:
+    """The tactics the Spark engine runs ``on Spark`` (``"spark"``) or on the driver (``"driver"``)."""
+    return tuple(s.name for s in STRATEGIES.values() if s.spark is not None and s.spark.mode == mode)
 
 
-def parse_params(pairs: Sequence[str]) -> dict[str, str]:
-    """Parse command-line ``KEY=VALUE`` pairs into a dict (values stay text)."""
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ParameterError(f"--param {pair!r} should look like KEY=VALUE, e.g. k_neighbors=3")
-        out[key.strip()] = value.strip()
-    return out
+#: The names of the tactics that resample with a sampler (kept current by :func:`register`).
+SAMPLERS: tuple[str, ...] = sampler_names()
+
+
+def register(strategy: Strategy) -> None:
+    """Add a tactic to the registry (after the others of its family in listings)."""
+    global SAMPLERS
+    if strategy.family not in FAMILIES:
+        raise ValueError(f"unknown family {strategy.family!r}; the families are: {', '.join(FAMILIES)}")
+    if _norm(strategy.name) in _BY_NORM:
+        raise ValueError(f"a tactic called {strategy.name!r} is already registered")
+    STRATEGIES[strategy.name] = strategy
+    _BY_NORM[_norm(strategy.name)] = strategy
+    SAMPLERS = sampler_names()
+
+
+def unregister(name: str) -> None:
+    """Remove the tactic ``name`` from the registry."""
+    global SAMPLERS
+    strategy = get(name)
+    del STRATEGIES[strategy.name], _BY_NORM[_norm(strategy.name)]
+    SAMPLERS = sampler_names()
+
+
+@contextlib.contextmanager
+def registered(strategy: Strategy) -> Iterator[Strategy]:
+    """Register ``strategy`` for the duration of a ``with`` block (for tests and plug-ins)."""
+    register(strategy)
+    try:
+        yield strategy
+    finally:
+        unregister(strategy.name)
 
 
 __all__ = [
+    "BASELINE",
     "FAMILIES",
     "SAMPLERS",
+    "SAMPLING_STRATEGY_NAMES",
     "STRATEGIES",
+    "BuildContext",
+    "Hint",
     "Param",
+    "Retry",
+    "SparkSupport",
     "Strategy",
+    "Variants",
+    "build",
     "by_family",
+    "compare_defaults",
+    "engine_in_use",
+    "fallback_notice",
     "get",
     "parse_params",
     "parse_sampling_strategy",
+    "register",
+    "registered",
+    "sampler_names",
+    "spark_methods",
+    "unregister",
 ]

@@ -19,6 +19,7 @@ from ui.widgets import (
     plain,
     run_safely,
     sampling_strategy_input,
+    shown_result,
     strategy_choice,
     strategy_params,
 )
@@ -59,11 +60,8 @@ if go:
     if result is not None:
         state.store(request, result)
 
-result, current_result = state.shown(request)
-if result is None:
-    st.info("Choose a strategy and press Resample.")
-    st.stop()
-if not current_result:
+result = shown_result(request, "Choose a strategy and press Resample.")
+if not state.shown(request)[1]:
     st.caption(f"Showing the last result ({plain(result.requested)}); press Resample to apply the "
                "choices above.")
 

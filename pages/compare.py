@@ -7,9 +7,9 @@ import json
 import streamlit as st
 
 from balancer import METRICS, MODELS, plots, recipe, strategies
-from balancer.compare import DEFAULT_METHODS, compare
+from balancer.compare import compare
 from ui import state
-from ui.widgets import export_buttons, need_dataset, plain, run_with_progress
+from ui.widgets import export_buttons, need_dataset, plain, run_with_progress, shown_result
 
 st.title("Compare")
 st.caption("Every tactic is scored on the same stratified folds, its sampler inside the training "
@@ -22,7 +22,7 @@ current, target = ready
 profile = state.profile_of(current, target)
 binary = len(profile.classes) == 2
 available = [s.name for s in strategies.STRATEGIES.values() if binary or not s.binary_only]
-defaults = [n for n in DEFAULT_METHODS if n in available and n != "none"]
+defaults = [n for n in strategies.compare_defaults() if n in available and n != strategies.BASELINE]
 
 with st.container(border=True):
     state.remember("w_cmp_methods", defaults)
@@ -68,10 +68,7 @@ if go:
         if result is not None:
             state.store(request, result)
 
-result, _ = state.shown(request)
-if result is None:
-    st.info("Pick tactics and models, then press Compare strategies.")
-    st.stop()
+result = shown_result(request, "Pick tactics and models, then press Compare strategies.")
 
 best = result.best
 st.subheader(f"Best by {METRICS[result.metric][0]}: {plain(best.method) if best else 'none'}")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from balancer import METRICS, MODELS, evaluate, learning_curve, plots, recipe
 from ui import state
-from ui.widgets import chosen_request, export_buttons, need_dataset, plain, run_with_progress
+from ui.widgets import chosen_request, export_buttons, need_dataset, plain, run_with_progress, shown_result
 
 st.title("Evaluate")
 st.caption("Stratified K-fold: imputation, encoding, the sampler and the model are fitted on the "
@@ -59,12 +59,8 @@ if go:
     if result is not None:
         state.store(request, result)
 
-result, current_result = state.shown(request)
-if result is None:
-    st.info("Press Evaluate to score the tactic with cross-validation.")
-    st.stop()
-if not current_result:
-    st.caption("Showing the last evaluation; press Evaluate to apply the choices above.")
+result = shown_result(request, "Press Evaluate to score the tactic with cross-validation.",
+                      "Showing the last evaluation; press Evaluate to apply the choices above.")
 
 title = result.method + (" + class weights" if result.class_weight is not None and result.method != "class_weight" else "")
 st.subheader(f"{plain(title)} with {MODELS[result.model][0]}, {result.folds} folds")
@@ -126,3 +122,5 @@ curve = state.result(curve_request)
 if curve is not None:
     st.plotly_chart(plots.learning_curve(curve), key="curve_chart")
     (st.success if curve.still_rising else st.info)(plain(curve.verdict))
+    for notice in curve.notices:
+        st.info(plain(notice), icon=":material/info:")

@@ -14,7 +14,8 @@ job slot only when the work is really done. The choice, on purpose:
   uploads' size in memory; CSV exports get a quarter of it and profiles a sixteenth. An entry
   larger than its cache's bound is not cached at all. ``BALANCER_CACHE_ENTRIES`` (default 16) and
   ``BALANCER_CACHE_TTL`` (seconds, default 3600) bound entries and their age. The least recently
-  used entries go first.
+  used entries go first. The bounds are read through :mod:`balancer.config` when an entry is
+  kept, not at import (:class:`ConfiguredCache`).
 - **Never shared mutable state.** A cached table is handed out as a shallow copy (pandas'
   copy-on-write keeps a change in one session from reaching another, and ``attrs`` are copied);
   a profile as a deep copy; CSV bytes are immutable.
@@ -27,7 +28,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
-import os
 import pickle
 import threading
 import time
@@ -39,15 +39,14 @@ import pandas as pd
 import streamlit as st
 
 import balancer
+from balancer import config
 from balancer.profiling import Profile
 from balancer.samples import load_sample
 from balancer.tables import Limits
 
 from .jobs import heavy
 
-TTL = int(os.environ.get("BALANCER_CACHE_TTL", 3600))
-ENTRIES = int(os.environ.get("BALANCER_CACHE_ENTRIES", 16))
-MAX_BYTES = int(float(os.environ.get("BALANCER_CACHE_MB", 512)) * 1024 * 1024)
+_MB = 1024 * 1024
 
 
 @dataclasses.dataclass
@@ -61,9 +60,9 @@ class ContentCache:
     """A thread-safe LRU keyed by content, bounded in bytes, entries and age (see the module)."""
 
     def __init__(self, max_bytes: int, max_entries: int, ttl: float) -> None:
-        self.max_bytes = max_bytes
-        self.max_entries = max(1, max_entries)
-        self.ttl = ttl
+        self._max_bytes = max_bytes
+        self._max_entries = max(1, max_entries)
+        self._ttl = ttl
         self._items: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -80,20 +79,36 @@ class ContentCache:
             self._items.move_to_end(key)
             return entry.value
 
+    @property
+    def max_bytes(self) -> int:
+        """The most bytes the entries may take together."""
+        return self._max_bytes
+
+    @property
+    def max_entries(self) -> int:
+        """The most entries kept."""
+        return self._max_entries
+
+    @property
+    def ttl(self) -> float:
+        """Seconds an entry is kept."""
+        return self._ttl
+
     def put(self, key: Hashable, value: Any, size: int) -> bool:
         """Keep ``value`` (``size`` bytes) unless it is larger than the whole cache; evict the
         expired and then the least recently used entries to stay within the bounds."""
-        if size > self.max_bytes:
+        max_bytes, max_entries, ttl = self.max_bytes, self.max_entries, self.ttl
+        if size > max_bytes:
             return False
         with self._lock:
             if key in self._items:
                 self._drop(key)
-            self._items[key] = _Entry(value, size, time.monotonic() + self.ttl)
+            self._items[key] = _Entry(value, size, time.monotonic() + ttl)
             self._bytes += size
             now = time.monotonic()
             for old in [k for k, e in self._items.items() if e.expires < now]:
                 self._drop(old)
-            while self._bytes > self.max_bytes or len(self._items) > self.max_entries:
+            while self._bytes > max_bytes or len(self._items) > max_entries:
                 self._drop(next(iter(self._items)))
             return key in self._items
 
@@ -114,9 +129,31 @@ class ContentCache:
         self._bytes -= entry.size
 
 
-UPLOADS = ContentCache(MAX_BYTES, ENTRIES, TTL)
-PROFILES = ContentCache(MAX_BYTES // 16, 4 * ENTRIES, TTL)
-EXPORTS = ContentCache(MAX_BYTES // 4, ENTRIES, TTL)
+class ConfiguredCache(ContentCache):
+    """A :class:`ContentCache` whose bounds are read from the configuration each time an entry is
+    kept: ``BALANCER_CACHE_MB`` divided by ``share``, ``BALANCER_CACHE_ENTRIES`` times
+    ``entries_times``, and ``BALANCER_CACHE_TTL``."""
+
+    def __init__(self, share: int = 1, entries_times: int = 1) -> None:
+        super().__init__(0, 1, 0.0)
+        self.share, self.entries_times = share, entries_times
+
+    @property
+    def max_bytes(self) -> int:
+        return int(config.number("BALANCER_CACHE_MB") * _MB) // self.share
+
+    @property
+    def max_entries(self) -> int:
+        return config.whole("BALANCER_CACHE_ENTRIES") * self.entries_times
+
+    @property
+    def ttl(self) -> float:
+        return float(config.whole("BALANCER_CACHE_TTL"))
+
+
+UPLOADS = ConfiguredCache()
+PROFILES = ConfiguredCache(share=16, entries_times=4)
+EXPORTS = ConfiguredCache(share=4)
 
 
 def frame_bytes(frame: pd.DataFrame) -> int:
@@ -136,9 +173,10 @@ def read_upload(data: bytes, name: str, digest: str | None = None) -> pd.DataFra
     return frame.copy(deep=False)
 
 
-@st.cache_data(max_entries=8, ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False)
 def sample(name: str) -> pd.DataFrame:
-    """A bundled sample (a few small tables: ``st.cache_data`` is enough)."""
+    """A bundled sample (a few small tables that never change: ``st.cache_data``, without an
+    expiry, is enough)."""
     return load_sample(name)
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from balancer.errors import BalancerError
 from balancer.profiling import label_str
-from balancer.strategies import Param, Strategy
+from balancer.strategies import SAMPLING_STRATEGY_NAMES, Param, Strategy
 
 from . import state
 
@@ -124,11 +124,6 @@ def class_label(label: object) -> str:
 # --------------------------------------------------------------------------------------------
 # the strategy form, shared by Balance and Evaluate
 
-SS_NAMES = {
-    "over-sampling": ["auto", "minority", "not majority", "not minority", "all"],
-    "under-sampling": ["auto", "majority", "not minority", "not majority", "all"],
-    "clean-sampling": ["auto", "majority", "not minority", "not majority", "all"],
-}
 SS_HELP = ("Which classes to resample. 'auto' balances every class against the largest (over-) or "
            "smallest (under-sampling); a ratio sets minority/majority after resampling; counts set "
            "each class's rows.")
@@ -138,7 +133,7 @@ def strategy_choice(key: str = state.W_STRATEGY, include: tuple[str, ...] = ()) 
     """The Strategy selectbox, grouped by family, with the chosen tactic's one-line description."""
     from balancer import strategies
 
-    names = [*include, *strategies.SAMPLERS]
+    names = [*include, *strategies.sampler_names()]
     state.remember(key, "SMOTE")
     if st.session_state.get(key) not in names:
         st.session_state[key] = "SMOTE"
@@ -157,7 +152,7 @@ def sampling_strategy_input(strategy: Strategy, counts: dict[Any, int]) -> Any:
     import pandas as pd
 
     kind = strategy.sampling_type or "over-sampling"
-    options = list(SS_NAMES[kind])
+    options = list(SAMPLING_STRATEGY_NAMES[kind])
     if strategy.counts_controllable:
         if len(counts) == 2:
             options.append("ratio")
@@ -260,6 +255,18 @@ def export_buttons(kind: str, made: Any, **results: Any) -> None:
             "Download Python script", lambda: python_script(made, frame),
             file_name=f"{stem}_{kind}.py", mime="text/x-python", key=f"code_{kind}",
             help="pandas + imbalanced-learn code that reproduces this without Balancer.")
+
+
+def shown_result(request: tuple[Any, ...], prompt: str, stale: str | None = None) -> Any:
+    """The result a page shows for ``request`` (see ``state.shown``); with none yet, ``prompt`` and
+    stop the page; with an older one, say so (``stale``) above it."""
+    result, fresh = state.shown(request)
+    if result is None:
+        st.info(prompt)
+        st.stop()
+    if not fresh and stale:
+        st.caption(stale)
+    return result
 
 
 def run_with_progress(work: Callable[[Callable[[float, str], None]], T], prefix: str = "") -> T | None:

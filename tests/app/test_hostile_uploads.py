@@ -160,3 +160,11 @@ def test_preview_helper_limits_rows_columns_and_cells():
     assert "first 100 of 300 rows" in note and "first 100 of 150 columns" in note
     small, nothing = preview(pd.DataFrame({"a": [1, 2]}))
     assert nothing is None and small.shape == (2, 1)
+
+
+def test_bad_setting_is_shown_as_an_error(app, monkeypatch, fresh_caches):
+    """Check a bad BALANCER_* value reaches the user as its one-line message, not an exception."""
+    monkeypatch.setenv("BALANCER_MAX_ROWS", "lots")
+    upload(app, "lots.csv", _table(seed=5))
+    assert not app.exception
+    assert "BALANCER_MAX_ROWS='lots' is not a whole number" in texts(app.error), texts(app.error)

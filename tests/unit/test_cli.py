@@ -1,4 +1,4 @@
-"""The command line: the contract of DESIGN.md, exit codes and one-line errors."""
+"""The command line: the contract of docs/ARCHITECTURE.md, exit codes and one-line errors."""
 
 from __future__ import annotations
 
@@ -68,6 +68,25 @@ def test_evaluate_json(capsys):
     assert set(payload["metrics"]) >= {"accuracy", "balanced_accuracy", "precision", "recall", "f1",
                                        "f2", "roc_auc", "pr_auc", "g_mean", "mcc"}
     assert payload["positive"] == "malignant"
+    assert payload["method"] == "RandomUnderSampler" and payload["folds"] == 3
+    assert set(payload["baseline"]["metrics"]) == set(payload["metrics"])
+    assert payload["baseline"]["metrics"]["recall"] != payload["metrics"]["recall"]
+
+
+def test_evaluate_learning_curve_json_and_text(capsys):
+    """Check --learning-curve adds the curve with its verdict, and says a model-side tactic is left out."""
+    args = ["evaluate", "sample:breast_cancer", "--target", "diagnosis", "--folds", "3", "--learning-curve"]
+    code, out, err = run(capsys, *args, "--method", "SMOTE", "--json")
+    assert code == 0, err
+    curve = json.loads(out)["learning_curve"]
+    assert curve["fractions"] == [0.2, 0.4, 0.6, 0.8, 1.0] and curve["train_rows"] == sorted(curve["train_rows"])
+    assert len(curve["mean"]) == 5 and curve["verdict"].startswith("PR AUC ")
+    # 20% of a training fold leaves SMOTE fewer minority rows than its 5 neighbours
+    assert [n[:40] for n in curve["notices"]] == ["neighbour counts were lowered where a sh"]
+    code, out, err = run(capsys, *args, "--method", "class_weight")
+    assert code == 0, err
+    assert "note: class_weight changes the model, not the rows: the curve shows logistic regression" in out
+    assert "learning curve (pr_auc): " in out
 
 
 def _workbook_that_is_not() -> bytes:
@@ -157,6 +176,9 @@ def test_minority_of_three_rows_works(tmp_path, capsys):
     assert any("lowered" in n for n in json.loads(out)["notices"])
     code, out, err = run(capsys, "evaluate", path, "--target", "label", "--method", "SMOTE", "--json")
     assert code == 0, err
+    payload = json.loads(out)
+    assert payload["folds"] == 3
+    assert any(n.startswith("k_neighbors lowered from 5 to 1") and "training folds" in n for n in payload["notices"])
 
 
 def test_python_dash_m_is_the_same_program():

@@ -19,6 +19,7 @@ REQUIRED = {"none", "class_weight", "threshold", "anomaly", "decompose", "Balanc
             "EasyEnsembleClassifier", "RUSBoostClassifier", "BalancedBaggingClassifier"}
 
 
+@pytest.mark.slow
 def test_cli_compare_json_on_a_sample(capsys):
     """Check 'balancer compare --json': at least 12 tactics, all named ones, best first, full fields."""
     code = main(["compare", "sample:breast_cancer", "--target", "diagnosis", "--json"])
@@ -37,6 +38,7 @@ def test_cli_compare_json_on_a_sample(capsys):
     assert payload["metric"] == "f2"
 
 
+@pytest.mark.slow
 def test_random_labels_every_tactic_at_chance():
     """Check that on random labels every tactic's balanced accuracy is 0.5 +/- 0.1 (no leakage)."""
     data = load_sample("customer_churn")

@@ -9,7 +9,7 @@ from scipy import sparse
 from sklearn.neighbors import NearestNeighbors
 
 from balancer import neighbours, resample, strategies
-from balancer.neighbours import FastKNeighborsClassifier, FastNeighbors, Index
+from balancer.neighbours import FastKNeighboursClassifier, FastNeighbours, Index
 from tests.conftest import mixed_table
 
 NEIGHBOUR_METHODS = [s.name for s in strategies.STRATEGIES.values()
@@ -88,19 +88,19 @@ def test_index_excludes_self_and_falls_back_exactly():
     assert not np.any(index == np.arange(30)[:, None])
 
 
-def test_fast_neighbors_is_a_drop_in():
-    """Check FastNeighbors and FastKNeighborsClassifier answer like scikit-learn's, sparse input too."""
+def test_fast_neighbours_is_a_drop_in():
+    """Check FastNeighbours and FastKNeighboursClassifier answer like scikit-learn's, sparse input too."""
     rng = np.random.default_rng(0)
     data = rng.normal(size=(600, 20))
     labels = rng.integers(0, 3, 600)
-    ours = FastNeighbors(n_neighbors=4).fit(sparse.csr_matrix(data))
+    ours = FastNeighbours(n_neighbors=4).fit(sparse.csr_matrix(data))
     theirs = NearestNeighbors(n_neighbors=4).fit(data)
     assert np.array_equal(ours.kneighbors(data[:40], return_distance=False),
                           theirs.kneighbors(data[:40], return_distance=False))
     assert np.array_equal(ours.kneighbors()[1], theirs.kneighbors()[1])
     from sklearn.neighbors import KNeighborsClassifier
 
-    fast = FastKNeighborsClassifier(n_neighbors=3).fit(data, labels)
+    fast = FastKNeighboursClassifier(n_neighbors=3).fit(data, labels)
     slow = KNeighborsClassifier(n_neighbors=3).fit(data, labels)
     assert np.array_equal(fast.predict(data[:100]), slow.predict(data[:100]))
 

@@ -1,15 +1,50 @@
-"""Leakage-safe evaluation and the imbalance metrics."""
+"""Leakage-safe evaluation, the learning curve and the imbalance metrics."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.datasets import make_classification
 
 from balancer import evaluate, learning_curve
-from balancer.errors import MethodError, TargetError
+from balancer.errors import EngineError, MethodError, ParameterError, TargetError
+from balancer.evaluate import MIN_CURVE_POINTS
 from balancer.metrics import METRICS, score
 from balancer.samples import load_sample
 from tests.conftest import mixed_table
+
+evaluation_module = importlib.import_module("balancer.evaluate")  # the module, not the function
+
+#: What evaluate gave before it was split into steps (mixed_table(), folds=4, seed=3).
+PINNED = {
+    ("SMOTE", "logistic_regression"): {
+        "accuracy": 0.6916666666666667, "balanced_accuracy": 0.6140531049139539, "f1": 0.2916666666666667,
+        "f2": 0.39181644880174293, "g_mean": 0.5209827864329957, "mcc": 0.16661152351271125,
+        "pr_auc": 0.353683692244379, "precision": 0.20590415019762845, "recall": 0.5133928571428572,
+        "roc_auc": 0.6367616758241758},
+    ("class_weight", "decision_tree"): {
+        "accuracy": 0.7791666666666668, "balanced_accuracy": 0.5578121760315156, "f1": 0.2265151515151515,
+        "f2": 0.2463115289202246, "g_mean": 0.46603090547819337, "mcc": 0.10357554157430562,
+        "pr_auc": 0.1790922619047619, "precision": 0.20287698412698413, "recall": 0.26339285714285715,
+        "roc_auc": 0.5601431292763839},
+    ("threshold", "logistic_regression"): {
+        "accuracy": 0.5583333333333333, "balanced_accuracy": 0.5946149958532033, "f1": 0.25374358513893397,
+        "f2": 0.3888608560335264, "g_mean": 0.5242393000339938, "mcc": 0.13809970166980695,
+        "pr_auc": 0.3983425090905157, "precision": 0.16929143653281586, "recall": 0.6473214285714286,
+        "roc_auc": 0.7130886507360563},
+}
+
+
+@pytest.mark.parametrize(("method", "model"), list(PINNED))
+def test_metrics_are_pinned(method, model):
+    """Check evaluate gives, to 1e-12, the metrics it gave before it was split into steps."""
+    result = evaluate(mixed_table(), "label", method, model=model, folds=4, seed=3, baseline=False)
+    assert set(result.metrics) == set(PINNED[(method, model)])
+    for name, value in PINNED[(method, model)].items():
+        assert result.metrics[name] == pytest.approx(value, rel=0, abs=1e-12), name
 
 
 @pytest.mark.parametrize("method", ["SMOTE", "RandomOverSampler"])
@@ -28,15 +63,22 @@ def test_metrics_and_baseline(mixed):
     result = evaluate(mixed, "label", "SMOTE", folds=4)
     assert set(result.metrics) == set(METRICS) == set(result.std)
     assert result.folds == 4 and len(result.fold_scores) == 4
-    assert result.baseline is not None and result.baseline.method == "none"
+    assert result.method == "SMOTENC" and result.requested == "SMOTE"
     assert result.positive == "c1"
     cm = np.array(result.confusion_matrix)
     assert cm.sum() == len(mixed) and cm.sum(axis=1).tolist() == [210, 30]
     assert [row["label"] for row in result.per_class] == ["c0", "c1"]
     # the informative features make this learnable
     assert result.metrics["roc_auc"] > 0.7
+    # the baseline is the model without balancing on the same folds: what "none" alone gives
+    alone = evaluate(mixed, "label", "none", folds=4)
+    assert alone.baseline is None
+    assert result.baseline is not None and result.baseline.method == "none"
+    assert result.baseline.fold_scores == alone.fold_scores
+    assert np.array_equal(result.baseline.scores, alone.scores)
     out = result.to_dict()
-    assert {"method", "model", "folds", "metrics", "per_class", "confusion_matrix"} <= set(out)
+    assert {"method", "model", "folds", "metrics", "per_class", "confusion_matrix", "baseline"} <= set(out)
+    assert out["baseline"]["metrics"]["f2"] == pytest.approx(alone.metrics["f2"], abs=1e-6)
 
 
 def test_folds_lowered_and_k_lowered_in_training_folds():
@@ -46,6 +88,7 @@ def test_folds_lowered_and_k_lowered_in_training_folds():
     assert result.folds == 4
     assert any("folds lowered from 5 to 4" in n for n in result.notices)
     assert any("k_neighbors lowered" in n and "training folds" in n for n in result.notices)
+    assert result.params["k_neighbors"] == 2
 
 
 def test_single_row_class_cannot_be_evaluated():
@@ -55,38 +98,139 @@ def test_single_row_class_cannot_be_evaluated():
 
 
 def test_class_weight_and_models(mixed):
-    """Check the penalized model and that every model runs."""
+    """Check the penalized model (the tactic and costs on top of none) and that every model runs."""
     weighted = evaluate(mixed, "label", "class_weight")
     assert weighted.method == "class_weight" and weighted.class_weight == "balanced"
+    assert weighted.metrics["recall"] > weighted.baseline.metrics["recall"] + 0.2
     costs = evaluate(mixed, "label", "none", class_weight={"c1": 5}, model="decision_tree")
-    assert costs.baseline is not None
+    assert costs.class_weight == {"c1": 5} and costs.to_dict()["class_weight"] == {"c1": 5}
+    assert costs.fold_scores != costs.baseline.fold_scores  # the costs changed the trees
     for model in ("random_forest", "hist_gradient_boosting"):
         assert evaluate(mixed, "label", "RandomUnderSampler", model=model, folds=3).metrics["recall"] > 0
     with pytest.raises(MethodError, match="Did you mean 'random_forest'"):
         evaluate(mixed, "label", model="random_forrest")
+    with pytest.raises(ParameterError, match="names class 'c9'"):
+        evaluate(mixed, "label", "none", class_weight={"c9": 2})
 
 
 def test_progress_is_reported(mixed):
-    """Check that progress goes from 0 to 1 over every fold."""
+    """Check that progress rises from 0 to 1 over every fold, naming the tactic, then the baseline."""
     seen = []
     evaluate(mixed, "label", "SMOTE", folds=3, progress=lambda f, text: seen.append((f, text)))
-    assert seen[0][0] == 0 and seen[-1][0] == 1.0
-    assert len(seen) == 3 * 2 + 1
+    shares = [f for f, _ in seen]
+    assert shares[0] == 0 and shares[-1] == 1.0 and shares == sorted(shares)
+    assert [t for _, t in seen] == [f"SMOTE: fold {i} of 3" for i in (1, 2, 3)] + [
+        f"no balancing: fold {i} of 3" for i in (1, 2, 3)] + ["done"]
 
 
 def test_multiclass_macro(mixed3):
-    """Check macro metrics for three classes."""
+    """Check macro metrics for three classes: no positive class, recall is the mean of the recalls."""
     result = evaluate(mixed3, "label", "SMOTE", folds=3)
-    assert result.positive is None
-    assert 0 <= result.metrics["f1"] <= 1 and len(result.per_class) == 3
+    assert result.positive is None and len(result.per_class) == 3
+    for fold in result.fold_scores:  # the macro recall of a fold is its balanced accuracy
+        assert fold["recall"] == pytest.approx(fold["balanced_accuracy"])
+    assert sorted(result.curves()) == ["c0", "c1", "c2"]
+
+
+def test_holdout_is_one_stratified_split(mixed):
+    """Check holdout scores one split holding out that share of every class, and checks the share."""
+    result = evaluate(mixed, "label", "RandomUnderSampler", holdout=0.25)
+    assert result.folds == 1 and len(result.fold_scores) == 1
+    with pytest.raises(ParameterError, match="holdout must be a share"):
+        evaluate(mixed, "label", holdout=0.9)
+
+
+def test_model_side_tactics_need_two_classes_and_name_themselves_in_errors(mixed, mixed3, monkeypatch):
+    """Check a two-class tactic refuses three classes, and a failing fit names the tactic."""
+    with pytest.raises(ParameterError, match="threshold works with two classes"):
+        evaluate(mixed3, "label", "threshold")
+
+    def no_fit(self, x, y):
+        raise ValueError("n_samples=1 should be >= n_clusters=4.\nmore text")
+
+    monkeypatch.setattr(evaluation_module.Pipeline, "fit", no_fit)
+    with pytest.raises(EngineError, match=r"^decompose could not run on the training folds: n_samples=1 "
+                                          r"should be >= n_clusters=4$"):
+        evaluate(mixed, "label", "decompose")
+
+
+def test_a_bug_in_a_fit_is_not_turned_into_a_user_error(mixed, monkeypatch):
+    """Check an error the data cannot cause (a TypeError) reaches the caller as it is."""
+    def broken(self, x, y):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(evaluation_module.Pipeline, "fit", broken)
+    with pytest.raises(TypeError, match="a bug"):
+        evaluate(mixed, "label", "SMOTE")
+    with pytest.raises(TypeError, match="a bug"):
+        learning_curve(mixed, "label", "SMOTE", folds=3)
+
+
+def _signal_table() -> pd.DataFrame:
+    """30 features, 6 of them informative: a logistic regression needs many rows to learn it."""
+    x, y = make_classification(n_samples=600, n_features=30, n_informative=6, n_redundant=0, weights=[0.85],
+                               flip_y=0, class_sep=1.0, random_state=0)
+    frame = pd.DataFrame(x, columns=[f"x{i}" for i in range(30)])
+    frame["label"] = np.where(y == 1, "yes", "no")
+    return frame
 
 
 def test_learning_curve_rises_with_signal():
-    """Check the learning curve grows with rows and gives a verdict."""
-    data = mixed_table(n=600, minority=80)
-    curve = learning_curve(data, "label", "none", folds=3, metric="roc_auc")
-    assert curve.train_rows == sorted(curve.train_rows) and len(curve.mean) == 5
-    assert curve.verdict
+    """Check the learning curve rises with rows on a learnable table, and says so."""
+    curve = learning_curve(_signal_table(), "label", "none", folds=3, metric="roc_auc")
+    assert curve.fractions == [0.2, 0.4, 0.6, 0.8, 1.0]
+    assert curve.train_rows == sorted(curve.train_rows) and len(set(curve.train_rows)) == 5
+    assert curve.mean[-1] - curve.mean[0] > 0.1
+    assert curve.still_rising and curve.verdict.startswith("ROC AUC still rises")
+    assert curve.notices == ()
+
+
+def test_learning_curve_reports_each_skipped_size_with_its_reason():
+    """Check a size a sampler cannot run at is skipped with a notice saying which and why."""
+    data = mixed_table()  # 30 minority rows: 20 in a training fold of 3, 4 of them at 20%
+    curve = learning_curve(data, "label", "SMOTE", folds=3, params={"k_neighbors": 5})
+    assert curve.fractions == [0.4, 0.6, 0.8, 1.0]
+    skipped = [n for n in curve.notices if "skipped" in n]
+    assert len(skipped) == 1
+    assert skipped[0].startswith("20% of the training rows (about 32 rows) skipped in every fold")
+    assert "k_neighbors=5 needs at least 6" in skipped[0]
+    assert not curve.verdict.startswith("No verdict")
+
+
+def test_learning_curve_gives_no_verdict_from_fewer_than_four_points():
+    """Check too few scored sizes give no verdict, saying why, whether asked or skipped."""
+    data = mixed_table()
+    asked = learning_curve(data, "label", "none", folds=3, fractions=(0.5, 0.75, 1.0))
+    assert len(asked.mean) == 3 < MIN_CURVE_POINTS
+    assert not asked.still_rising and asked.verdict.startswith("No verdict: 3 of the 3")
+    skipped = learning_curve(data, "label", "SMOTE", folds=3, params={"k_neighbors": 5},
+                             fractions=(0.1, 0.2, 0.6, 0.8, 1.0))
+    assert skipped.fractions == [0.6, 0.8, 1.0]
+    assert skipped.verdict.startswith("No verdict: 3 of the 5") and "skipped" in skipped.verdict
+    assert sum("skipped in every fold" in n for n in skipped.notices) == 2
+
+
+def test_learning_curve_of_a_model_side_tactic_says_it_uses_the_plain_model(mixed):
+    """Check a tactic that changes the model is left out of the curve, with a notice."""
+    curve = learning_curve(mixed, "label", "threshold", folds=3)
+    plain = learning_curve(mixed, "label", "none", folds=3)
+    assert curve.mean == plain.mean
+    assert curve.notices[0] == "threshold changes the model, not the rows: the curve shows logistic regression without it"
+    assert curve.to_dict()["notices"] == list(curve.notices)
+
+
+@pytest.mark.parametrize(("means", "stds", "rising", "start"), [
+    ([0.6, 0.7, 0.8, 0.9], [0.01] * 4, True, "F2 still rises as rows are added (+0.100"),
+    ([0.6, 0.8, 0.85, 0.85], [0.01] * 4, False, "F2 rose with more rows but has levelled off (+0.000"),
+    ([0.6, 0.8, 0.9, 0.85], [0.01] * 4, False, "F2 rose with more rows but has levelled off (-0.050"),
+    ([0.7, 0.7, 0.701, 0.7], [0.01] * 4, False, "F2 hardly changes with more rows"),
+    ([0.6, 0.7, 0.8], [0.01] * 3, False, "No verdict: 3 of the 5"),
+])
+def test_verdict(means, stds, rising, start):
+    """Check each verdict of the learning curve, and none from fewer than four points."""
+    got_rising, verdict = evaluation_module._verdict(means, stds, "F2", 5)
+    assert got_rising is rising
+    assert verdict.startswith(start)
 
 
 def test_score_perfect_and_chance():

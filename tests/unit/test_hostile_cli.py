@@ -110,6 +110,7 @@ def test_a_full_disk_is_an_input_error_not_a_crash(extra, csv_file):
     assert done.stderr.count("\n") == 1 and "No space left" in done.stderr
 
 
+@pytest.mark.slow
 def test_debug_prints_the_traceback(csv_file, tmp_path):
     """Check --debug (anywhere on the line) and BALANCER_DEBUG=1 add the traceback; without, one line."""
     args = ("resample", csv_file, "--target", "nope", "--method", "SMOTE")

@@ -87,6 +87,7 @@ def _gzip_bomb(megabytes: int) -> bytes:
     return b"".join(parts)
 
 
+@pytest.mark.slow
 def test_hostile_files_are_refused_quickly_below_2_gb(tmp_path):
     """Check small bombs of every kind are refused in seconds with a peak below 2 GB."""
     files = {
@@ -282,7 +283,8 @@ def test_xlsx_reads_like_pandas(tmp_path):
     from openpyxl.cell.rich_text import CellRichText, TextBlock
     from openpyxl.cell.text import InlineFont
 
-    from balancer.tables import NULL_TOKENS, _clean_frame, clean_headers
+    from balancer.tables import NULL_TOKENS, clean_headers
+    from balancer.tables.clean import clean_frame as _clean_frame
 
     book = openpyxl.Workbook()
     sheet = book.active
@@ -366,6 +368,7 @@ def test_long_rows_are_read_not_refused_by_arrow_blocks():
     assert frame.shape == (2, 2) and len(frame["b"].iloc[0]) == 3 * 1024 * 1024
 
 
+@pytest.mark.slow
 def test_64_mb_line_exits_2_on_the_command_line(tmp_path):
     """Check the command line exits 2 with one error line, never 134 (abort), for a 64 MB line."""
     path = tmp_path / "line.csv"

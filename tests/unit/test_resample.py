@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from imblearn import over_sampling
 
 from balancer import resample, strategies
 from balancer.errors import DataError, EngineError, LimitError, MethodError, ParameterError, TargetError
@@ -79,6 +80,61 @@ def test_smote_becomes_smotenc_with_a_notice(mixed):
     assert resample(numeric, "label", "SMOTE").method == "SMOTE"
     categorical = mixed[["colour", "flag", "label"]]
     assert resample(categorical, "label", "SMOTE").method == "SMOTEN"
+
+
+@pytest.mark.parametrize(
+    ("name", "columns", "ran", "notice"),
+    [
+        ("SMOTE", ["x_float", "colour", "label"], "SMOTENC",
+         "SMOTENC used instead of SMOTE: the features are mixed numeric and categorical (colour categorical)"),
+        ("SMOTENC", ["colour", "flag", "label"], "SMOTEN",
+         "SMOTEN used instead of SMOTENC: the features are only categorical (colour, flag categorical)"),
+        ("SMOTENC", ["x_float", "x_int", "label"], "SMOTE",
+         "SMOTE used instead of SMOTENC: there are no categorical features"),
+        ("SMOTEN", ["colour", "flag", "label"], "SMOTEN", None),
+    ],
+)
+def test_variant_for_the_kinds_of_columns(name, columns, ran, notice, mixed):
+    """Check that the entry's variants pick the method that runs, and say so when it changes."""
+    result = resample(mixed[columns].dropna(), "label", name)
+    assert result.method == ran
+    assert (notice in result.notices) if notice else not any("instead of" in n for n in result.notices)
+
+
+def test_variant_refused_for_numeric_columns(mixed):
+    """Check that SMOTEN on numeric columns is refused with the variants that would work."""
+    with pytest.raises(ParameterError, match="SMOTEN works on all-categorical tables, but x_float, x_int are "
+                                             "numeric; use SMOTENC, or SMOTE"):
+        resample(mixed, "label", "SMOTEN")
+
+
+class _Flaky(over_sampling.RandomOverSampler):
+    """Fails (as KMeansSMOTE can) unless shrinkage is set."""
+
+    def _fit_resample(self, X, y):
+        if self.shrinkage is None:
+            raise ValueError("No cluster found with enough minority rows")
+        return super()._fit_resample(X, y)
+
+
+FLAKY = strategies.Strategy(
+    "DummyFlaky", "over", "Test only: fails with the default, runs with shrinkage.",
+    (strategies.Param("shrinkage", "float", None, "jitter", low=0, high=10, optional=True),),
+    over_sampling.RandomOverSampler, builder=lambda params, ctx: ctx.construct(params, _Flaky),
+    retry=strategies.Retry("shrinkage", 0.1, "shrinkage raised from off to 0.1"),
+    hints=(strategies.Hint(" Set shrinkage.", when="No cluster"),),
+)
+
+
+def test_retry_and_hints_come_from_the_entry(mixed):
+    """Check that a failure with the default is retried as the entry says, and explained otherwise."""
+    with strategies.registered(FLAKY):
+        result = resample(mixed, "label", "DummyFlaky")
+        assert "shrinkage raised from off to 0.1" in result.notices and result.params["shrinkage"] == 0.1
+        assert result.synthetic_rows == 180
+        with pytest.raises(EngineError, match="DummyFlaky could not run on this data: No cluster found with "
+                                              "enough minority rows. Set shrinkage."):
+            resample(mixed, "label", "DummyFlaky", params={"shrinkage": "auto"})
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,10 @@ import pytest
 from balancer import resample as local_resample
 from balancer import spark as engine
 from balancer.cli import main
-from balancer.errors import DataError, LimitError, MethodError, ParameterError, TargetError
+from balancer.errors import DataError, EngineError, LimitError, MethodError, ParameterError, TargetError
 from tests.conftest import mixed_table
+
+pytestmark = pytest.mark.slow  # Spark starts a JVM: minutes in all, and needs Java
 
 
 @pytest.fixture(scope="module")
@@ -327,3 +329,46 @@ def test_dates_survive(spark):
     result = engine.resample(frame, "y", "SMOTE", params={"k_neighbors": "3"})
     assert _same_schema(result.data, frame)
     assert _counts(result.data, "y") == {"no": 180, "yes": 180}
+
+
+class _Failing:
+    """A stand-in for Spark's reader and writer whose last step raises ``error``."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+        self.read = self.write = self
+
+    def option(self, *args):
+        return self
+
+    def format(self, *args):
+        return self
+
+    def mode(self, *args):
+        return self
+
+    def load(self, *args):
+        raise self.error
+
+    parquet = csv = load
+
+
+def test_only_input_errors_become_user_errors(tmp_path):
+    """Check that what Spark says about the input is a DataError/EngineError, and a bug stays a bug."""
+    from pyspark.errors import AnalysisException, PySparkTypeError
+
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"PAR1")
+    with pytest.raises(DataError, match="cannot read .* Path does not exist"):
+        engine.read(_Failing(AnalysisException("Path does not exist")), str(path))
+    with pytest.raises(DataError, match="cannot write .* Permission denied"):
+        engine.write(_Failing(AnalysisException("Permission denied")), str(tmp_path / "out"))
+    with pytest.raises(EngineError, match="Spark failed: Column 'x' does not exist"), engine.spark_errors():
+        raise AnalysisException("Column 'x' does not exist")
+    for bug in (TypeError("a bug"), PySparkTypeError("a bug in a call")):
+        with pytest.raises(type(bug)):
+            engine.read(_Failing(bug), str(path))
+        with pytest.raises(type(bug)):
+            engine.write(_Failing(bug), str(tmp_path / "out"))
+        with pytest.raises(type(bug)), engine.spark_errors():
+            raise bug

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -242,3 +243,81 @@ def test_parquet_path_is_read_like_its_bytes(tmp_path):
     path.write_bytes(path.read_bytes()[:200])  # starts like Parquet, cut off
     with pytest.raises(DataError, match="not a readable Parquet"):
         read_table(path)
+
+
+# ---- the package
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_tables_public_names():
+    """Check balancer.tables exports exactly its public names, and each exists."""
+    import balancer.tables as tables
+
+    assert set(tables.__all__) == {
+        "EXTENSIONS", "UPLOAD_EXTENSIONS", "NULL_TOKENS", "Budget", "Limits", "arrow_to_pandas",
+        "clean_headers", "csv_header", "decode_text", "detect_format", "escape_formula",
+        "escape_formulas", "read_file", "read_table", "sniff_delimiter", "to_arrow", "write_csv",
+        "write_csv_file"}
+    for name in tables.__all__:
+        assert hasattr(tables, name), name
+
+
+_IMPORT_ONLY = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import pyarrow as pa
+calls = []
+pa.jemalloc_set_decay_ms = lambda ms: calls.append(ms)  # observe who calls it
+before = pa.default_memory_pool().backend_name
+import balancer, balancer.tables, balancer.cli
+imported = {"calls": list(calls), "backend": pa.default_memory_pool().backend_name}
+balancer.read_table(b"a,b\n1,2\n")
+try:
+    pa.jemalloc_memory_pool()
+    jemalloc = True
+except NotImplementedError:
+    jemalloc = False
+print(json.dumps({"before": before, "imported": imported, "jemalloc": jemalloc,
+                  "read": {"calls": calls, "backend": pa.default_memory_pool().backend_name}}))
+"""
+
+
+def test_import_leaves_pyarrow_settings_alone():
+    """Check importing balancer.tables neither calls jemalloc_set_decay_ms nor changes Arrow's
+    default pool; the first parse sets the decay (once), still without changing the default."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _IMPORT_ONLY, str(ROOT)], capture_output=True,
+                          text=True, timeout=120, check=True)
+    seen = json.loads(done.stdout)
+    assert seen["imported"] == {"calls": [], "backend": seen["before"]}
+    assert seen["read"]["backend"] == seen["before"]
+    assert seen["read"]["calls"] == ([0] if seen["jemalloc"] else [])
+
+
+def test_the_tables_package_ships():
+    """Check every package under balancer/ is listed in pyproject.toml, so the wheel has it."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    packages = {".".join(path.parent.relative_to(ROOT).parts)
+                for path in (ROOT / "balancer").rglob("__init__.py")}
+    assert packages <= listed, packages - listed
+
+
+def test_reader_functions_fit_on_a_screen():
+    """Check no function of the tables package (or the profiler) is longer than a screen."""
+    import ast
+
+    paths = [*(ROOT / "balancer" / "tables").glob("*.py"), ROOT / "balancer" / "profiling.py",
+             ROOT / "balancer" / "config.py"]
+    long = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno >= 60:
+                long.append(f"{path.name}:{node.name}")
+    assert long == []

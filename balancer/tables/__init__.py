@@ -1,0 +1,123 @@
+"""Read a table from bytes or a path; write CSV fast and safely.
+
+Reading is split into small steps, one module each, so another engine can reuse the ones it needs:
+
+==============  ==============================================================================
+``files``       open a path with a bound (devices refused, pipes and ``/proc`` read bounded)
+``formats``     detect the format from the content, undo gzip (bounded), dispatch
+``text``        CSV/TSV/TXT: decode, sniff the delimiter, parse the header, parse with Arrow
+``xlsx``        a workbook's parts; ``sheet``: the streaming worksheet reader; ``safexml``: expat
+``parquet``     the footer and (``pages``, ``thrift``) every page header checked before Arrow reads
+``arrow``       Arrow's memory pool (chosen on first use), its input buffers, Arrow to pandas
+``clean``       header names, stripped cells, null tokens and types: the last step of every read
+``limits``      :class:`Limits`, the memory :class:`Budget` of a file, the refusal messages
+``write``       CSV writing with formula escaping
+==============  ==============================================================================
+
+Notices about what was done to the input (an encoding fallback, renamed duplicate headers) travel
+with the frame in ``DataFrame.attrs`` under ``"notices"`` as a list of ``{"code", "message"}``
+dicts; :func:`balancer.profiling.profile` turns them into warnings.
+
+Reading is defended against hostile files (see :class:`Limits`): every reader bounds what a file
+expands to *before* it expands — decompressed bytes, rows, columns, cell size and the table's size
+in memory — and refuses with a :class:`~balancer.errors.LimitError` that names the limit and the
+environment variable that raises it. The memory budget of a file of ``S`` bytes is
+``max(64 MB, max_expansion x S)``, capped by ``max_memory`` (see :meth:`Limits.budget`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import LimitError
+from .arrow import arrow_to_pandas
+from .clean import NULL_TOKENS, clean_headers
+from .files import ParquetPath, open_path
+from .formats import detect_format, read_bytes
+from .limits import Budget, Limits, check_table, too_big
+from .parquet import read_parquet
+from .text import decode_text, sniff_delimiter
+from .write import csv_header, escape_formula, escape_formulas, to_arrow, write_csv, write_csv_file
+
+#: File name endings Balancer reads.
+EXTENSIONS: tuple[str, ...] = ("csv", "tsv", "txt", "xlsx", "parquet")
+#: Endings the upload widget accepts: the readable ones, gzip, and the look-alikes that get a
+#: specific explanation (zip archives, old .xls) instead of a generic "type not allowed".
+UPLOAD_EXTENSIONS: tuple[str, ...] = (*EXTENSIONS, "gz", "zip", "xls", "xlsm")
+
+def read_table(
+    source: bytes | str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    max_bytes: int | None = None,
+    max_rows: int | None = None,
+    max_columns: int | None = None,
+    max_memory: int | None = None,
+    max_expansion: float | None = None,
+    max_cell_bytes: int | None = None,
+) -> pd.DataFrame:
+    """Read a CSV/TSV/TXT, Excel ``.xlsx`` or Parquet table from bytes or a path.
+
+    The format is found from the content (and the name where the content is ambiguous). Header
+    names and string cells are stripped of surrounding spaces; the tokens of :data:`NULL_TOKENS`
+    are missing values. Raises :class:`~balancer.errors.DataError` for anything that is not a
+    usable table and :class:`~balancer.errors.LimitError` past the limits (:class:`Limits`), which
+    are checked before the file expands.
+    """
+    limits = Limits.from_env(max_bytes=max_bytes, max_rows=max_rows, max_columns=max_columns,
+                             max_memory=max_memory, max_expansion=max_expansion,
+                             max_cell_bytes=max_cell_bytes)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        name = name or "upload"
+    else:
+        path = Path(source)
+        name = name or path.name
+        opened = open_path(path, name, limits)
+        if isinstance(opened, ParquetPath):
+            # Arrow reads the file itself: its bytes are never held as a whole
+            frame = read_parquet(opened, name, limits, limits.budget(opened.size))
+            return check_table(frame, name, limits)
+        data = opened
+    if len(data) > limits.max_bytes:
+        raise LimitError(too_big(name, len(data), limits.max_bytes))
+    return check_table(read_bytes(data, name, limits, limits.budget(len(data))), name, limits)
+
+
+def read_file(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> bytes:
+    """The bytes of a table file, read with the upload limit as a bound.
+
+    Unlike ``Path.read_bytes`` this never reads without limit: devices and sockets are refused,
+    and a FIFO, pipe or ``/proc`` file (whose size says nothing) is read up to ``max_bytes``
+    (default ``BALANCER_MAX_UPLOAD_MB``) and refused beyond.
+    """
+    path = Path(path)
+    limits = Limits.from_env(max_bytes=max_bytes)
+    opened = open_path(path, path.name, limits, parquet_by_path=False)
+    assert isinstance(opened, bytes)
+    return opened
+
+
+__all__ = [
+    "EXTENSIONS",
+    "UPLOAD_EXTENSIONS",
+    "NULL_TOKENS",
+    "Budget",
+    "Limits",
+    "arrow_to_pandas",
+    "clean_headers",
+    "csv_header",
+    "decode_text",
+    "detect_format",
+    "escape_formula",
+    "escape_formulas",
+    "read_file",
+    "read_table",
+    "sniff_delimiter",
+    "to_arrow",
+    "write_csv",
+    "write_csv_file",
+]

@@ -1,0 +1,100 @@
+"""The last step of every read: header names made usable, cells stripped, missing values and types.
+
+Notices about what was done to the input (an encoding fallback, renamed duplicate headers,
+infinite values) travel with the frame in ``DataFrame.attrs["notices"]`` as ``{"code",
+"message"}`` dicts; :func:`balancer.profiling.profile` turns them into warnings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+#: Cell values read as missing (after stripping surrounding spaces).
+NULL_TOKENS: tuple[str, ...] = (
+    "", "?", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "Null", "#N/A",
+)
+_TRUTH = {"true": True, "false": False}
+
+
+def notice(frame: pd.DataFrame, code: str, message: str) -> None:
+    """Record what was done to the input on the frame (see the module)."""
+    frame.attrs.setdefault("notices", []).append({"code": code, "message": message})
+
+
+def clean_headers(raw: Iterable[object]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Strip header names, name empty ones, and rename duplicates (``a``, ``a_2``, ...)."""
+    names: list[str] = []
+    seen: set[str] = set()
+    renamed: list[tuple[str, str]] = []
+    for position, value in enumerate(raw, start=1):
+        base = "" if value is None else str(value).strip()
+        if not base or base.lower().startswith("unnamed:"):
+            base = f"column_{position}"
+        candidate, n = base, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{base}_{n}"
+        if candidate != base and base != f"column_{position}":
+            renamed.append((base, candidate))
+        seen.add(candidate)
+        names.append(candidate)
+    return names, renamed
+
+
+def report_renamed(frame: pd.DataFrame, renamed: list[tuple[str, str]]) -> None:
+    """A notice naming the duplicate headers :func:`clean_headers` renamed."""
+    if renamed:
+        pairs = ", ".join(f"{old!r} -> {new!r}" for old, new in renamed[:10])
+        notice(frame, "duplicate_headers", f"duplicate column names were renamed: {pairs}")
+
+
+def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False) -> pd.DataFrame:
+    """Strip string cells, turn null tokens into missing values, and type text-only numbers.
+
+    ``convert_objects``: type every text column even when stripping changed nothing (columns of
+    mixed Python objects, as a workbook gives, are always typed).
+    """
+    nulls = set(NULL_TOKENS)
+    for column in frame.columns:
+        series = frame[column]
+        if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+            if pd.api.types.is_float_dtype(series.dtype):
+                _drop_infinite(frame, column)
+            continue
+        if series.dtype == object and not convert_objects:
+            if not all(isinstance(v, str) for v in series.dropna().head(1000)):
+                convert_objects = True
+        text = series.astype("str") if series.dtype == object else series
+        stripped = text.str.strip()
+        stripped = stripped.mask(stripped.isin(nulls))
+        if convert_objects or bool((stripped.fillna("") != text.fillna("")).any()):
+            frame[column] = _typed(stripped)
+    return frame
+
+
+def _drop_infinite(frame: pd.DataFrame, column: object) -> None:
+    """Infinite values become missing, with a notice."""
+    series = frame[column]
+    if np.isinf(series.to_numpy()).any():
+        notice(frame, "infinite", f"column {column!r} holds infinite values; they are treated as missing")
+        frame[column] = series.replace([np.inf, -np.inf], np.nan)
+
+
+def _typed(stripped: pd.Series) -> pd.Series:
+    """Stripped text as whole numbers, numbers or booleans when every value is one, else text."""
+    numbers = pd.to_numeric(stripped, errors="coerce")
+    present = stripped.notna()
+    if present.any() and bool(numbers[present].notna().all()):
+        values = numbers.to_numpy(dtype="float64")
+        whole = np.isfinite(values[present.to_numpy()])
+        finite = values[present.to_numpy()][whole]
+        if finite.size and np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53):
+            return numbers.astype("Int64") if stripped.isna().any() else numbers.astype("int64")
+        return numbers.astype("float64")
+    lowered = stripped.str.lower()
+    if present.any() and bool(lowered[present].isin(list(_TRUTH)).all()):
+        return lowered.map(_TRUTH).astype("boolean" if stripped.isna().any() else "bool")
+    return stripped.astype("str")
