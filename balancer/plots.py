@@ -213,11 +213,6 @@ def comparison(result: Any) -> go.Figure:
     return figure
 
 
-def figure_json(figure: go.Figure) -> Any:
-    """The figure as a JSON-ready dict (for reports)."""
-    return figure.to_plotly_json()
-
-
 __all__ = [
     "before_after",
     "shown",

@@ -117,10 +117,6 @@ def param_input(strategy: Strategy, param: Param) -> Any:
     return value
 
 
-def class_label(label: object) -> str:
-    return label_str(label)
-
-
 # --------------------------------------------------------------------------------------------
 # the strategy form, shared by Balance and Evaluate
 
