@@ -60,10 +60,9 @@ if go:
     if result is not None:
         state.store(request, result)
 
-result = shown_result(request, "Choose a strategy and press Resample.")
-if not state.shown(request)[1]:
-    st.caption(f"Showing the last result ({plain(result.requested)}); press Resample to apply the "
-               "choices above.")
+result = shown_result(request, "Choose a strategy and press Resample.",
+                      lambda old: f"Showing the last result ({plain(old.requested)}); press Resample to "
+                                  "apply the choices above.")
 
 st.subheader(f"{plain(result.method)}: {result.rows_in:,} rows in, {len(result.data):,} out")
 for notice in result.notices:

@@ -35,6 +35,21 @@ def mixed_table(n: int = 240, minority: int = 30, classes: int = 2, seed: int = 
     return frame
 
 
+def run_cli(capsys, *args) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    """Run ``balancer ARGS`` in-process; return the exit code, stdout and stderr."""
+    from balancer.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def csv_of(path: Path, frame: pd.DataFrame) -> Path:
+    """Write ``frame`` as CSV to ``path`` and return the path."""
+    path.write_bytes(frame.to_csv(index=False).encode())
+    return path
+
+
 @pytest.fixture
 def mixed() -> pd.DataFrame:
     return mixed_table()

@@ -253,15 +253,16 @@ def export_buttons(kind: str, made: Any, **results: Any) -> None:
             help="pandas + imbalanced-learn code that reproduces this without Balancer.")
 
 
-def shown_result(request: tuple[Any, ...], prompt: str, stale: str | None = None) -> Any:
+def shown_result(request: tuple[Any, ...], prompt: str,
+                 stale: str | Callable[[Any], str] | None = None) -> Any:
     """The result a page shows for ``request`` (see ``state.shown``); with none yet, ``prompt`` and
-    stop the page; with an older one, say so (``stale``) above it."""
+    stop the page; with an older one, say so above it (``stale``, or ``stale(result)``)."""
     result, fresh = state.shown(request)
     if result is None:
         st.info(prompt)
         st.stop()
     if not fresh and stale:
-        st.caption(stale)
+        st.caption(stale(result) if callable(stale) else stale)
     return result
 
 

@@ -299,23 +299,13 @@ def lying_zip_sizes(data: bytes, member: str, claimed: int) -> bytes:
     """Rewrite the uncompressed size a zip declares for ``member`` (local and central headers)."""
     out = bytearray(data)
     name = member.encode()
-    pos = 0
-    while True:
-        pos = out.find(b"PK\x03\x04", pos)
-        if pos == -1:
-            break
-        name_len = struct.unpack("<H", out[pos + 26:pos + 28])[0]
-        if out[pos + 30:pos + 30 + name_len] == name:
-            out[pos + 22:pos + 26] = struct.pack("<I", claimed)
-        pos += 4
-    pos = 0
-    while True:
-        pos = out.find(b"PK\x01\x02", pos)
-        if pos == -1:
-            break
-        name_len = struct.unpack("<H", out[pos + 28:pos + 30])[0]
-        if out[pos + 46:pos + 46 + name_len] == name:
-            out[pos + 24:pos + 28] = struct.pack("<I", claimed)
-        pos += 4
+    # (signature, where the name length is, where the name starts, where the size is)
+    for signature, length_at, name_at, size_at in ((b"PK\x03\x04", 26, 30, 22), (b"PK\x01\x02", 28, 46, 24)):
+        pos = out.find(signature)
+        while pos != -1:
+            name_len = struct.unpack("<H", out[pos + length_at:pos + length_at + 2])[0]
+            if out[pos + name_at:pos + name_at + name_len] == name:
+                out[pos + size_at:pos + size_at + 4] = struct.pack("<I", claimed)
+            pos = out.find(signature, pos + 4)
     return bytes(out)
 

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from balancer.cli import main
 from balancer.errors import DataError
 from balancer.recipe import Recipe
-from tests.conftest import mixed_table
+from tests.conftest import csv_of, mixed_table, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = {"format": "balancer-recipe/1", "kind": "resample", "target": "label", "method": "SMOTE",
@@ -23,15 +22,10 @@ BASE = {"format": "balancer-recipe/1", "kind": "resample", "target": "label", "m
 
 @pytest.fixture
 def csv_file(tmp_path):
-    path = tmp_path / "data.csv"
-    path.write_bytes(mixed_table(n=200, minority=30).to_csv(index=False).encode())
-    return path
+    return csv_of(tmp_path / "data.csv", mixed_table(n=200, minority=30))
 
 
-def cli(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+cli = run_cli
 
 
 def _text(payload) -> str:

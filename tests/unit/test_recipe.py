@@ -10,25 +10,19 @@ import sys
 import pytest
 
 from balancer import profile, resample
-from balancer.cli import main
 from balancer.codegen import python_script
 from balancer.errors import DataError
 from balancer.recipe import Recipe, make
 from balancer.report import build
-from tests.conftest import mixed_table
+from tests.conftest import csv_of, mixed_table, run_cli
 
 
 @pytest.fixture
 def csv_file(tmp_path):
-    path = tmp_path / "data.csv"
-    path.write_bytes(mixed_table(n=300, minority=40).to_csv(index=False).encode())
-    return path
+    return csv_of(tmp_path / "data.csv", mixed_table(n=300, minority=40))
 
 
-def cli(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
+cli = run_cli
 
 
 def test_cli_recipe_replays_byte_identical(csv_file, tmp_path, capsys):
