@@ -1,10 +1,14 @@
 """Column roles, imputation, encoding and scaling, shared by resample and evaluate.
 
 :class:`Preparer` is a scikit-learn transformer: fitted on training rows only, it turns a table
-into a float matrix (numbers imputed with the median and standardised; categories imputed with
-the mode and one-hot encoded, or given as integer codes for SMOTENC/SMOTEN) and turns synthetic
-rows of that matrix back into the table's own values (integers rounded, numbers clipped to the
-range seen, categories only from those seen).
+into a float matrix (numbers imputed with the median and standardised; categories one-hot
+encoded, or given as integer codes for SMOTENC/SMOTEN, a missing category being a level of its
+own) and turns synthetic rows of that matrix back into the table's own values (integers rounded,
+numbers clipped to the range seen and rounded to the decimals the column has, categories only
+from those seen).
+
+Imputation stays inside the computation: :func:`balancer.resample.resample` gives each synthetic
+row the missing cells of the original row it was made from (see ``keep_missing`` there).
 """
 
 from __future__ import annotations
@@ -115,8 +119,11 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             # rare levels share one code; synthetic rows there get the most frequent rare level
             levels.append((kept, rest[0] if rest else None))
         self.levels_ = levels
-        widths = [len(kept) + (other is not None) for kept, other in levels]
-        self.widths_ = widths
+        # a missing category is a level of its own (the last code): imputing the mode would make
+        # the mode a synthetic row's category wherever its neighbours had a gap
+        self.missing_level_ = [bool(data[column].isna().any()) for column in self.roles.categorical]
+        self.widths_ = [len(kept) + (other is not None) + missing
+                        for (kept, other), missing in zip(levels, self.missing_level_)]
         return self
 
     @property
@@ -142,8 +149,10 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 np.subtract(np.where(np.isnan(values), median, values), mean, out=target)
                 np.divide(target, std, out=target)
             blocks.append(numeric)
-        for column, (kept, other), width in zip(self.roles.categorical, self.levels_, self.widths_):
-            codes = self._codes(data[column], kept, other)
+        for column, (kept, other), width, missing_level in zip(
+            self.roles.categorical, self.levels_, self.widths_, self.missing_level_
+        ):
+            codes = self._codes(data[column], kept, other, width - 1 if missing_level else 0)
             if self.categories == "ordinal":
                 blocks.append(codes.astype("float64").reshape(-1, 1))
             else:
@@ -155,23 +164,24 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return blocks[0] if len(blocks) == 1 else np.hstack(blocks)
 
     @staticmethod
-    def _codes(series: pd.Series, kept: list[Any], other: Any) -> np.ndarray:
+    def _codes(series: pd.Series, kept: list[Any], other: Any, missing_code: int) -> np.ndarray:
         try:  # -1 for a missing value or a level not kept
             codes = pd.Index(kept).get_indexer(series).astype("int64")
         except (TypeError, ValueError, pd.errors.InvalidIndexError):  # levels of mixed types: compare as text
             text = series.map(lambda v: None if pd.isna(v) else str(v))
             codes = pd.Index([str(k) for k in kept]).get_indexer(text).astype("int64")
         missing = series.isna().to_numpy()
-        codes[missing] = 0  # the mode
         codes[codes < 0] = len(kept) if other is not None else 0
+        codes[missing] = missing_code  # its own level, or the mode when fitted without gaps
         return codes
 
     # -- backward
     def inverse(self, matrix: np.ndarray, template: pd.DataFrame) -> pd.DataFrame:
         """Turn rows of the matrix back into the table's values, with the dtypes of ``template``.
 
-        Integers are rounded, numbers clipped to the fitted range, categories decoded to levels
-        seen when fitting. Columns that were not features are left missing.
+        Integers are rounded, numbers clipped to the fitted range and rounded to the decimals the
+        column has in ``template``, categories decoded to levels seen when fitting (the missing
+        level to a missing value). Columns that were not features are left missing.
         """
         check_is_fitted(self)
         n = matrix.shape[0]
@@ -179,23 +189,40 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         position = 0
         for column, (_, mean, std, low, high) in zip(self.roles.numeric, self.numeric_stats_):
             values = np.clip(matrix[:, position] * std + mean, low, high)
-            if column in self.roles.integer:
-                values = np.round(values)
-            out[column] = values
+            places = 0 if column in self.roles.integer else decimals(_as_float(template[column]))
+            out[column] = values if places is None else np.round(values, places)
             position += 1
-        for column, (kept, other), width in zip(self.roles.categorical, self.levels_, self.widths_):
+        for column, (kept, other), width, missing_level in zip(
+            self.roles.categorical, self.levels_, self.widths_, self.missing_level_
+        ):
             if self.categories == "ordinal":
                 codes = np.clip(np.round(matrix[:, position]), 0, width - 1).astype("int64")
                 position += 1
             else:
                 codes = matrix[:, position:position + width].argmax(axis=1)
                 position += width
-            choices = np.array(list(kept) + ([other] if other is not None else []), dtype=object)
+            choices = np.array(list(kept) + ([other] if other is not None else [])
+                               + ([None] if missing_level else []), dtype=object)
             out[column] = choices[codes]
         frame = pd.DataFrame(index=pd.RangeIndex(n))
         for column in template.columns:
             frame[column] = cast_like(out.get(column), template[column], n)
         return frame
+
+
+def decimals(values: np.ndarray, most: int = 10, sample: int = 200_000) -> int | None:
+    """The fewest decimal places that write every value of a column exactly (None: more than
+    ``most``, keep full precision). Looks at an evenly spaced sample of a long column."""
+    finite = values[np.isfinite(values)]
+    if finite.size > sample:
+        finite = finite[:: finite.size // sample + 1]
+    if finite.size == 0:
+        return None
+    tolerance = 1e-9 * np.maximum(np.abs(finite), 1.0)
+    for places in range(most + 1):
+        if bool(np.all(np.abs(np.round(finite, places) - finite) <= tolerance)):
+            return places
+    return None
 
 
 def _check_frame(data: Any) -> None:
@@ -227,4 +254,4 @@ def cast_like(values: Any, like: pd.Series, n: int) -> pd.Series:
     return series.astype(dtype)
 
 
-__all__ = ["MAX_LEVELS", "Preparer", "Roles", "cast_like", "column_roles"]
+__all__ = ["MAX_LEVELS", "Preparer", "Roles", "cast_like", "column_roles", "decimals"]

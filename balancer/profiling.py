@@ -64,8 +64,39 @@ class Finding:
 
 
 @dataclasses.dataclass(frozen=True)
+class MissingInfo:
+    """One column with gaps: how many cells are missing, their share, and the share per class."""
+
+    column: str
+    missing: int
+    share: float
+    by_class: dict[Hashable, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form (class labels as strings, shares to 4 decimals)."""
+        return {"column": self.column, "missing": self.missing, "share": round(self.share, 4),
+                "by_class": {label_str(k): round(v, 4) for k, v in self.by_class.items()}}
+
+
+@dataclasses.dataclass(frozen=True)
+class Duplicates:
+    """Rows that repeat another row: exact copies (same label), and groups of rows with the same
+    features but different labels. Identifier columns are not compared."""
+
+    rows: int = 0
+    groups: int = 0
+    conflicting_groups: int = 0
+    conflicting_rows: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        """Return the JSON form."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
 class Profile:
-    """What :func:`profile` found. ``classes`` maps label to count, largest first."""
+    """What :func:`profile` found. ``classes`` maps label to count, largest first; ``format`` is
+    what the reader found (delimiter, decimal mark, sheet, header row; see :mod:`balancer.tables`)."""
 
     rows: int
     columns: tuple[ColumnInfo, ...]
@@ -74,6 +105,9 @@ class Profile:
     classes: dict[Hashable, int]
     imbalance_ratio: float | None
     warnings: tuple[Finding, ...]
+    missing: tuple[MissingInfo, ...] = ()
+    duplicates: Duplicates = Duplicates()
+    format: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -90,6 +124,9 @@ class Profile:
             "classes": {label_str(k): int(v) for k, v in self.classes.items()},
             "imbalance_ratio": None if self.imbalance_ratio is None else round(self.imbalance_ratio, 4),
             "warnings": [w.to_dict() for w in self.warnings],
+            "missing": [m.to_dict() for m in self.missing],
+            "duplicates": self.duplicates.to_dict(),
+            "format": dict(self.format),
         }
 
 
@@ -324,6 +361,10 @@ def profile(data: pd.DataFrame, target: str | None = None) -> Profile:
     if target is not None:
         classes, target_findings = _target_summary(data, target, kinds)
         findings += target_findings
+    missing = missing_table(data, columns, target if classes else None)
+    findings += _missing_finding(missing)
+    duplicates = find_duplicates(data, kinds, target if classes else None)
+    findings += _duplicate_findings(duplicates, target)
     return Profile(
         rows=len(data),
         columns=columns,
@@ -332,7 +373,81 @@ def profile(data: pd.DataFrame, target: str | None = None) -> Profile:
         classes=classes,
         imbalance_ratio=imbalance_ratio(classes),
         warnings=tuple(findings),
+        missing=missing,
+        duplicates=duplicates,
+        format=dict(data.attrs.get("format") or {}),
     )
+
+
+def missing_table(data: pd.DataFrame, columns: tuple[ColumnInfo, ...],
+                  target: str | None) -> tuple[MissingInfo, ...]:
+    """Every column (but the target) with gaps, most missing first, with its share per class."""
+    rows = len(data)
+    out = []
+    labels = data[target] if target is not None else None
+    for info in columns:
+        if not info.missing or info.name == target:
+            continue
+        gaps = data[info.name].isna()
+        by_class: dict[Hashable, float] = {}
+        if labels is not None:
+            by_class = {_plain(k): float(v) for k, v in gaps.groupby(labels, sort=False).mean().items()}
+        out.append(MissingInfo(info.name, info.missing, info.missing / rows if rows else 0.0, by_class))
+    return tuple(sorted(out, key=lambda m: (-m.missing, m.column)))
+
+
+def _missing_finding(missing: tuple[MissingInfo, ...]) -> list[Finding]:
+    """One finding for every column with gaps (the table says the rest)."""
+    partly = [m for m in missing if m.share < 1]
+    if not partly:
+        return []
+    top = partly[0]
+    many = f"{len(partly)} columns have" if len(partly) > 1 else "1 column has"
+    return [Finding(
+        "missing_values",
+        f"{many} missing values (most: {top.column!r}, {top.share:.0%} missing); see the table of "
+        "missing values. They are imputed inside the computation only: rows a method keeps are "
+        "written as they were, and each synthetic row has the missing cells of the original row "
+        "it was made from, so every class keeps its pattern of gaps.",
+    )]
+
+
+def find_duplicates(data: pd.DataFrame, kinds: dict[str, str], target: str | None) -> Duplicates:
+    """Count rows that repeat an earlier row, and groups of equal features with different labels."""
+    compared = [c for c in data.columns if c != target and kinds.get(str(c)) != "identifier"]
+    if not compared or len(data) < 2:
+        return Duplicates()
+    features = pd.util.hash_pandas_object(data[compared], index=False)
+    if target is None:
+        repeated = features.duplicated()
+        return Duplicates(int(repeated.sum()), int(features[repeated].nunique()))
+    labels = pd.util.hash_pandas_object(data[target], index=False)
+    whole = features.to_numpy() * np.uint64(31) + labels.to_numpy()
+    repeated = pd.Series(whole).duplicated()
+    labelled = pd.DataFrame({"f": features.to_numpy(), "y": labels.to_numpy()})
+    per_group = labelled.groupby("f", sort=False)["y"].nunique()
+    conflicting = per_group[per_group > 1].index
+    in_conflict = labelled["f"].isin(conflicting)
+    return Duplicates(int(repeated.sum()), int(pd.Series(whole[repeated.to_numpy()]).nunique()),
+                      int(len(conflicting)), int(in_conflict.sum()))
+
+
+def _duplicate_findings(found: Duplicates, target: str | None) -> list[Finding]:
+    out = []
+    if found.rows:
+        out.append(Finding(
+            "duplicate_rows",
+            f"{found.rows:,} rows repeat an earlier row exactly ({found.groups:,} distinct rows are "
+            "repeated); copies of one row can land in both the training and the test folds, which "
+            "flatters the scores"))
+    if found.conflicting_groups:
+        out.append(Finding(
+            "conflicting_labels",
+            f"{found.conflicting_groups:,} groups of rows ({found.conflicting_rows:,} rows) have the "
+            f"same values in every column but different labels in {target!r}; no model can tell "
+            "them apart, and cleaning methods (Tomek links, edited neighbours) will remove some",
+            target))
+    return out
 
 
 def _column_info(series: pd.Series, column: Hashable) -> ColumnInfo:
@@ -364,11 +479,6 @@ def _column_findings(info: ColumnInfo, rows: int) -> list[Finding]:
             "high_cardinality",
             f"column {info.name!r} has {info.unique:,} categories; only the "
             f"{HIGH_CARDINALITY - 1} most frequent are encoded separately", info.name))
-    if info.missing and info.missing < rows:
-        found.append(Finding(
-            "missing_values",
-            f"column {info.name!r} has {info.missing:,} missing values; they are imputed for "
-            "the computation only", info.name))
     return found
 
 
@@ -458,14 +568,18 @@ __all__ = [
     "FEATURE_KINDS",
     "KINDS",
     "ColumnInfo",
+    "Duplicates",
     "Finding",
+    "MissingInfo",
     "Profile",
     "check_target",
     "class_counts",
     "column_kind",
+    "find_duplicates",
     "imbalance_ratio",
     "label_str",
     "max_classes",
+    "missing_table",
     "profile",
     "require_column",
     "suggest",

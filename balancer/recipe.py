@@ -26,8 +26,9 @@ from .resample import Resampled, max_output_rows, resample
 
 FORMAT = "balancer-recipe/1"
 HANDLING = {
-    "missing_values": "imputed for the computation only (median for numbers, most frequent for "
-                      "categories); original rows keep their missing cells",
+    "missing_values": "imputed for the computation only (median for numbers, a level of their own "
+                      "for categories); original rows keep their missing cells and each synthetic "
+                      "row has the missing cells of the original row of its class nearest to it",
     "categorical": "SMOTE becomes SMOTENC (mixed) or SMOTEN (all categorical); other methods "
                    "measure distances on standardised numbers and one-hot categories (x 1/sqrt 2)",
     "rows_without_target": "left out",

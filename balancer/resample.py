@@ -282,10 +282,15 @@ def resample(
     sampler, x_res, y_codes, run_params = _run(the_plan, run_params, given, matrix, y, coded_ss, seed, labels,
                                                preparer)
     source = provenance(sampler, matrix, y, x_res, y_codes)
-    del matrix, sampler  # the output is built next: free what is no longer needed first
-    y_res = np.asarray(labels, dtype=object)[y_codes]
-    synthetic = _decode_synthetic(data, work, target, source, preparer, x_res, y_res)
-    del x_res
+    del sampler  # the output is built next: free what is no longer needed first
+    gaps = gap_columns(work, the_plan.roles)
+    kept: np.ndarray | None = matrix if gaps else None  # only to find the rows whose gaps are kept
+    del matrix
+    synthetic = _decode_synthetic(work, target, source, preparer, x_res, y_codes, labels, kept, y,
+                                  the_plan.roles, gaps)
+    del kept, x_res
+    if synthetic is not None:
+        synthetic = synthetic[list(data.columns)]
     return _finish(data, work, positions, target, the_plan, run_params, seed, source, synthetic)
 
 
@@ -433,22 +438,148 @@ def _stacked(source: np.ndarray, rows: int) -> bool:
 
 
 def _decode_synthetic(
-    data: pd.DataFrame, work: pd.DataFrame, target: str, source: np.ndarray, preparer: Preparer | None,
-    x_res: np.ndarray | None, y_res: np.ndarray | None,
+    work: pd.DataFrame, target: str, source: np.ndarray, preparer: Preparer | None,
+    x_res: np.ndarray | None, y_codes: np.ndarray, labels: list[Hashable], matrix: np.ndarray | None,
+    y: np.ndarray, roles: Roles, gaps: list[Hashable],
 ) -> pd.DataFrame | None:
-    """The synthetic rows as a frame with the table's columns and dtypes (None when there are none)."""
+    """The synthetic rows as a frame with the table's columns and dtypes (None when there are none):
+    features decoded, constant columns filled, and the missing cells of the rows they were made
+    from kept (see :func:`keep_missing`)."""
     is_synthetic = source < 0
     n_synthetic = int(is_synthetic.sum())
     if not n_synthetic:
         return None
-    assert preparer is not None and x_res is not None and y_res is not None
+    assert preparer is not None and x_res is not None
     n_original = len(source) - n_synthetic
     stacked = _stacked(source, len(work))
     made = x_res[n_original:] if stacked else x_res[is_synthetic]
+    made_codes = y_codes[n_original:] if stacked else y_codes[is_synthetic]
     synthetic = preparer.inverse(made, work)
-    labels = y_res[n_original:] if stacked else y_res[is_synthetic]
-    synthetic[target] = cast_like(labels, work[target], n_synthetic)
-    return synthetic[list(data.columns)]
+    synthetic[target] = cast_like(np.asarray(labels, dtype=object)[made_codes], work[target], n_synthetic)
+    fill_constants(synthetic, work, roles)
+    if gaps and matrix is not None:
+        keep_missing(synthetic, work, gaps, roles, preparer, matrix, y, made, made_codes)
+    return synthetic
+
+
+def fill_constants(synthetic: pd.DataFrame, work: pd.DataFrame, roles: Roles) -> None:
+    """Give synthetic rows the value of each constant column, in its dtype."""
+    for column, reason in roles.excluded.items():
+        if reason == "constant":
+            value = work[column].dropna().iloc[0]
+            synthetic[column] = cast_like(pd.Series([value] * len(synthetic), dtype=object),
+                                          work[column], len(synthetic))
+
+
+def gap_columns(work: pd.DataFrame, roles: Roles) -> list[Hashable]:
+    """The columns synthetic rows fill (features and constants) that have missing cells."""
+    filled = (*roles.features, *(c for c, r in roles.excluded.items() if r == "constant"))
+    return [c for c in filled if work[c].isna().any()]
+
+
+def keep_missing(
+    synthetic: pd.DataFrame, work: pd.DataFrame, columns: list[Hashable], roles: Roles, preparer: Preparer,
+    matrix: np.ndarray, y: np.ndarray, made: np.ndarray, made_codes: np.ndarray,
+) -> None:
+    """Give each synthetic row the missing cells of its donor: the original row of its class
+    nearest to it, one of the rows it was made from.
+
+    Imputation (medians, the missing level) is for the computation only; a synthetic row is
+    written with a gap wherever its donor has one, so every class keeps its missing-value pattern
+    and no imputed value shows up as a spike. A categorical cell decoded to the missing level
+    where the donor has a value takes the donor's value.
+    """
+    donors = nearest_originals(_donor_space(preparer, matrix), y, _donor_space(preparer, made), made_codes)
+    for column in columns:
+        original = work[column]
+        gap = original.isna().to_numpy()[donors]
+        values = synthetic[column]
+        if column in roles.categorical:
+            fallback = pd.Series(original.to_numpy()[donors], dtype=original.dtype)
+            values = values.where(~(values.isna().to_numpy() & ~gap), fallback)
+        synthetic[column] = values.mask(gap)
+
+
+def _donor_space(preparer: Preparer, matrix: np.ndarray) -> np.ndarray:
+    """Rows in a space where the nearest original is one of a synthetic row's parents.
+
+    SMOTE and its kin interpolate numbers between two rows of a class, so the numeric columns
+    find them; SMOTENC's categories are its neighbours' most frequent ones, not its parents', so
+    they are left out when there are numbers. An all-categorical table (SMOTEN) is compared on
+    its categories, one-hot, as the one-hot encoding measures them.
+    """
+    if preparer.categories != "ordinal" or not preparer.roles.categorical:
+        return matrix
+    numeric = len(preparer.roles.numeric)
+    if numeric:
+        return matrix[:, :numeric]
+    blocks = []
+    for position, width in zip(preparer.categorical_indices, preparer.widths_):
+        codes = np.clip(np.round(matrix[:, position]), 0, width - 1).astype("int64")
+        block = np.zeros((len(matrix), width))
+        block[np.arange(len(matrix)), codes] = 1.0
+        blocks.append(block)
+    return np.hstack(blocks)
+
+
+def nearest_originals(matrix: np.ndarray, y: np.ndarray, made: np.ndarray, made_codes: np.ndarray) -> np.ndarray:
+    """For each made row, the position of the nearest original row of the same class."""
+    from sklearn.neighbors import NearestNeighbors
+
+    donors = np.empty(len(made), dtype="int64")
+    for code in np.unique(made_codes):
+        rows = np.flatnonzero(y == code)
+        wanted = np.flatnonzero(made_codes == code)
+        search = NearestNeighbors(n_neighbors=1).fit(matrix[rows])
+        donors[wanted] = rows[search.kneighbors(made[wanted], return_distance=False)[:, 0]]
+    return donors
+
+
+_EMPTY_WHY = {
+    "identifier": "an identifier: a made-up row has none of its own",
+    "text": "free text: it is not made up",
+    "datetime": "a date: it is not a feature, so it is not made up",
+    "empty": "empty in the input",
+}
+
+
+def _left_empty(roles: Roles) -> list[str]:
+    """The notice naming the columns synthetic rows leave empty, and why."""
+    groups: dict[str, list[str]] = {}
+    for column, reason in roles.excluded.items():
+        if reason != "constant":
+            groups.setdefault(reason, []).append(str(column))
+    if not groups:
+        return []
+    parts = [f"{_listed(columns)} ({_EMPTY_WHY.get(reason, reason)})" for reason, columns in groups.items()]
+    return ["synthetic rows leave these columns empty: " + "; ".join(parts)]
+
+
+#: A warning when a method keeps less than this share of the rows...
+KEEP_SHARE = 0.10
+#: ... or makes more than this many synthetic rows per original row of a class.
+SYNTHETIC_PER_ORIGINAL = 10
+
+
+def _size_warnings(before: Mapping[Hashable, int], rows_out: int, rows_in: int, labels: pd.Series,
+                   synthetic: np.ndarray) -> list[str]:
+    """Plain warnings about a result that may mislead: most rows thrown away, or a class made
+    mostly of rows invented from few."""
+    out = []
+    kept = int((~synthetic).sum())
+    if rows_in and kept < KEEP_SHARE * rows_in:
+        out.append(f"only {kept:,} of {rows_in:,} rows ({kept / rows_in:.1%}) are kept: a model trained "
+                   "on this file sees little of the data; compare it with class weights or a milder "
+                   "sampling_strategy before using it")
+    if synthetic.any():
+        made = class_counts(labels[synthetic])
+        for label, count in made.items():
+            originals = before.get(label, 0)
+            if originals and count > SYNTHETIC_PER_ORIGINAL * originals:
+                out.append(f"class {label_str(label)!r}: {count:,} synthetic rows were made from "
+                           f"{originals:,} originals ({count / originals:,.0f} to 1); they add little "
+                           "that those rows do not say, so expect optimistic scores on this file")
+    return out
 
 
 def _finish(
@@ -472,14 +603,10 @@ def _finish(
             order[is_original] = np.arange(n_original)
             order[~is_original] = n_original + np.arange(n_synthetic)
             out = combined.iloc[order].reset_index(drop=True)
-        left_empty = [str(c) for c in the_plan.roles.excluded]
-        if left_empty:
-            notices.append(
-                f"synthetic rows leave {', '.join(left_empty[:8])}{', ...' if len(left_empty) > 8 else ''} "
-                "empty: they are not features (identifiers, text, dates, constant or empty columns)"
-            )
+        notices.extend(_left_empty(the_plan.roles))
     else:
         out = originals.reset_index(drop=True)
+    notices.extend(_size_warnings(the_plan.counts, len(out), len(data), out[target], ~is_original))
     source_rows = np.where(is_original, positions[np.where(is_original, source, 0)], -1)
     after_raw = class_counts(out[target])
     after = {label: after_raw.get(label, 0) for label in the_plan.counts}

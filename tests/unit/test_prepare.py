@@ -33,17 +33,20 @@ def test_column_roles_keep_features_and_say_why_others_are_left_out(table):
 
 
 def test_onehot_matrix_is_standardised_and_one_category_apart_is_distance_one(table):
-    """Check numbers are imputed with the median and standardised, categories one-hot at 1/sqrt(2)."""
+    """Check numbers are imputed with the median and standardised, categories one-hot at 1/sqrt(2),
+    a missing category being a level of its own."""
     preparer = Preparer(column_roles(table, "label")).fit(table)
     matrix = preparer.transform(table)
-    assert matrix.shape == (len(table), 2 + 3 + 2) and matrix.dtype == np.float64
+    assert table["colour"].isna().any() and preparer.missing_level_ == [True, False]
+    assert matrix.shape == (len(table), 2 + 4 + 2) and matrix.dtype == np.float64
     assert np.allclose(matrix[:, :2].mean(axis=0), 0) and np.allclose(matrix[:, :2].std(axis=0), 1)
     missing = table["x_float"].isna().to_numpy()
     median = np.nanmedian(table["x_float"])
     mean, std = preparer.numeric_stats_[0][1], preparer.numeric_stats_[0][2]
     assert np.allclose(matrix[missing, 0], (median - mean) / std)
     assert set(np.unique(matrix[:, 2:])) == {0.0, 1 / math.sqrt(2)}
-    assert np.allclose(matrix[:, 2:5].sum(axis=1), 1 / math.sqrt(2))  # one level per row, missing -> mode
+    assert np.allclose(matrix[:, 2:6].sum(axis=1), 1 / math.sqrt(2))  # one level per row
+    assert np.array_equal(matrix[:, 5] > 0, table["colour"].isna().to_numpy())  # missing: the last
     one = table.iloc[[0]].copy()
     other = one.copy()
     other["colour"] = next(c for c in ("red", "green", "blue") if c != one["colour"].iloc[0])
@@ -68,7 +71,8 @@ def test_ordinal_codes_sit_at_the_categorical_indices(table):
     matrix = preparer.transform(table)
     assert matrix.shape == (len(table), 4) and preparer.categorical_indices == [2, 3]
     codes = matrix[:, 2]
-    assert set(np.unique(codes)) == {0.0, 1.0, 2.0}
+    assert set(np.unique(codes)) == {0.0, 1.0, 2.0, 3.0}  # 3: the missing level
+    assert np.array_equal(codes == 3, table["colour"].isna().to_numpy())
     kept = preparer.levels_[0][0]
     present = table["colour"].notna().to_numpy()
     assert [kept[int(c)] for c in codes[present]] == table["colour"][present].tolist()

@@ -91,6 +91,6 @@ def test_to_dict_has_contract_keys(mixed):
     """Check the JSON keys of the command-line contract."""
     out = profile(mixed).to_dict()
     assert set(out) == {"rows", "columns", "target", "target_candidates", "classes",
-                        "imbalance_ratio", "warnings"}
+                        "imbalance_ratio", "warnings", "missing", "duplicates", "format"}
     assert set(out["columns"][0]) >= {"name", "kind", "missing"}
     assert all(isinstance(k, str) for k in out["classes"])

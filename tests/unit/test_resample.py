@@ -32,9 +32,14 @@ def check_schema(data: pd.DataFrame, result) -> None:
     assert (result.source_rows[result.synthetic] == -1).all()
     expected = data.iloc[result.source_rows[originals]].reset_index(drop=True)
     pd.testing.assert_frame_equal(out[originals].reset_index(drop=True), expected)
-    # synthetic rows have no identity and never invent a category
+    # synthetic rows have no identity, never invent a category, and have gaps only where their
+    # class has gaps (the missing cells of the rows they are made from)
     assert out.loc[result.synthetic, "row_id"].isna().all()
-    assert out.loc[result.synthetic, "colour"].notna().all()
+    made = out[result.synthetic]
+    for label, rows in made.groupby("label"):
+        for column in ("colour", "x_float"):
+            if not data.loc[data["label"] == label, column].isna().any():
+                assert rows[column].notna().all(), (label, column)
     assert result.after == out["label"].value_counts().to_dict() | {
         k: 0 for k in result.before if k not in set(out["label"])}
 
