@@ -31,7 +31,7 @@ from .resample import resample
 from .samples import SAMPLES, load_sample
 from .strategies import FAMILIES, STRATEGIES, parse_params
 from .strategies import get as get_strategy
-from .tables import read_file, read_table, write_csv, write_csv_file
+from .tables import Dialect, read_file, read_table, write_csv, write_csv_file
 
 
 class UsageError(BalancerError, ValueError):
@@ -77,12 +77,28 @@ def _data_args(p: argparse.ArgumentParser, target_required: bool, spark: bool = 
                    + ("; with --engine spark a Parquet/CSV file, folder or glob, at any location "
                       "Spark reads" if spark else ""))
     p.add_argument("--target", required=target_required, metavar="COL", help="the class column")
+    _reading_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--engine", choices=("local", "spark"), default="local",
                    help="local (default: this machine, in memory) or spark (tables that do not fit)"
                    if spark else argparse.SUPPRESS)
     if spark:
         _spark_args(p)
+
+
+def _reading_args(p: argparse.ArgumentParser) -> None:
+    """--sheet and --header-row: how DATA is read when detection is not what the user wants."""
+    p.add_argument("--sheet", metavar="NAME",
+                   help="the worksheet of an .xlsx to read (default: the first sheet with data)")
+    p.add_argument("--header-row", type=int, metavar="N",
+                   help="the row (line) number of the header, counting from 1 (default: detected; "
+                        "title and blank rows above it are skipped)")
+
+
+def _dialect_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dialect", choices=("input", "standard"), default="input",
+                   help="the written CSV's delimiter and decimal mark: as the input's (default) or "
+                        "standard (comma, decimal point)")
 
 
 def _spark_args(p: argparse.ArgumentParser) -> None:
@@ -109,6 +125,7 @@ def _resample_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", help="write the resampled CSV here ('-' for stdout)")
     p.add_argument("--mark-synthetic", action="store_true",
                    help="add a 'synthetic' column marking made-up rows")
+    _dialect_arg(p)
     p.add_argument("--format", choices=("parquet", "csv", "tsv"),
                    help="with --engine spark: the output folder's format (default: from --out's "
                         "suffix, else parquet)")
@@ -152,26 +169,36 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("recipe", metavar="RECIPE", help="a recipe JSON written by --recipe or the dashboard")
     p.add_argument("data", metavar="DATA", help="CSV/TSV/TXT/XLSX/Parquet file, or sample:NAME")
     p.add_argument("--out", metavar="FILE", help="write the resampled CSV here ('-' for stdout)")
+    _dialect_arg(p)
+    _reading_args(p)
     p.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _load(source: str) -> pd.DataFrame:
-    return _load_with_bytes(source)[0]
+def _load(args: argparse.Namespace) -> pd.DataFrame:
+    return _load_with_bytes(args)[0]
 
 
-def _load_with_bytes(source: str) -> tuple[pd.DataFrame, bytes | None]:
-    """The table, and the file's bytes (None for a bundled sample) for the recipe's SHA-256."""
-    if source.startswith("sample:"):
-        return load_sample(source.split(":", 1)[1]), None
-    if not Path(source).exists() and source in SAMPLES:
-        return load_sample(source), None
+def _load_with_bytes(args: argparse.Namespace) -> tuple[pd.DataFrame, bytes | None]:
+    """The table DATA names, read with --sheet and --header-row, and the file's bytes (None for a
+    bundled sample) for the recipe's SHA-256."""
+    source = args.data
+    how = {"sheet": getattr(args, "sheet", None), "header_row": getattr(args, "header_row", None)}
+    if source.startswith("sample:") or (not Path(source).exists() and source in SAMPLES):
+        if how["sheet"] is not None or how["header_row"] is not None:
+            raise UsageError("--sheet and --header-row are for files; a bundled sample is read as it is")
+        return load_sample(source.split(":", 1)[1] if source.startswith("sample:") else source), None
     path = Path(source)
     if path.is_fifo():  # a pipe can be read once: read it (bounded), then parse those bytes
         raw = read_file(path)
-        return read_table(raw, name=path.name), raw
-    frame = read_table(path)
+        return read_table(raw, name=path.name, **how), raw
+    frame = read_table(path, **how)
     return frame, read_file(path)
+
+
+def _dialect(args: argparse.Namespace, data: pd.DataFrame) -> Dialect:
+    """--dialect: the input's delimiter and decimal mark, or standard CSV."""
+    return Dialect.of(data) if args.dialect == "input" else Dialect.STANDARD
 
 
 def _write_text(path: str, text: str) -> None:
@@ -245,6 +272,9 @@ def _spark_frame(args: argparse.Namespace) -> tuple[Any, Any, bool]:
     from . import spark as engine
 
     engine.check_exists(args.data)
+    if getattr(args, "sheet", None) is not None or getattr(args, "header_row", None) is not None:
+        raise UsageError("--sheet and --header-row are for the local engine; Spark reads Parquet, or "
+                         "CSV with the header on the first line")
     if getattr(args, "driver_rows", None) is not None and args.driver_rows < 1:
         raise UsageError("--driver-rows must be at least 1")
     from_before = engine.active_session() is not None
@@ -273,7 +303,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
         finally:
             _stop_spark(started)
     else:
-        result = profile(_load(args.data), args.target)
+        result = profile(_load(args), args.target)
     return _print_profile(args, result)
 
 
@@ -323,7 +353,7 @@ def cmd_resample(args: argparse.Namespace) -> int:
     if args.format or args.undersample_to is not None:
         raise UsageError("--format and --undersample-to are for --engine spark; the local engine writes CSV "
                          "(use RandomUnderSampler, then the method)")
-    data, raw = _load_with_bytes(args.data)
+    data, raw = _load_with_bytes(args)
     params = parse_params(args.param)
     result = resample(data, args.target, args.method, params=params, seed=args.seed)
     made = make_recipe("resample", args.target, result.requested, result.params, result.seed,
@@ -334,11 +364,11 @@ def cmd_resample(args: argparse.Namespace) -> int:
     if out:
         frame = result.with_marker() if args.mark_synthetic else result.data
         if out == "-":
-            sys.stdout.buffer.write(write_csv(frame))
+            sys.stdout.buffer.write(write_csv(frame, dialect=_dialect(args, data)))
             sys.stdout.flush()
             return 0
         try:
-            write_csv_file(frame, out)
+            write_csv_file(frame, out, dialect=_dialect(args, data))
         except OSError as exc:
             raise DataError(f"cannot write {out}: {exc.strerror or exc}") from None
     if args.json:
@@ -360,7 +390,7 @@ def _print_resampled(result: Any, title: str, rows_out: int, wrote: str | None) 
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    data, raw = _load_with_bytes(args.data)
+    data, raw = _load_with_bytes(args)
     params = parse_params(args.param)
     result = evaluate(data, args.target, args.method, model=args.model, folds=args.folds,
                       params=params, seed=args.seed, class_weight=args.class_weight, metric=args.metric)
@@ -406,7 +436,7 @@ def _print_evaluation(result: Evaluation, curve: LearningCurve | None) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    data, _ = _load_with_bytes(args.data)
+    data, _ = _load_with_bytes(args)
     progress = None
     if not args.json and sys.stderr.isatty():
         def progress(share: float, text: str) -> None:
@@ -445,7 +475,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     made = Recipe.load(args.recipe)
-    data, raw = _load_with_bytes(args.data)
+    data, raw = _load_with_bytes(args)
     warnings_ = version_warnings(made)
     payload: dict[str, Any] = {"kind": made.kind, "method": made.method}
     if made.kind == "resample" or args.out:
@@ -454,11 +484,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             if args.out == "-":
                 for warning in warnings_:
                     print(f"warning: {warning}", file=sys.stderr)
-                sys.stdout.buffer.write(write_csv(output_frame(made, result)))
+                sys.stdout.buffer.write(write_csv(output_frame(made, result), dialect=_dialect(args, data)))
                 sys.stdout.flush()
                 return 0
             try:
-                write_csv_file(output_frame(made, result), args.out)
+                write_csv_file(output_frame(made, result), args.out, dialect=_dialect(args, data))
             except OSError as exc:
                 raise DataError(f"cannot write {args.out}: {exc.strerror or exc}") from None
         payload.update(result.to_dict(args.out))

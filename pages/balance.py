@@ -10,10 +10,12 @@ import streamlit as st
 
 from balancer import plots, recipe, resample
 from balancer.profiling import label_str
+from balancer.tables import Dialect
 from ui import state
 from ui.cache import csv_bytes
 from ui.jobs import heavy
 from ui.widgets import (
+    dialect_choice,
     export_buttons,
     need_dataset,
     plain,
@@ -95,7 +97,8 @@ if points is not None and len(points):
 mark = st.checkbox("Add a column marking synthetic rows", key="w_mark",
                    help="Adds a true/false column named 'synthetic' to the file.")
 frame = result.with_marker() if mark else result.data
-payload = csv_bytes(("csv", *result_key, mark), frame)
+dialect = dialect_choice(Dialect.of(current.frame))
+payload = csv_bytes(("csv", *result_key, mark), frame, dialect)
 stem = Path(current.name).stem
 st.download_button("Download resampled CSV", payload, file_name=f"{stem}_{result.method}.csv",
                    mime="text/csv", key="download", type="primary")

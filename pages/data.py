@@ -17,7 +17,7 @@ import streamlit as st
 from balancer import plots
 from balancer.profiling import label_str
 from balancer.samples import SAMPLES
-from balancer.tables import UPLOAD_EXTENSIONS
+from balancer.tables import UPLOAD_EXTENSIONS, sheet_names
 from ui import state
 from ui.cache import cached_profile, read_upload, sample
 from ui.widgets import plain, run_safely
@@ -27,6 +27,7 @@ PREVIEW_COLUMNS = 100
 PREVIEW_CHARS = 200
 NAME_CHARS = 80
 MAX_WARNINGS = 50
+MAX_CLASS_COLUMNS = 10
 
 
 def short(text: object, limit: int = NAME_CHARS) -> str:
@@ -67,14 +68,56 @@ def preview(table: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
                                          f"longer than {NAME_CHARS} are cut here (not in the data).")
     return shown, note or None
 
+def reading_choices(upload: object) -> tuple[str | None, int | None]:
+    """``Sheet`` (a workbook with several sheets) and ``Header row`` under the uploader: None
+    means what Balancer detects (the first sheet with data; the row after any title rows)."""
+    if upload is None:
+        return None, None
+    content, name = upload.getvalue(), upload.name  # type: ignore[attr-defined]
+    names = run_safely(lambda: sheet_names(content, name)) or []
+    sheet_column, header_column = st.columns(2)
+    sheet = None
+    if len(names) > 1:
+        sheet = sheet_column.selectbox("Sheet", names, index=None, key="w_sheet",
+                                       placeholder="the first sheet with data",
+                                       help="The workbook's worksheet to read.")
+    header_row = header_column.number_input(
+        "Header row", min_value=1, max_value=1_000_000, value=None, step=1, key="w_header_row",
+        placeholder="detected", help="The row number of the column names, as a spreadsheet counts "
+        "rows. Leave empty to detect it (title and blank rows above the header are skipped).")
+    return sheet, None if header_row is None else int(header_row)
+
+
+def format_note(found: dict[str, object]) -> str | None:
+    """What the reader found, in words: "semicolon-separated, decimal comma, header on row 3"."""
+    if not found:
+        return None
+    parts = []
+    if found.get("kind") == "xlsx":
+        sheets = found.get("sheets") or []
+        parts.append(f"sheet {plain(short(found.get('sheet')))!r}"
+                     + (f" of {len(sheets)}" if isinstance(sheets, list) and len(sheets) > 1 else ""))
+    elif found.get("delimiter"):
+        names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", "whitespace": "whitespace"}
+        delimiter = str(found["delimiter"])
+        parts.append(f"{names.get(delimiter, repr(delimiter))}-separated")
+        parts.append("decimal comma" if found.get("decimal") == "," else "decimal point")
+        if found.get("thousands"):
+            parts.append(f"thousands separator {found['thousands']!r}")
+    if found.get("header_row"):
+        parts.append(f"header on row {found['header_row']}")
+    return ("Read as " + ", ".join(parts) + ".") if parts else None
+
+
 st.title("Data")
 st.caption("Upload a table or start from a bundled sample, then choose the column to predict.")
 
 left, right = st.columns([3, 2])
 with left:
     upload = st.file_uploader("Upload a dataset", type=list(UPLOAD_EXTENSIONS), key="upload",
-                              help="CSV, TSV, TXT, Excel .xlsx or Parquet; the delimiter and "
-                                   "encoding are detected.")
+                              help="CSV, TSV, TXT, Excel .xlsx or Parquet; the delimiter, decimal "
+                                   "mark, encoding and header row are detected.")
+    sheet, header_row = reading_choices(upload)
 with right:
     state.remember("w_sample", next(iter(SAMPLES)))
     chosen_sample = st.selectbox("Sample dataset", list(SAMPLES), key="w_sample",
@@ -88,14 +131,15 @@ sample_changed = state.seen(state.SAMPLE_SEEN, chosen_sample) and not first_run
 if state.dataset() is None or reload_sample or sample_changed:
     state.set_dataset(state.Dataset(f"{chosen_sample}.csv", f"sample:{chosen_sample}",
                                     sample(chosen_sample), "sample", SAMPLES[chosen_sample].target))
-if state.seen(state.UPLOAD_SEEN, None if upload is None else upload.file_id) and upload is not None:
+read_as = None if upload is None else (upload.file_id, sheet, header_row)
+if state.seen(state.UPLOAD_SEEN, read_as) and upload is not None:
     content = upload.getvalue()
     digest = hashlib.sha256(content).hexdigest()
     upload_name = upload.name
-    loaded = run_safely(lambda: read_upload(content, upload_name, digest))
+    loaded = run_safely(lambda: read_upload(content, upload_name, digest, sheet=sheet, header_row=header_row))
     if loaded is not None:
-        state.set_dataset(state.Dataset(upload_name, state.content_key(content), loaded, "upload",
-                                        sha256=digest))
+        key = state.content_key(content) + ("" if sheet is None and header_row is None else f":{sheet}:{header_row}")
+        state.set_dataset(state.Dataset(upload_name, key, loaded, "upload", sha256=digest))
     else:
         st.session_state[state.LOAD_ERROR] = upload.name
 
@@ -125,6 +169,9 @@ if profile is None:
     st.stop()
 
 st.subheader(plain(short(current.name)))
+read_note = format_note(profile.format)
+if read_note:
+    st.caption(read_note)
 a, b, c, d = st.columns(4)
 a.metric("Rows", f"{profile.rows:,}")
 b.metric("Columns", f"{len(profile.columns)}")
@@ -144,6 +191,20 @@ if notes:
             st.warning(plain(short(finding.message, 2_000)), icon=":material/warning:")
         if len(notes) > MAX_WARNINGS:
             st.caption(f"... and {len(notes) - MAX_WARNINGS:,} more.")
+
+if profile.missing:
+    st.markdown("**Missing values**")
+    labels = list(profile.classes)[:MAX_CLASS_COLUMNS]
+    st.dataframe(pd.DataFrame([
+        {"column": short(m.column), "missing": m.missing, "share": m.share}
+        | {f"in {short(label_str(k), 30)}": m.by_class.get(k, 0.0) for k in labels}
+        for m in profile.missing[:MAX_WARNINGS]]),
+        hide_index=True, key="missing_table",
+        column_config={name: st.column_config.NumberColumn(format="percent")
+                       for name in ["share", *(f"in {short(label_str(k), 30)}" for k in labels)]})
+    st.caption("Share of missing cells in each column, overall and within each class. Balancer "
+               "imputes them inside the computation only: rows a method keeps are written as they "
+               "were, and each synthetic row has the gaps of the original row it was made from.")
 
 chart, table = st.columns([3, 2])
 with chart:

@@ -42,7 +42,7 @@ import balancer
 from balancer import config
 from balancer.profiling import Profile
 from balancer.samples import load_sample
-from balancer.tables import Limits
+from balancer.tables import Dialect, Limits
 
 from .jobs import heavy
 
@@ -161,14 +161,15 @@ def frame_bytes(frame: pd.DataFrame) -> int:
     return int(frame.memory_usage(index=True, deep=True).sum())
 
 
-def read_upload(data: bytes, name: str, digest: str | None = None) -> pd.DataFrame:
-    """Parse uploaded bytes in a job slot, or return the cached table for the same bytes, name and
-    limits (a BalancerError is raised, not cached). ``digest``: the bytes' SHA-256 when the caller
-    has it already."""
-    key = ("upload", digest or hashlib.sha256(data).hexdigest(), name, Limits.from_env())
+def read_upload(data: bytes, name: str, digest: str | None = None, *, sheet: str | None = None,
+                header_row: int | None = None) -> pd.DataFrame:
+    """Parse uploaded bytes in a job slot, or return the cached table for the same bytes, name,
+    sheet, header row and limits (a BalancerError is raised, not cached). ``digest``: the bytes'
+    SHA-256 when the caller has it already."""
+    key = ("upload", digest or hashlib.sha256(data).hexdigest(), name, sheet, header_row, Limits.from_env())
     frame = UPLOADS.get(key)
     if frame is None:
-        frame = heavy(lambda: balancer.read_table(data, name=name))
+        frame = heavy(lambda: balancer.read_table(data, name=name, sheet=sheet, header_row=header_row))
         UPLOADS.put(key, frame, frame_bytes(frame))
     return frame.copy(deep=False)
 
@@ -193,13 +194,13 @@ def cached_profile(key: str, _frame: pd.DataFrame, target: str | None, *,
     return copy.deepcopy(found)
 
 
-def csv_bytes(key: tuple[object, ...], _frame: pd.DataFrame) -> bytes:
-    """The CSV export of a result identified by ``key`` (cached when it fits the exports' share
-    of ``BALANCER_CACHE_MB``)."""
-    cache_key = ("csv", *key)
+def csv_bytes(key: tuple[object, ...], _frame: pd.DataFrame, dialect: Dialect | None = None) -> bytes:
+    """The CSV export of a result identified by ``key``, in ``dialect`` (cached when it fits the
+    exports' share of ``BALANCER_CACHE_MB``)."""
+    cache_key = ("csv", *key, dialect)
     payload = EXPORTS.get(cache_key)
     if payload is None:
-        payload = balancer.write_csv(_frame)
+        payload = balancer.write_csv(_frame, dialect=dialect)
         EXPORTS.put(cache_key, payload, len(payload))
     return payload
 

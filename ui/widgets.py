@@ -12,6 +12,7 @@ import streamlit as st
 from balancer.errors import BalancerError
 from balancer.profiling import label_str
 from balancer.strategies import SAMPLING_STRATEGY_NAMES, Param, Strategy
+from balancer.tables import Dialect
 
 from . import state
 
@@ -251,6 +252,21 @@ def export_buttons(kind: str, made: Any, **results: Any) -> None:
             "Download Python script", lambda: python_script(made, frame),
             file_name=f"{stem}_{kind}.py", mime="text/x-python", key=f"code_{kind}",
             help="pandas + imbalanced-learn code that reproduces this without Balancer.")
+
+
+def dialect_choice(found: Dialect) -> Dialect:
+    """``Format`` next to the download: the input's delimiter and decimal mark (the default, so a
+    spreadsheet opens the file as it opened the input) or standard CSV."""
+    words = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+    mark = "decimal comma" if found.decimal == "," else "decimal point"
+    options = {"input": f"As the input ({words.get(found.delimiter, repr(found.delimiter))}, {mark})",
+               "standard": "Standard CSV (comma, decimal point)"}
+    state.remember("w_dialect", "input")
+    chosen = st.radio("Format", list(options), format_func=options.__getitem__, key="w_dialect",
+                      horizontal=True, help="Either way the file is RFC 4180 CSV, with cells that a "
+                      "spreadsheet would run as formulas escaped.")
+    state.save("w_dialect")
+    return found if chosen == "input" else Dialect.STANDARD
 
 
 def shown_result(request: tuple[Any, ...], prompt: str,

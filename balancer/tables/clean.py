@@ -12,6 +12,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from .numbers import STANDARD, NumberFormat, parse
+
 #: Cell values read as missing (after stripping surrounding spaces).
 NULL_TOKENS: tuple[str, ...] = (
     "", "?", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "Null", "#N/A",
@@ -51,12 +53,16 @@ def report_renamed(frame: pd.DataFrame, renamed: list[tuple[str, str]]) -> None:
         notice(frame, "duplicate_headers", f"duplicate column names were renamed: {pairs}")
 
 
-def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False) -> pd.DataFrame:
+def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False,
+                numbers: NumberFormat = STANDARD) -> pd.DataFrame:
     """Strip string cells, turn null tokens into missing values, and type text-only numbers.
 
     ``convert_objects``: type every text column even when stripping changed nothing (columns of
-    mixed Python objects, as a workbook gives, are always typed).
+    mixed Python objects, as a workbook gives, are always typed). ``numbers``: how the file writes
+    its numbers; with another format than the standard one every text column is typed (the parser
+    read only standard numbers).
     """
+    convert_objects = convert_objects or not numbers.standard
     nulls = set(NULL_TOKENS)
     for column in frame.columns:
         series = frame[column]
@@ -71,7 +77,7 @@ def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False) -> pd.Dat
         stripped = text.str.strip()
         stripped = stripped.mask(stripped.isin(nulls))
         if convert_objects or bool((stripped.fillna("") != text.fillna("")).any()):
-            frame[column] = _typed(stripped)
+            frame[column] = _typed(stripped, numbers)
     return frame
 
 
@@ -83,9 +89,9 @@ def _drop_infinite(frame: pd.DataFrame, column: object) -> None:
         frame[column] = series.replace([np.inf, -np.inf], np.nan)
 
 
-def _typed(stripped: pd.Series) -> pd.Series:
+def _typed(stripped: pd.Series, number_format: NumberFormat = STANDARD) -> pd.Series:
     """Stripped text as whole numbers, numbers or booleans when every value is one, else text."""
-    numbers = pd.to_numeric(stripped, errors="coerce")
+    numbers = parse(stripped, number_format)
     present = stripped.notna()
     if present.any() and bool(numbers[present].notna().all()):
         values = numbers.to_numpy(dtype="float64")

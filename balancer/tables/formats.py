@@ -56,8 +56,10 @@ def _zip_format(data: bytes, name: str) -> str:
     )
 
 
-def read_bytes(data: bytes, name: str, limits: Limits, budget: Budget) -> pd.DataFrame:
-    """Read a table from its bytes, whatever its format."""
+def read_bytes(data: bytes, name: str, limits: Limits, budget: Budget, *, sheet: str | None = None,
+               header_row: int | None = None) -> pd.DataFrame:
+    """Read a table from its bytes, whatever its format (``sheet`` and ``header_row``: see
+    :func:`balancer.tables.read_table`)."""
     if not data or data.isspace():
         raise DataError(f"{name} is empty")
     refuse_binary_head(data[:SNIFF_BYTES], name)
@@ -67,12 +69,24 @@ def read_bytes(data: bytes, name: str, limits: Limits, budget: Budget) -> pd.Dat
         inner_name = name[:-3] if name.lower().endswith(".gz") else name
         if detect_format(inner, inner_name) == "gzip":
             raise DataError(f"{name} is compressed twice; decompress it and upload the table")
-        return read_bytes(inner, inner_name, limits, budget)
+        return read_bytes(inner, inner_name, limits, budget, sheet=sheet, header_row=header_row)
+    check_choices(kind, name, sheet, header_row)
     if kind == "parquet":
         return read_parquet(data, name, limits, budget)
     if kind == "xlsx":
-        return read_excel(data, name, limits, budget)
-    return read_text(data, name, limits, budget)
+        return read_excel(data, name, limits, budget, sheet=sheet, header_row=header_row)
+    return read_text(data, name, limits, budget, header_row=header_row)
+
+
+def check_choices(kind: str, name: str, sheet: str | None, header_row: int | None) -> None:
+    """Refuse a sheet for a format without sheets, and a header row for Parquet (its column
+    names are stored in it)."""
+    what = {"parquet": "a Parquet file", "text": "a text table (CSV, TSV or TXT)"}.get(kind)
+    if what is not None and sheet is not None:
+        raise DataError(f"{name} is {what}; it has no sheets (sheet={sheet!r} is for Excel workbooks)")
+    if kind == "parquet" and header_row is not None:
+        raise DataError(f"{name} is a Parquet file; its column names are stored in it, so it has no "
+                        f"header row to choose (header_row={header_row!r} is for text and Excel files)")
 
 
 def gunzip(data: bytes, name: str, limits: Limits, budget: Budget) -> bytes:

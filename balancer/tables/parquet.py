@@ -56,7 +56,9 @@ def read_parquet(source: bytes | ParquetPath, name: str, limits: Limits,
     check_names(names, name, limits)
     frame = arrow_to_pandas(table.rename_columns(names))
     report_renamed(frame, renamed)
-    return clean_frame(frame)
+    frame = clean_frame(frame)
+    frame.attrs["format"] = {"kind": "parquet"}
+    return frame
 
 
 def _checked_table(arrow_source: ArrowSource, read_at: ReadAt, file_size: int, name: str,

@@ -41,9 +41,9 @@ def local(tag: str) -> str:
 
 
 def feed(parser: Any, archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, name: str,
-         what: str, hint: str) -> None:
+         what: str, hint: str) -> int:
     """Parse one zip member in blocks, refusing it when its declared or actual size passes
-    ``cap`` (the member is never held whole)."""
+    ``cap`` (the member is never held whole). Returns the bytes it decompressed to."""
     def refuse(size: float) -> LimitError:
         return LimitError(
             f"{name}: its {what} ({info.filename}) decompresses to {'more than ' if size == cap else ''}"
@@ -63,3 +63,4 @@ def feed(parser: Any, archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int,
                 raise refuse(cap)
             parser.Parse(chunk, False)
     parser.Parse(b"", True)
+    return total

@@ -4,12 +4,13 @@ Cells pandas would read as missing (empty, errors, the null tokens) are not stor
 are skipped (pandas drops them), and values are kept per column so a sparse sheet costs its
 cells, not its extent. Rows (at most Excel's 1,048,576), columns, cell sizes, the XML's size and
 its elements, and the table's estimated size are checked while reading: a row bomb stops at the
-limit.
+limit. :func:`table` then takes the header row (title rows above it skipped) and cleans the rest.
 """
 
 from __future__ import annotations
 
 import zipfile
+from array import array
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 
 from ..errors import DataError, LimitError
 from .clean import NULL_TOKENS, clean_frame, clean_headers, report_renamed
+from .header import WINDOW, header_index, report_skipped, row_text
 from .limits import Budget, Limits, cell_too_big, check_names, megabytes, too_long, too_wide
 from .safexml import feed, xml_parser
 
@@ -43,7 +45,8 @@ class SheetReader:
     """
 
     def __init__(self, name: str, limits: Limits, budget: Budget, strings: list[str], used: int,
-                 date_styles: frozenset[int], timedelta_styles: frozenset[int], epoch: Any) -> None:
+                 date_styles: frozenset[int], timedelta_styles: frozenset[int], epoch: Any, *,
+                 spent: tuple[int, int] = (0, 0), header_row: int | None = None) -> None:
         from openpyxl.utils.datetime import from_excel, from_ISO8601
 
         self.name, self.limits, self.budget = name, limits, budget
@@ -55,8 +58,15 @@ class SheetReader:
         # every element costs parsing time even when it holds nothing (an empty cell, an unknown
         # tag), so their number is bounded too: a legit sheet has a few per stored value
         self.element_cap = max(budget.limit // 16, 1_000_000)
-        self.elements, self.bytes = 0, float(used)
-        self.row = self.col = self.stored = 0
+        # what earlier (empty) sheets of the workbook took: elements parsed and bytes decompressed
+        # count for all its sheets together, so many empty sheets cannot multiply the work
+        self.elements, self.fed = spent
+        self.bytes = float(used)
+        self.row = self.col = self.stored = self.last_row = 0
+        # the sheet's row number of each stored row: the first ones (to find the header) and
+        # those up to a named header row
+        self.row_numbers = array("l")
+        self.keep_until = header_row or 0
         self.has = False  # the current row has a stored value
         self.ref: str | None = None
         self.type = "n"
@@ -67,14 +77,20 @@ class SheetReader:
         self.in_inline = self.phonetic = False
 
     def read(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> pd.DataFrame:
-        """Stream the sheet and return its table, cleaned like every read."""
+        """Stream the sheet and return its stored rows as a frame of objects (:func:`table` makes
+        it a table)."""
         parser = xml_parser()
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
         parser.CharacterDataHandler = self.chars
-        feed(parser, archive, info, min(4 * self.budget.limit, 1 << 62), self.name, "sheet",
-             self.budget.hint)
-        return _table(self._frame(), self.name, self.limits)
+        cap = max(min(4 * self.budget.limit, 1 << 62) - self.fed, 0)
+        self.fed += feed(parser, archive, info, cap, self.name, "sheet", self.budget.hint)
+        return self._frame()
+
+    @property
+    def spent(self) -> tuple[int, int]:
+        """The elements parsed and bytes decompressed so far (for the workbook's next sheet)."""
+        return self.elements, self.fed
 
     # ---- the expat handlers
 
@@ -143,6 +159,9 @@ class SheetReader:
         if not self.has:
             return
         self.stored += 1
+        self.last_row = self.row
+        if len(self.row_numbers) == self.stored - 1 and (self.stored <= WINDOW or self.row <= self.keep_until):
+            self.row_numbers.append(self.row)
         if self.stored > self.max_rows:
             raise LimitError(too_long(self.name, f"more than {self.limits.max_rows:,}", self.limits))
         need = self.bytes + self.stored * len(self.columns) * 8.0
@@ -280,16 +299,63 @@ class SheetReader:
         return pd.DataFrame(data, index=pd.RangeIndex(rows))
 
 
-def _table(raw_frame: pd.DataFrame, name: str, limits: Limits) -> pd.DataFrame:
-    """The sheet's first non-empty row as the header, the rest as the cleaned table."""
+def table(raw_frame: pd.DataFrame, reader: SheetReader, sheet: str,
+          header_row: int | None = None) -> tuple[pd.DataFrame, int]:
+    """The table under the header row, cleaned like every read, and the header's row number.
+
+    The header is the row ``header_row`` names (the sheet's row number), else the first row after
+    any title rows (:func:`~balancer.tables.header.header_index`); columns empty from the header
+    down are left out.
+    """
+    name = reader.name
     raw_frame = raw_frame.dropna(how="all").dropna(axis=1, how="all")
     if raw_frame.empty:
-        raise DataError(f"{name} has no data in its first sheet")
-    header = ["" if pd.isna(v) else str(v) for v in raw_frame.iloc[0].tolist()]
+        raise DataError(f"{name}: sheet {sheet!r} has no data")
+    skipped: list[str] = []
+    if header_row is not None:
+        position = _named_header(raw_frame, reader, sheet, header_row)
+    else:
+        position = _detected_header(raw_frame.iloc[:WINDOW], reader)
+        skipped = [row_text(v for v in row if not pd.isna(v))
+                   for row in raw_frame.iloc[:position].itertuples(index=False)]
+    number = reader.row_numbers[int(raw_frame.index[position])]
+    body = raw_frame.iloc[position:].dropna(axis=1, how="all") if position else raw_frame
+    header = ["" if pd.isna(v) else str(v) for v in body.iloc[0].tolist()]
     names, renamed = clean_headers(header)
-    check_names(names, name, limits)
-    frame = raw_frame.iloc[1:].reset_index(drop=True)
+    check_names(names, name, reader.limits)
+    frame = body.iloc[1:].reset_index(drop=True)
     frame.columns = names
     frame = frame.infer_objects()
     report_renamed(frame, renamed)
-    return clean_frame(frame, convert_objects=True)
+    report_skipped(frame, number, skipped)
+    return clean_frame(frame, convert_objects=True), number
+
+
+def _detected_header(leading: pd.DataFrame, reader: SheetReader) -> int:
+    """The header's position among the stored rows; a gap in the sheet's row numbers (rows with
+    nothing in them are not stored) counts as one blank row, as it does in a text file."""
+    rows: list[list[str]] = []
+    positions: list[int] = []
+    previous: int | None = None
+    for position, (label, row) in enumerate(zip(leading.index, leading.itertuples(index=False))):
+        number = reader.row_numbers[int(label)]
+        if previous is not None and number > previous + 1:
+            rows.append([])
+            positions.append(position)
+        rows.append(["" if pd.isna(v) else str(v).strip() for v in row])
+        positions.append(position)
+        previous = number
+    return positions[header_index(rows)] if rows else 0
+
+
+def _named_header(raw_frame: pd.DataFrame, reader: SheetReader, sheet: str, header_row: int) -> int:
+    """The position of the stored row with the sheet's row number ``header_row``."""
+    if header_row in reader.row_numbers:
+        label = reader.row_numbers.index(header_row)
+        if label in raw_frame.index:
+            return int(raw_frame.index.get_loc(label))
+    if header_row > reader.last_row:
+        raise DataError(f"{reader.name}: sheet {sheet!r} has {reader.last_row:,} rows; "
+                        f"header_row={header_row:,} is beyond its end")
+    raise DataError(f"{reader.name}: row {header_row:,} of sheet {sheet!r} is empty; header_row must "
+                    "name the row with the column names")

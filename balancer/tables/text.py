@@ -1,15 +1,19 @@
 """Text tables (CSV, TSV, TXT): decoding, the delimiter, the header, and the parse.
 
-The header is parsed by Balancer (quoted newlines, any length; its true number of fields is
-counted); the table's size is estimated from the line count before Arrow parses it; Arrow's block
-is grown for long rows (no "straddling object" error) and Arrow's background threads are waited
-for after a failed parse (see :class:`~balancer.tables.arrow.ArrowInput`). Whitespace-separated
-tables go through pandas.
+Title and blank rows above the header are found from the first 64 KB (the delimiter is taken from
+the rows the table agrees on, so a title does not fool it), and so is the number format (the
+decimal mark and thousands separator, :mod:`balancer.tables.numbers`). The header is parsed by
+Balancer (quoted newlines, any length; its true number of fields is counted); the table's size is
+estimated from the line count before Arrow parses it (once, with the file's decimal mark); Arrow's
+block is grown for long rows (no "straddling object" error) and Arrow's background threads are
+waited for after a failed parse (see :class:`~balancer.tables.arrow.ArrowInput`).
+Whitespace-separated tables go through pandas.
 """
 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import io
 import re
 
@@ -21,13 +25,17 @@ from ..errors import DataError, LimitError
 from .arrow import ArrowInput, arrow_to_pandas, check_cells, memory_pool
 from .clean import NULL_TOKENS, clean_frame, clean_headers, notice, report_renamed
 from .files import SNIFF_BYTES
+from .header import MAX_ABOVE, WINDOW, header_index, most_common, report_skipped, row_text
 from .limits import Budget, Limits, cell_too_big, check_names, first_line, too_wide
+from .numbers import NumberFormat, detect
 
 _DELIMITERS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
 _BLOCK_SIZE = 1 << 20  # Arrow's CSV block; grown for rows longer than it
 _MAX_BLOCK = (1 << 31) - 1
 _HEADER_FIELD: dict[bytes, re.Pattern[bytes]] = {}
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_NUMBER_LINES = 1_000  # body lines whose cells show the number format
 
 
 class NotUtf8(Exception):
@@ -131,6 +139,161 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# the layout: where the header is, what separates the fields
+
+
+@dataclasses.dataclass(frozen=True)
+class _Layout:
+    """Where a text table's header starts and how its fields are separated."""
+
+    delimiter: str | None  # one of , ; TAB |, WHITESPACE, or None (a single column)
+    start: int  # the header's offset in the content
+    line: int  # the header's line number (from 1, blank lines counted)
+    skipped: tuple[str, ...] = ()  # the title rows skipped above the header
+
+
+def _layout(utf8: bytes, name: str, header_row: int | None = None) -> _Layout:
+    """The delimiter and the header: the line ``header_row`` names, else the first line after any
+    title or blank rows (:func:`~balancer.tables.header.header_index`), found with the delimiter
+    the rows agree on from the header down, so the title lines do not fool the sniffer. When no
+    row is skipped (or the table is whitespace-separated), the sniffer's delimiter and the first
+    line, as before."""
+    if header_row is not None:
+        start = _line_start(utf8, header_row, name)
+        return _Layout(sniff_delimiter(_text(utf8[start:start + SNIFF_BYTES])), start, header_row)
+    sample = utf8[:SNIFF_BYTES]
+    sniffed = sniff_delimiter(_text(sample))
+    if sniffed != WHITESPACE:
+        records = _leading_records(sample)
+        delimiter = _table_delimiter([text for _, _, text in records])
+        if delimiter is not None:
+            rows = [_split_fields(text, delimiter) for _, _, text in records]
+            index = header_index(rows)
+            if index:
+                line, start, _ = records[index]
+                titles = tuple(row_text(row) for row in rows[:index] if any(row))
+                return _Layout(delimiter, start, line, titles)
+    start = 0
+    while start < len(utf8) and utf8[start] in (10, 13):
+        start += 1
+    return _Layout(sniffed, start, 1 + len(_LINE_END.findall(utf8, 0, start)))
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="ignore")
+
+
+def _leading_records(sample: bytes) -> list[tuple[int, int, str]]:
+    """The first rows of a sample as (line number, offset, text). The first row whose quotes stay
+    open (a header cell such as ``"Amount\\n(EUR)"``) is joined with the lines that close them;
+    a last line cut short by the end of the sample is left out."""
+    lines: list[tuple[int, str]] = []
+    start = 0
+    for match in _LINE_END.finditer(sample):
+        lines.append((start, _text(sample[start:match.start()])))
+        start = match.end()
+        if len(lines) >= WINDOW + 200:
+            break
+    if not lines:
+        lines.append((0, _text(sample)))
+    records: list[tuple[int, int, str]] = []
+    joined, index = False, 0
+    while index < len(lines) and len(records) < WINDOW:
+        offset, text = lines[index]
+        end = index + 1
+        if not joined and len(records) <= MAX_ABOVE and text.count('"') % 2:
+            joined = True
+            end = _quotes_closed(lines, index)
+            text = "\n".join(line for _, line in lines[index:end])
+        records.append((index + 1, offset, text))
+        index = end
+    return records
+
+
+def _quotes_closed(lines: list[tuple[int, str]], index: int) -> int:
+    """The line after the one that closes the quote opened on line ``index`` (within 200 lines;
+    else the next line: a stray quote)."""
+    quotes = 0
+    for end in range(index, min(len(lines), index + 200)):
+        quotes += lines[end][1].count('"')
+        if quotes % 2 == 0:
+            return end + 1
+    return index + 1
+
+
+def _table_delimiter(texts: list[str]) -> str | None:
+    """The delimiter the rows agree on, counted from the first row that has the table's number of
+    them (title rows above it do not count): the most rows in agreement (80% at least), then the
+    most fields, then the earliest row. None when no delimiter is agreed on."""
+    texts = [text for text in texts if text.strip()]
+    best: tuple[tuple[float, int, int], str] | None = None
+    for delimiter in _DELIMITERS:
+        counts = [_count_outside_quotes(text, delimiter) for text in texts]
+        present = [count for count in counts if count]
+        if not present:
+            continue
+        usual = most_common(present)
+        first = counts.index(usual)
+        window = counts[first:first + 50]
+        key = (sum(1 for count in window if count == usual) / len(window), usual, -first)
+        if first <= MAX_ABOVE and (best is None or key > best[0]):
+            best = (key, delimiter)
+    return best[1] if best is not None and best[0][0] >= 0.8 else None
+
+
+def _split_fields(text: str, delimiter: str) -> list[str]:
+    """A row's fields, stripped, with quotes removed (``""`` read as ``"``)."""
+    if '"' not in text:
+        return [field.strip() for field in text.split(delimiter)]
+    fields: list[str] = []
+    current: list[str] = []
+    quoted, previous = False, ""
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+            if quoted and previous == '"':
+                current.append('"')
+        elif char == delimiter and not quoted:
+            fields.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+        previous = char
+    fields.append("".join(current).strip())
+    return fields
+
+
+def _line_start(utf8: bytes, number: int, name: str) -> int:
+    """Where line ``number`` starts (from 1, blank lines counted); a :class:`DataError` beyond the
+    last line and for a blank line."""
+    line, start = 1, 0
+    if number > 1:
+        for match in _LINE_END.finditer(utf8):
+            line, start = line + 1, match.end()
+            if line == number:
+                break
+    if line < number or start >= len(utf8):
+        total = line - 1 if start >= len(utf8) else line
+        raise DataError(f"{name} has {total:,} lines; header_row={number:,} is beyond its end")
+    if not utf8[start:line_end(utf8, start)].strip():
+        raise DataError(f"{name}: line {number:,} is blank; header_row must name the line with the "
+                        "column names")
+    return start
+
+
+def _number_format(utf8: bytes, body_start: int, delimiter: str) -> NumberFormat:
+    """The decimal mark and thousands separator the first rows of the table's body show."""
+    end = body_start + SNIFF_BYTES
+    lines = _text(utf8[body_start:end]).splitlines()
+    if end < len(utf8):
+        lines = lines[:-1]  # the last line of the sample may be cut short
+    lines = lines[:_NUMBER_LINES]
+    cells = (cell for line in lines
+             for cell in (line.split() if delimiter == WHITESPACE else _split_fields(line, delimiter)))
+    return detect(cells, delimiter)
+
+
+# --------------------------------------------------------------------------------------------
 # the header
 
 
@@ -227,28 +390,31 @@ def _whitespace_header(utf8: bytes, start: int, name: str, limits: Limits) -> tu
 # the table
 
 
-def read_text(data: bytes, name: str, limits: Limits, budget: Budget) -> pd.DataFrame:
-    """Read a text table: as UTF-8 (or the encoding of its BOM), else as a legacy encoding."""
+def read_text(data: bytes, name: str, limits: Limits, budget: Budget, *,
+              header_row: int | None = None) -> pd.DataFrame:
+    """Read a text table: as UTF-8 (or the encoding of its BOM), else as a legacy encoding.
+
+    ``header_row``: the line of the column names (from 1, blank lines counted); by default the
+    first line after any title or blank rows. ``frame.attrs["format"]`` records what was found.
+    """
     utf8, encoding = decode_text(data, name, verify=False)
     try:
-        return _read_utf8(utf8, encoding, name, limits, budget)
+        return _read_utf8(utf8, encoding, name, limits, budget, header_row)
     except (NotUtf8, UnicodeDecodeError):
         if encoding is not None:
             raise DataError(f"{name} could not be decoded as {encoding}") from None
         utf8, encoding = legacy_text(data)
-        return _read_utf8(utf8, encoding, name, limits, budget)
+        return _read_utf8(utf8, encoding, name, limits, budget, header_row)
 
 
-def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits,
-               budget: Budget) -> pd.DataFrame:
-    delimiter = sniff_delimiter(utf8[:SNIFF_BYTES].decode("utf-8", errors="ignore"))
-    start = 0
-    while start < len(utf8) and utf8[start] in (10, 13):
-        start += 1
+def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits, budget: Budget,
+               header_row: int | None) -> pd.DataFrame:
+    layout = _layout(utf8, name, header_row)
+    delimiter = layout.delimiter or ","
     if delimiter == WHITESPACE:
-        header, body_start = _whitespace_header(utf8, start, name, limits)
+        header, body_start = _whitespace_header(utf8, layout.start, name, limits)
     else:
-        header, body_start, _ = parse_header(utf8, start, delimiter or ",", name, limits)
+        header, body_start, _ = parse_header(utf8, layout.start, delimiter, name, limits)
     names, renamed = clean_headers(header)
     if not names:
         raise DataError(f"{name} has no header row")
@@ -257,16 +423,30 @@ def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits,
     # offset and validity) plus the text itself
     lines = utf8.count(b"\n", body_start) + 1
     budget.check(len(utf8) - body_start + lines * len(names) * 8.0, name)
+    numbers = _number_format(utf8, body_start, delimiter)
     body = memoryview(utf8)[body_start:]  # no copy of a large file
     if delimiter == WHITESPACE:
         frame = _parse_whitespace(body, names, name)
         _check_text_cells(frame, name, limits)
     else:
         quoted = utf8.find(b'"', body_start) != -1
-        frame = _parse_delimited(body, names, delimiter or ",", name, quoted, limits)
+        frame = _parse_delimited(body, names, delimiter, name, quoted, limits, numbers.decimal)
     _encoding_notice(frame, encoding, name)
     report_renamed(frame, renamed)
-    return clean_frame(frame, convert_objects=delimiter == WHITESPACE)
+    report_skipped(frame, layout.line, list(layout.skipped))
+    frame = clean_frame(frame, convert_objects=delimiter == WHITESPACE, numbers=numbers)
+    frame.attrs["format"] = {"kind": _kind(name, delimiter), "delimiter": delimiter,
+                             "decimal": numbers.decimal, "thousands": numbers.thousands,
+                             "header_row": layout.line, "encoding": (encoding or "utf-8").lower()}
+    return frame
+
+
+def _kind(name: str, delimiter: str) -> str:
+    """``"csv"``, ``"tsv"`` or ``"txt"``: the name's ending, else what the delimiter suggests."""
+    ending = name.lower().rpartition(".")[2]
+    if ending in ("csv", "tsv", "txt"):
+        return ending
+    return {"\t": "tsv", WHITESPACE: "txt"}.get(delimiter, "csv")
 
 
 def _encoding_notice(frame: pd.DataFrame, encoding: str | None, name: str) -> None:
@@ -287,21 +467,24 @@ def _check_text_cells(frame: pd.DataFrame, name: str, limits: Limits) -> None:
                 raise cell_too_big(name, f"a cell of column {column!r}", size, limits)
 
 
-def _csv_options(names: list[str], delimiter: str, quoted: bool,
-                 block: int) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
+def _csv_options(names: list[str], delimiter: str, quoted: bool, block: int,
+                 decimal: str) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
     return (pacsv.ReadOptions(column_names=names, use_threads=True, block_size=block),
             pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
             pacsv.ConvertOptions(null_values=list(NULL_TOKENS), strings_can_be_null=True,
-                                 quoted_strings_can_be_null=True))
+                                 quoted_strings_can_be_null=True, decimal_point=decimal))
 
 
 def _parse_delimited(
     body: memoryview, names: list[str], delimiter: str, name: str, quoted: bool, limits: Limits,
+    decimal: str = ".",
 ) -> pd.DataFrame:
+    """The body parsed by Arrow, numbers with the file's decimal mark (numbers with a thousands
+    separator stay text here; :func:`~balancer.tables.clean.clean_frame` reads them)."""
     block = _BLOCK_SIZE
     while True:
         source = ArrowInput(body)
-        read, parse, convert = _csv_options(names, delimiter, quoted, block)
+        read, parse, convert = _csv_options(names, delimiter, quoted, block, decimal)
         try:
             table = pacsv.read_csv(pa.BufferReader(source.buffer()), memory_pool=memory_pool(),
                                    read_options=read, parse_options=parse, convert_options=convert)

@@ -1,5 +1,11 @@
 """Writing a table as CSV: fast (Arrow to polars' multi-threaded writer) and safe to open in a
-spreadsheet (cells and header names that would run as a formula are escaped)."""
+spreadsheet (cells and header names that would run as a formula are escaped).
+
+The delimiter and the decimal mark of floats follow a :class:`~balancer.tables.dialect.Dialect`
+(standard CSV by default). Datetime columns are written as they read: a date when every value is
+at midnight, else the date and the time to the second (fractions of a second only when some value
+has them), with the offset when the column has a time zone.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .dialect import Dialect
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 
@@ -51,51 +59,83 @@ def to_arrow(data: pd.DataFrame, *, escape: bool = True) -> pa.Table:
     return pa.Table.from_arrays(columns, names=[str(c) for c in data.columns])
 
 
-def _csv_field(text: str) -> str:
+def _csv_field(text: str, delimiter: str = ",") -> str:
     """A field quoted as polars quotes with ``quote_style="necessary"``."""
-    if text == "" or any(char in text for char in ',"\n\r'):
+    if text == "" or any(char in text for char in (delimiter, '"', "\n", "\r")):
         return '"' + text.replace('"', '""') + '"'
     return text
 
 
-def csv_header(data: pd.DataFrame, *, escape: bool = True) -> bytes:
+def csv_header(data: pd.DataFrame, *, escape: bool = True, dialect: Dialect | None = None) -> bytes:
     """The header line of :func:`write_csv`: names quoted when they must be, and escaped against
     formulas like the cells (``=HYPERLINK(...)`` as a column name becomes ``'=HYPERLINK(...)``)."""
+    delimiter = (dialect or Dialect.STANDARD).delimiter
     names = [str(c) for c in data.columns]
     if escape:
         names = [escape_formula(n) for n in names]
-    return (",".join(_csv_field(n) for n in names) + "\r\n").encode("utf-8")
+    return (delimiter.join(_csv_field(n, delimiter) for n in names) + "\r\n").encode("utf-8")
 
 
-def _write_rows(table: pa.Table, sink: Any) -> None:
+def _time_formats(data: pd.DataFrame) -> dict[int, str]:
+    """The strftime format of each datetime column (by position), decided on the whole column
+    so that every block of rows is written alike (see the module)."""
+    formats: dict[int, str] = {}
+    for position in range(data.shape[1]):
+        series = data.iloc[:, position]
+        if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+            continue
+        values = series.dropna()
+        zoned = getattr(series.dt, "tz", None) is not None
+        if not zoned and bool((values == values.dt.normalize()).all()):
+            formats[position] = "%Y-%m-%d"
+            continue
+        nanos = values.dt.microsecond.to_numpy() * 1000 + values.dt.nanosecond.to_numpy()
+        digits = (0 if not nanos.any() else 3 if not (nanos % 1_000_000).any()
+                  else 6 if not (nanos % 1000).any() else 9)
+        formats[position] = ("%Y-%m-%d %H:%M:%S" + (f"%.{digits}f" if digits else "")
+                             + ("%:z" if zoned else ""))
+    return formats
+
+
+def _write_rows(table: pa.Table, sink: Any, dialect: Dialect, times: dict[int, str]) -> None:
     if table.num_columns == 0:
         return
     # positional names: the header is written separately, so duplicate names are no trouble
     frame = pl.from_arrow(table.rename_columns([f"c{i}" for i in range(table.num_columns)]))
     assert isinstance(frame, pl.DataFrame)
-    frame.write_csv(sink, line_terminator="\r\n", quote_style="necessary", include_header=False)
+    dated = [pl.col(f"c{i}").dt.to_string(form) for i, form in times.items()
+             if isinstance(frame.schema[f"c{i}"], pl.Datetime)]
+    if dated:
+        frame = frame.with_columns(dated)
+    frame.write_csv(sink, separator=dialect.delimiter, decimal_comma=dialect.decimal == ",",
+                    line_terminator="\r\n", quote_style="necessary", include_header=False)
 
 
-def write_csv(data: pd.DataFrame, *, escape: bool = True) -> bytes:
+def write_csv(data: pd.DataFrame, *, escape: bool = True, dialect: Dialect | None = None) -> bytes:
     """Return the frame as RFC 4180 CSV bytes (UTF-8, header row, ``\\r\\n`` line ends).
 
     String cells and header names that begin with ``=``, ``+``, ``-``, ``@``, tab or carriage
     return are prefixed with ``'`` so that a spreadsheet shows them instead of running them
     (numbers are untouched). Cells are quoted only when they must be; missing values are empty.
+    ``dialect``: the delimiter and decimal mark (default: comma and decimal point, standard CSV).
+    Datetime columns are written as dates when every value is at midnight (see the module).
     The table goes through Arrow to polars' multi-threaded CSV writer.
     """
+    dialect = dialect or Dialect.STANDARD
     sink = io.BytesIO()
-    sink.write(csv_header(data, escape=escape))
-    _write_rows(to_arrow(data, escape=escape), sink)
+    sink.write(csv_header(data, escape=escape, dialect=dialect))
+    _write_rows(to_arrow(data, escape=escape), sink, dialect, _time_formats(data))
     return sink.getvalue()
 
 
 def write_csv_file(data: pd.DataFrame, path: str | os.PathLike[str], *, escape: bool = True,
-                   chunk_rows: int = 200_000) -> int:
+                   chunk_rows: int = 200_000, dialect: Dialect | None = None) -> int:
     """Write the same bytes as :func:`write_csv` to ``path``, a block of rows at a time, so the
     whole CSV text is never in memory. Returns the number of bytes written."""
+    dialect = dialect or Dialect.STANDARD
+    times = _time_formats(data)
     with open(path, "wb") as sink:
-        sink.write(csv_header(data, escape=escape))
+        sink.write(csv_header(data, escape=escape, dialect=dialect))
         for start in range(0, len(data), chunk_rows):
-            _write_rows(to_arrow(data.iloc[start:start + chunk_rows], escape=escape), sink)
+            _write_rows(to_arrow(data.iloc[start:start + chunk_rows], escape=escape), sink, dialect, times)
         return sink.tell()

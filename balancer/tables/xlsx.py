@@ -1,17 +1,21 @@
-"""Excel ``.xlsx``: Balancer's own streaming reader of a workbook's first worksheet.
+"""Excel ``.xlsx`` (and ``.xlsm``): Balancer's own streaming reader of a workbook's worksheets.
 
 The workbook's parts (its sheet list, relationships, styles and shared strings) are read here with
-``pyexpat`` (DTDs and entities forbidden, never a tree); the sheet itself by
+``pyexpat`` (DTDs and entities forbidden, never a tree); a sheet itself by
 :class:`~balancer.tables.sheet.SheetReader`. The zip members' declared and actual sizes are
-bounded, and the shared strings count against the memory budget while they are read.
+bounded, and the shared strings count against the memory budget while they are read. The sheet
+read is the one named, else the first worksheet that has data (empty sheets are passed over,
+within one bound for all of them; chart sheets are no worksheets).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import posixpath
 import zipfile
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -19,7 +23,7 @@ import pandas as pd
 from ..errors import DataError
 from .limits import MB, Budget, Limits, cell_too_big, first_line
 from .safexml import Forbidden, feed, local, xml_parser
-from .sheet import SheetReader
+from .sheet import SheetReader, table
 
 _REL_NS = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
            "http://purl.oclc.org/ooxml/officeDocument/relationships")
@@ -27,15 +31,34 @@ _REL_IDS = frozenset(f"{ns} id" for ns in _REL_NS)
 _SMALL_PART = 32 * MB  # workbook.xml, its relationships and styles.xml
 _BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, RuntimeError,
            EOFError, OSError, ValueError)
+_NAMES_SHOWN = 20  # sheet names listed in a message
+
+Worksheets = list[tuple[str, zipfile.ZipInfo]]  # name and member, in the workbook's order
 
 
-def read_excel(data: bytes, name: str, limits: Limits, budget: Budget) -> pd.DataFrame:
-    """Read the first worksheet of a workbook; anything unreadable is a :class:`DataError`."""
+def read_excel(data: bytes, name: str, limits: Limits, budget: Budget, *, sheet: str | None = None,
+               header_row: int | None = None) -> pd.DataFrame:
+    """Read a worksheet: ``sheet`` by name, else the first that has data; the header is the row
+    ``header_row`` names, else the first after any title rows. ``frame.attrs["format"]`` records
+    the sheet and the header row. Anything unreadable is a :class:`DataError`."""
+    with _readable(name), zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return _read_workbook(archive, name, limits, budget, sheet, header_row)
+
+
+def worksheet_names(data: bytes, name: str, budget: Budget) -> list[str]:
+    """The names of a workbook's worksheets, in order (only its small parts are read)."""
+    with _readable(name), zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = _Parts(archive, name, budget)
+        return [title for title, _ in _worksheets(parts, _sheet_ids(parts)[0], _relations(parts))]
+
+
+@contextlib.contextmanager
+def _readable(name: str) -> Iterator[None]:
+    """What goes wrong reading a workbook, as a :class:`DataError`."""
     import pyexpat
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return _read_workbook(archive, name, limits, budget)
+        yield
     except Forbidden:
         raise DataError(f"{name} is not a readable Excel workbook (its XML declares a DTD or "
                         "entities, which Balancer does not read)") from None
@@ -67,28 +90,51 @@ class _Parts:
         feed(parser, self.archive, info, self.small if cap is None else cap, self.name, what, self.hint)
 
 
-def _read_workbook(archive: zipfile.ZipFile, name: str, limits: Limits,
-                   budget: Budget) -> pd.DataFrame:
+def _read_workbook(archive: zipfile.ZipFile, name: str, limits: Limits, budget: Budget,
+                   sheet: str | None, header_row: int | None) -> pd.DataFrame:
     from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
 
     parts = _Parts(archive, name, budget)
     sheets, date1904 = _sheet_ids(parts)
     relations = _relations(parts)
-    sheet = _first_worksheet(parts, sheets, relations)
+    worksheets = _worksheets(parts, sheets, relations)
+    candidates = _chosen(worksheets, sheet, name)  # an unknown name is refused before any reading
     styles = _part(parts, relations, "styles", "xl/styles.xml")
     date_styles, timedelta_styles = (_date_styles(parts, styles) if styles is not None
                                      else (frozenset(), frozenset()))
     strings_part = _part(parts, relations, "sharedStrings", "xl/sharedStrings.xml")
     strings, used = (_SharedStrings(name, limits, budget).read(parts, strings_part)
                      if strings_part is not None else ([], 0))
-    reader = SheetReader(name, limits, budget, strings, used, date_styles, timedelta_styles,
-                         MAC_EPOCH if date1904 else WINDOWS_EPOCH)
-    return reader.read(archive, sheet)
+    spent = (0, 0)
+    first: tuple[pd.DataFrame, SheetReader, str] | None = None  # a sheet with data but no table
+    for title, info in candidates:
+        reader = SheetReader(name, limits, budget, strings, used, date_styles, timedelta_styles,
+                             MAC_EPOCH if date1904 else WINDOWS_EPOCH, spent=spent,
+                             header_row=header_row)
+        raw = reader.read(archive, info)
+        # the default is the first sheet that holds a table (a header and a row), so a note or
+        # cover sheet in front of the data is passed over
+        if sheet is not None or (reader.stored and len(raw) >= 2):
+            return _sheet_table(raw, reader, title, header_row, worksheets)
+        if reader.stored and first is None:
+            first = (raw, reader, title)
+        spent = reader.spent
+    if first is not None:
+        return _sheet_table(*first, header_row, worksheets)
+    raise DataError(f"{name} has no data in any of its sheets")
 
 
-def _sheet_ids(parts: _Parts) -> tuple[list[str], bool]:
-    """workbook.xml: the relationship ids of the sheets in order, and the 1904 date system."""
-    sheets: list[str] = []
+def _sheet_table(raw: pd.DataFrame, reader: SheetReader, title: str, header_row: int | None,
+                 worksheets: Worksheets) -> pd.DataFrame:
+    frame, row = table(raw, reader, title, header_row)
+    frame.attrs["format"] = {"kind": "xlsx", "sheet": title,
+                             "sheets": [t for t, _ in worksheets], "header_row": row}
+    return frame
+
+
+def _sheet_ids(parts: _Parts) -> tuple[list[tuple[str, str]], bool]:
+    """workbook.xml: the sheets in order (name, relationship id), and the 1904 date system."""
+    sheets: list[tuple[str, str]] = []
     date1904 = [False]
 
     def start(tag: str, attrs: dict[str, str]) -> None:
@@ -98,7 +144,7 @@ def _sheet_ids(parts: _Parts) -> tuple[list[str], bool]:
         elif name == "sheet":
             rid = next((attrs[key] for key in _REL_IDS if key in attrs), None)
             if rid:
-                sheets.append(rid)
+                sheets.append((attrs.get("name", ""), rid))
 
     parts.parse(parts.members["xl/workbook.xml"], "workbook part", start)
     return sheets, date1904[0]
@@ -130,14 +176,30 @@ def _part(parts: _Parts, relations: dict[str, tuple[str, str]], kind: str,
     return parts.members.get(default)
 
 
-def _first_worksheet(parts: _Parts, sheets: list[str],
-                     relations: dict[str, tuple[str, str]]) -> zipfile.ZipInfo:
-    """The first sheet that is a worksheet (not a chart sheet)."""
-    for rid in sheets:
+def _worksheets(parts: _Parts, sheets: list[tuple[str, str]],
+                relations: dict[str, tuple[str, str]]) -> Worksheets:
+    """The sheets that are worksheets (not chart sheets), in the workbook's order."""
+    found = []
+    for title, rid in sheets:
         rel_type, target = relations.get(rid, ("", ""))
         if target in parts.members and "chartsheet" not in rel_type:
-            return parts.members[target]
-    raise DataError(f"{parts.name} has no worksheet")
+            found.append((title, parts.members[target]))
+    if not found:
+        raise DataError(f"{parts.name} has no worksheet")
+    return found
+
+
+def _chosen(worksheets: Worksheets, sheet: str | None, name: str) -> Worksheets:
+    """The worksheets to try in order: the one named (Excel's names ignore case), else all."""
+    if sheet is None:
+        return worksheets
+    named = ([w for w in worksheets if w[0] == sheet]
+             or [w for w in worksheets if w[0].casefold() == str(sheet).casefold()])
+    if named:
+        return named[:1]
+    titles = ", ".join(repr(title) for title, _ in worksheets[:_NAMES_SHOWN])
+    more = f" and {len(worksheets) - _NAMES_SHOWN:,} more" if len(worksheets) > _NAMES_SHOWN else ""
+    raise DataError(f"{name} has no sheet named {sheet!r}; its sheets are {titles}{more}")
 
 
 def _date_styles(parts: _Parts, info: zipfile.ZipInfo) -> tuple[frozenset[int], frozenset[int]]:

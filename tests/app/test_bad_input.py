@@ -61,12 +61,29 @@ def prepared(app):
     return app
 
 
+def offered(name: str) -> str:
+    """The name a user can upload the file under: the picker offers only what Balancer reads, so
+    a zip archive or an old .xls reaches Balancer only renamed (its content then gets the plain
+    message)."""
+    from balancer.tables import UPLOAD_EXTENSIONS
+
+    return name if name.rsplit(".", 1)[-1] in UPLOAD_EXTENSIONS else name + ".csv"
+
+
+def test_the_picker_offers_only_what_balancer_reads(app):
+    from balancer.tables import UPLOAD_EXTENSIONS
+
+    offered_types = {t.lstrip(".") for t in app.file_uploader(key="upload").proto.type}
+    assert offered_types == set(UPLOAD_EXTENSIONS)
+    assert not offered_types & {"zip", "xls"}
+
+
 @pytest.mark.parametrize("name", list(UNREADABLE))
 def test_unreadable_file_gives_error_and_keeps_state(name, app, monkeypatch):
     """Check a clear st.error, no exception, and the previous dataset, target and strategy kept."""
     monkeypatch.setenv("BALANCER_MAX_ROWS", "5000")
     prepared(app)
-    upload(app, name, (BAD / name).read_bytes(), "application/octet-stream")
+    upload(app, offered(name), (BAD / name).read_bytes(), "application/octet-stream")
     assert not app.exception
     assert UNREADABLE[name] in texts(app.error), texts(app.error)
     assert app.session_state["dataset"].name == "flare-F.csv"

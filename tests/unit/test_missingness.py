@@ -8,8 +8,7 @@ import pytest
 
 from balancer import tables
 from balancer.resample import resample
-
-DATA = "../shared/data/"
+from tests.conftest import DATA
 
 
 def clinical(n: int = 3_000, minority: float = 0.05, seed: int = 0) -> pd.DataFrame:
@@ -113,7 +112,7 @@ def test_a_constant_with_gaps_keeps_its_gaps():
 
 
 def test_hepatitis_keeps_its_missing_values():
-    data = tables.read_table(DATA + "hepatitis.csv")
+    data = tables.read_table(DATA / "hepatitis.csv")
     result = resample(data, "class", "SMOTE", seed=0)
     original, synthetic = shares_for(result, data, "protime")
     assert abs(synthetic - original) < 0.15, (original, synthetic)

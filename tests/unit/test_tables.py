@@ -256,10 +256,10 @@ def test_tables_public_names():
     import balancer.tables as tables
 
     assert set(tables.__all__) == {
-        "EXTENSIONS", "UPLOAD_EXTENSIONS", "NULL_TOKENS", "Budget", "Limits", "arrow_to_pandas",
-        "clean_headers", "csv_header", "decode_text", "detect_format", "escape_formula",
-        "escape_formulas", "read_file", "read_table", "sniff_delimiter", "to_arrow", "write_csv",
-        "write_csv_file"}
+        "EXTENSIONS", "UPLOAD_EXTENSIONS", "NULL_TOKENS", "Budget", "Dialect", "Limits",
+        "arrow_to_pandas", "clean_headers", "csv_header", "decode_text", "detect_format",
+        "escape_formula", "escape_formulas", "read_file", "read_table", "sheet_names",
+        "sniff_delimiter", "to_arrow", "write_csv", "write_csv_file"}
     for name in tables.__all__:
         assert hasattr(tables, name), name
 

@@ -1,0 +1,88 @@
+"""The command line reads everyday exports and writes in their dialect: --dialect, --sheet,
+--header-row (files written here, read back as a user's spreadsheet would)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+from openpyxl import Workbook
+
+from tests.app.test_true_to_input import european_export, two_sheets
+from tests.conftest import run_cli
+
+
+def test_resample_keeps_the_input_dialect_unless_asked(capsys, tmp_path):
+    source = tmp_path / "export.csv"
+    source.write_bytes(european_export())
+    out = tmp_path / "out.csv"
+    code, _, err = run_cli(capsys, "resample", str(source), "--target", "label", "--method", "SMOTE",
+                           "--out", str(out))
+    assert code == 0, err
+    text = out.read_text()
+    assert text.splitlines()[0] == "id;amount;items;label"
+    written = pd.read_csv(io.StringIO(text), sep=";", decimal=",")
+    original = pd.read_csv(io.StringIO(european_export().decode()), sep=";", decimal=",", skiprows=2)
+    assert written["amount"].dtype == "float64" and len(written) > len(original)
+    assert (written["amount"].round(2) == written["amount"]).all()  # two decimals in, two out
+    assert written.iloc[: len(original)].equals(original)  # the input's rows, as they were
+    standard = tmp_path / "standard.csv"
+    code, _, _ = run_cli(capsys, "resample", str(source), "--target", "label", "--method", "SMOTE",
+                         "--out", str(standard), "--dialect", "standard")
+    assert code == 0
+    assert pd.read_csv(standard).equals(written)
+
+
+def test_profile_reports_what_it_found(capsys, tmp_path):
+    source = tmp_path / "export.csv"
+    source.write_bytes(european_export())
+    code, out, _ = run_cli(capsys, "profile", str(source), "--target", "label", "--json")
+    assert code == 0
+    found = json.loads(out)
+    assert found["format"]["delimiter"] == ";" and found["format"]["decimal"] == ","
+    assert found["format"]["header_row"] == 3
+    assert {c["name"]: c["kind"] for c in found["columns"]}["amount"] == "numeric"
+    assert any(w["code"] == "header_row" for w in found["warnings"])
+
+
+def test_sheet_and_header_row(capsys, tmp_path):
+    book = tmp_path / "book.xlsx"
+    book.write_bytes(two_sheets())
+    code, out, _ = run_cli(capsys, "profile", str(book), "--json")
+    assert code == 0 and [c["name"] for c in json.loads(out)["columns"]] == ["x", "z", "label"]
+    code, out, _ = run_cli(capsys, "profile", str(book), "--sheet", "Other", "--json")
+    assert code == 0 and [c["name"] for c in json.loads(out)["columns"]] == ["a", "b", "label"]
+    code, _, err = run_cli(capsys, "profile", str(book), "--sheet", "Missing")
+    assert code == 2 and "Notes" in err and len(err.strip().splitlines()) == 1
+    code, out, _ = run_cli(capsys, "profile", str(book), "--sheet", "Data", "--header-row", "3", "--json")
+    assert code == 0 and [c["name"] for c in json.loads(out)["columns"]] == ["x", "z", "label"]
+    source = tmp_path / "export.csv"
+    source.write_bytes(european_export())
+    code, out, _ = run_cli(capsys, "profile", str(source), "--header-row", "3", "--json")
+    assert code == 0 and [c["name"] for c in json.loads(out)["columns"]] == ["id", "amount", "items", "label"]
+    code, _, err = run_cli(capsys, "profile", str(source), "--header-row", "1")  # the title as header
+    assert code == 2 and "the header has 1" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run_cli(capsys, "profile", str(source), "--header-row", "99999")
+    assert code == 2 and "error:" in err
+    code, _, err = run_cli(capsys, "profile", str(source), "--sheet", "Data")
+    assert code == 2 and "sheet" in err
+    code, _, err = run_cli(capsys, "profile", "sample:customer_churn", "--sheet", "Data")
+    assert code == 2 and "bundled sample" in err
+
+
+def test_excel_title_rows_are_skipped_and_named(capsys, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Quarterly report"])
+    sheet.append([])
+    sheet.append(["amount", "label"])
+    for i in range(40):
+        sheet.append([i * 1.5, "a" if i % 4 else "b"])
+    path = tmp_path / "report.xlsx"
+    book.save(path)
+    code, out, _ = run_cli(capsys, "profile", str(path), "--target", "label", "--json")
+    found = json.loads(out)
+    assert code == 0 and [c["name"] for c in found["columns"]] == ["amount", "label"]
+    assert found["classes"] == {"a": 30, "b": 10}  # the header is not a third class
+    assert any(w["code"] == "header_row" and "Quarterly report" in w["message"] for w in found["warnings"])

@@ -1,0 +1,475 @@
+"""True to the input: decimal commas, title rows above the header, sheets, what was found, and
+CSV written back in the input's dialect (every file is generated here, except the shared tables)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from balancer import read_table, write_csv
+from balancer.errors import DataError, LimitError
+from balancer.tables import UPLOAD_EXTENSIONS, Dialect, sheet_names, write_csv_file
+
+SHARED = Path("/work/shared/data")
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+
+def _semicolon_file() -> bytes:
+    """A semicolon file with decimal commas, dot thousands, negatives, gaps, text and ids."""
+    rows = ["id;zip;amount;total;delta;label;code",
+            "1;01234;46,11;1.234,56;-0,5;north;A1",
+            "2;00123;-0,5;12,00;-12,25;south;B2",
+            "3;04000;;1.000.000,25;3;east;C3",
+            "4;12345;7,25;999,9;;west;D4"]
+    return ("\r\n".join(rows) + "\r\n").encode()
+
+
+def _workbook(build) -> bytes:  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    build(book)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _notices(frame: pd.DataFrame, code: str) -> list[str]:
+    return [n["message"] for n in frame.attrs.get("notices", []) if n["code"] == code]
+
+
+# ---- decimal commas
+
+
+def test_semicolon_decimal_comma_columns_become_numbers():
+    """Check decimal commas, dot thousands and negatives are numbers; text stays text."""
+    frame = read_table(_semicolon_file(), name="sales.csv")
+    assert frame["amount"].dtype == "float64"
+    assert frame["amount"].tolist()[:2] == [46.11, -0.5] and np.isnan(frame["amount"].iloc[2])
+    assert frame["total"].tolist() == [1234.56, 12.0, 1_000_000.25, 999.9]
+    assert frame["delta"].tolist()[:3] == [-0.5, -12.25, 3.0] and np.isnan(frame["delta"].iloc[3])
+    assert frame["label"].tolist() == ["north", "south", "east", "west"]
+    assert frame["code"].tolist() == ["A1", "B2", "C3", "D4"]
+    assert pd.api.types.is_integer_dtype(frame["id"].dtype)
+    assert frame.attrs["format"] == {"kind": "csv", "delimiter": ";", "decimal": ",", "thousands": ".",
+                                     "header_row": 1, "encoding": "utf-8"}
+
+
+def test_leading_zeros_read_as_before():
+    """Check ids with leading zeros are typed as before the change (numbers), in either format."""
+    today = read_table(b"zip,v\n01234,1.5\n00123,2.5\n", name="z.csv")
+    ours = read_table(_semicolon_file(), name="z.csv")
+    assert today["zip"].dtype == ours["zip"].dtype == "int64"
+    assert ours["zip"].tolist() == [1234, 123, 4000, 12345]
+
+
+@pytest.mark.parametrize("space", [" ", NBSP, NNBSP])
+def test_space_thousands(space):
+    """Check a space, a no-break space or a narrow no-break space as the thousands separator."""
+    text = f"id\tvalue\tname\n1\t1{space}234,56\tx y\n2\t-12{space}345\tz\n3\t0,5\tw\n"
+    frame = read_table(text.encode(), name="t.tsv")
+    assert frame["value"].tolist() == [1234.56, -12345.0, 0.5]
+    assert frame["name"].tolist() == ["x y", "z", "w"]
+    assert frame.attrs["format"]["thousands"] == " "
+    assert frame.attrs["format"]["kind"] == "tsv" and frame.attrs["format"]["delimiter"] == "\t"
+
+
+def test_whole_numbers_with_thousands_are_integers():
+    """Check a decimal-comma column of whole numbers with dot groups reads as integers."""
+    frame = read_table(b"n;v\n1.234;0,5\n12.500;1,5\n7;2\n", name="w.csv")
+    assert frame["n"].dtype == "int64" and frame["n"].tolist() == [1234, 12500, 7]
+
+
+def test_a_column_that_does_not_fully_parse_stays_text():
+    """Check one value that is not a number in the file's format keeps the column text."""
+    frame = read_table(b"a;b\n1,5;1,5\n2,5;n/a x\n3,25;2,0\n", name="m.csv")
+    assert frame["a"].dtype == "float64"
+    assert frame["b"].tolist() == ["1,5", "n/a x", "2,0"]
+
+
+def test_ambiguous_dot_groups_in_a_decimal_comma_file():
+    """Check the documented rule: in a decimal-comma file '1.234' is 1234 only when the file says
+    '.' groups thousands (a value like 1.234,56, or every dotted value grouped in threes);
+    otherwise its column stays text (never 1.234)."""
+    grouped = read_table(b"v;w\n1.234;0,5\n2.500;1,5\n", name="g.csv")
+    assert grouped["v"].tolist() == [1234, 2500]
+    mixed = read_table(b"v;w\n1.234;0,5\n1.5;1,5\n", name="m.csv")
+    assert mixed.attrs["format"]["thousands"] is None
+    assert mixed["v"].tolist() == ["1.234", "1.5"] and mixed["w"].tolist() == [0.5, 1.5]
+    proved = read_table(b"v;w\n1.234;1.234,5\n1.5;1,5\n", name="p.csv")
+    assert proved["w"].tolist() == [1234.5, 1.5] and proved["v"].tolist() == ["1.234", "1.5"]
+
+
+def test_comma_files_with_decimal_points_are_unchanged():
+    """Check comma-delimited files keep decimal points and read '1,234' (quoted) as text."""
+    frame = read_table(b'a,b,c\n1.5,"1,234",x\n-2.25,"5,6",y\n', name="c.csv")
+    assert frame["a"].tolist() == [1.5, -2.25]
+    assert frame["b"].tolist() == ["1,234", "5,6"]
+    assert frame.attrs["format"]["decimal"] == "." and frame.attrs["format"]["thousands"] is None
+
+
+def test_semicolon_file_with_decimal_points_and_comma_thousands():
+    """Check a semicolon file that shows decimal points reads comma groups as thousands."""
+    frame = read_table(b"id;v\n1;1,234.5\n2;12.25\n3;1,000\n", name="u.csv")
+    assert frame["v"].tolist() == [1234.5, 12.25, 1000.0]
+    assert frame.attrs["format"]["decimal"] == "." and frame.attrs["format"]["thousands"] == ","
+
+
+def test_no_mark_shown_reads_as_before():
+    """Check a semicolon file whose values show no decimal mark is read as before."""
+    frame = read_table(b"id;v\n1;1,234\n2;2,345\n", name="a.csv")
+    assert frame["v"].tolist() == ["1,234", "2,345"]
+    assert frame.attrs["format"]["decimal"] == "."
+
+
+def test_legacy_encoding_is_recorded():
+    """Check a cp1252 file with decimal commas records its encoding."""
+    frame = read_table("Stadt;Betrag\nZürich;1.234,5\nMünchen;-0,75\n".encode("cp1252"), name="e.csv")
+    assert frame["Betrag"].tolist() == [1234.5, -0.75]
+    assert frame.attrs["format"]["encoding"] == "cp1252"
+
+
+# ---- header rows
+
+
+def test_title_and_blank_rows_above_the_header_in_text():
+    """Check a title and a blank line above the header are skipped and named in a notice."""
+    data = b"Sales report 2023\n\nid;amount;label\n1;46,11;a\n2;0,5;b\n3;7;a\n"
+    frame = read_table(data, name="r.csv")
+    assert list(frame.columns) == ["id", "amount", "label"]
+    assert frame["amount"].tolist() == [46.11, 0.5, 7.0]
+    assert _notices(frame, "header_row") == [
+        "rows 1-2 above the header were skipped (a title or blank rows): 'Sales report 2023'"]
+    assert frame.attrs["format"]["header_row"] == 3 and frame.attrs["format"]["delimiter"] == ";"
+
+
+def test_padded_titles_as_spreadsheets_export_them():
+    """Check title rows padded with delimiters (as Excel saves them) are skipped too."""
+    data = b"Sales report;;\nRegion: North;;\n;;\nid;amount;label\n1;2,5;a\n2;3,5;b\n"
+    frame = read_table(data, name="p.csv")
+    assert list(frame.columns) == ["id", "amount", "label"] and len(frame) == 2
+    assert "'Sales report', 'Region: North'" in _notices(frame, "header_row")[0]
+
+
+def test_title_with_a_comma_does_not_fool_the_sniffer():
+    """Check a title with a comma above a semicolon table with decimal commas."""
+    data = b"Umsatz, Januar 2023\n\nid;amount\n1;46,11\n2;3,5\n3;7,25\n4;1,5\n"
+    frame = read_table(data, name="u.csv")
+    assert list(frame.columns) == ["id", "amount"] and frame["amount"].tolist() == [46.11, 3.5, 7.25, 1.5]
+
+
+@pytest.mark.parametrize("data", [
+    b",a,b\n0,1,x\n1,2,y\n",  # an unnamed index column
+    b"a,b,\n1,x,3\n2,y,4\n",  # an unnamed last column
+    b"\n\na,b\n1,2\n",  # blank lines only: skipped silently, as before
+    b"a\n1\n2\n",  # one column
+])
+def test_ordinary_headers_are_not_skipped(data):
+    """Check headers with an empty name, and leading blank lines, keep the header they had."""
+    frame = read_table(data, name="o.csv")
+    assert _notices(frame, "header_row") == []
+    assert str(frame.columns[-1]) in ("b", "column_3", "a")
+
+
+def test_header_row_override_in_text():
+    """Check header_row names the line (blank lines counted), and bad values are clear errors."""
+    data = b"Sales report 2023\n\nid;amount;label\n1;2,5;a\n2;3,5;b\n"
+    frame = read_table(data, name="r.csv", header_row=3)
+    assert list(frame.columns) == ["id", "amount", "label"] and frame.attrs["format"]["header_row"] == 3
+    assert _notices(frame, "header_row") == []
+    assert list(read_table(data, name="r.csv", header_row=4).columns) == ["1", "2,5", "a"]
+    with pytest.raises(DataError, match="has 5 lines; header_row=9 is beyond its end"):
+        read_table(data, name="r.csv", header_row=9)
+    with pytest.raises(DataError, match="line 2 is blank"):
+        read_table(data, name="r.csv", header_row=2)
+    for bad in (0, -1, True, "3"):
+        with pytest.raises(DataError, match="header_row must be a row number"):
+            read_table(data, name="r.csv", header_row=bad)
+
+
+def _titled_book(book) -> None:  # type: ignore[no-untyped-def]
+    sheet = book.active
+    sheet.title = "Data"
+    sheet["A1"] = "Sales report 2023"
+    sheet.append([])
+    sheet.append(["id", "amount", "when", "label"])
+    for i in range(6):
+        sheet.append([i, i * 1.5, dt.datetime(2023, 5, 17 + i), "ab"[i % 2]])
+
+
+def test_title_and_blank_rows_above_the_header_in_a_workbook():
+    """Check a title in A1, a blank row 2 and the header in row 3 of a workbook."""
+    frame = read_table(_workbook(_titled_book), name="t.xlsx")
+    assert list(frame.columns) == ["id", "amount", "when", "label"] and len(frame) == 6
+    assert _notices(frame, "header_row") == [
+        "rows 1-2 above the header were skipped (a title or blank rows): 'Sales report 2023'"]
+    assert frame.attrs["format"] == {"kind": "xlsx", "sheet": "Data", "sheets": ["Data"], "header_row": 3}
+
+
+def test_header_row_override_in_a_workbook():
+    """Check header_row in a workbook: the sheet's row number; empty and missing rows refused."""
+    data = _workbook(_titled_book)
+    frame = read_table(data, name="t.xlsx", header_row=4)
+    assert frame.attrs["format"]["header_row"] == 4 and len(frame) == 5
+    with pytest.raises(DataError, match="row 2 of sheet 'Data' is empty"):
+        read_table(data, name="t.xlsx", header_row=2)
+    with pytest.raises(DataError, match="has 9 rows; header_row=50 is beyond its end"):
+        read_table(data, name="t.xlsx", header_row=50)
+
+
+def test_header_detection_is_bounded():
+    """Check at most 50 rows above the header are skipped: below 60 title lines the first line
+    stays the header, as before."""
+    titles = [b"note-%d\n" % i for i in range(60)]
+    table = b"a;b\n" + b"1;2\n" * 30
+    found = read_table(b"".join(titles[:40]) + table, name="n.csv")
+    assert list(found.columns) == ["a", "b"] and found.attrs["format"]["header_row"] == 41
+    assert "rows 1-40 above the header" in _notices(found, "header_row")[0]
+    kept = read_table(b"".join(titles) + table, name="n.csv")
+    assert list(kept.columns) == ["note-0"] and kept.attrs["format"]["header_row"] == 1
+    assert _notices(kept, "header_row") == []
+
+
+# ---- sheets
+
+
+def _several_sheets(book) -> None:  # type: ignore[no-untyped-def]
+    book.active.title = "Empty"
+    book.create_chartsheet("Chart", 1)
+    first = book.create_sheet("Data")
+    first.append(["a", "b"])
+    first.append([1, "x"])
+    second = book.create_sheet("More")
+    second.append(["c", "d", "e"])
+    second.append([2.5, "y", True])
+
+
+def test_sheets_default_choice_and_unknown_name():
+    """Check the first worksheet with data is read (empty and chart sheets passed over), sheet=
+    picks one (ignoring case), an unknown name lists the sheets, sheet_names is cheap."""
+    data = _workbook(_several_sheets)
+    assert sheet_names(data, "b.xlsx") == ["Empty", "Data", "More"]
+    frame = read_table(data, name="b.xlsx")
+    assert list(frame.columns) == ["a", "b"]
+    assert frame.attrs["format"] == {"kind": "xlsx", "sheet": "Data", "sheets": ["Empty", "Data", "More"],
+                                     "header_row": 1}
+    more = read_table(data, name="b.xlsx", sheet="more")
+    assert list(more.columns) == ["c", "d", "e"] and more.attrs["format"]["sheet"] == "More"
+    with pytest.raises(DataError, match=r"has no sheet named 'Nope'; its sheets are 'Empty', 'Data', 'More'"):
+        read_table(data, name="b.xlsx", sheet="Nope")
+    with pytest.raises(DataError, match="sheet 'Empty' has no data"):
+        read_table(data, name="b.xlsx", sheet="Empty")
+
+
+def _empty_sheets(count: int, cells: int) -> bytes:
+    """A workbook of ``count`` sheets, each ``cells`` empty cells (nothing a table holds)."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    sheets = "".join(f'<sheet name="S{i}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i in range(count))
+    relations = "".join(f'<Relationship Id="rId{i + 1}" Type="{rel}/worksheet" Target="worksheets/s{i}.xml"/>'
+                        for i in range(count))
+    rows = b'<row r="1">' + b'<c r="A1"/>' * cells + b"</row>"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>{sheets}</sheets></workbook>')
+        archive.writestr("xl/_rels/workbook.xml.rels",
+                         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                         f"{relations}</Relationships>")
+        for i in range(count):
+            archive.writestr(f"xl/worksheets/s{i}.xml", f'<worksheet xmlns="{main}"><sheetData>'.encode()
+                             + rows + b"</sheetData></worksheet>")
+    return buffer.getvalue()
+
+
+def test_empty_sheets_are_passed_over_within_one_bound():
+    """Check the search for the first sheet with data is bounded for all sheets together: many
+    empty sheets cannot each take the bound of one sheet."""
+    assert sheet_names(_empty_sheets(3, 10), "e.xlsx") == ["S0", "S1", "S2"]
+    with pytest.raises(DataError, match="no data in any of its sheets"):
+        read_table(_empty_sheets(3, 10), name="e.xlsx")
+    small = 16 * 1024 * 1024  # a budget whose element bound is 1,000,000
+    with pytest.raises(DataError, match="no data in any"):  # each sheet alone is within it
+        read_table(_empty_sheets(1, 900_000), name="e.xlsx", max_memory=small)
+    with pytest.raises(LimitError, match="XML elements"):
+        read_table(_empty_sheets(12, 100_000), name="e.xlsx", max_memory=small)
+
+
+def test_sheet_names_of_other_content_is_empty():
+    """Check sheet_names gives an empty list for text, Parquet, a zip archive and an old .xls."""
+    buffer = io.BytesIO()
+    pd.DataFrame({"a": [1]}).to_parquet(buffer)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("d.csv", "a\n1\n")
+    for data, name in ((b"a,b\n1,2\n", "t.csv"), (buffer.getvalue(), "t.parquet"),
+                       (archive.getvalue(), "d.zip"), (b"\xd0\xcf\x11\xe0" + b"\0" * 100, "o.xls")):
+        assert sheet_names(data, name) == []
+
+
+def test_sheet_and_header_row_for_formats_without_them(tmp_path):
+    """Check sheet= on text or Parquet, and header_row= on Parquet, are clear errors."""
+    with pytest.raises(DataError, match="has no sheets"):
+        read_table(b"a,b\n1,2\n", name="t.csv", sheet="Data")
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"a": [1, 2]}).to_parquet(path)
+    for source in (path, path.read_bytes()):
+        with pytest.raises(DataError, match="has no sheets"):
+            read_table(source, name="t.parquet", sheet="Data")
+        with pytest.raises(DataError, match="no header row to choose"):
+            read_table(source, name="t.parquet", header_row=1)
+    assert read_table(path).attrs["format"] == {"kind": "parquet"}
+
+
+def test_macro_workbook_is_read_and_offered():
+    """Check a .xlsm (macro-enabled content type, a VBA part) reads like .xlsx; the picker offers
+    only what is read."""
+    plain = zipfile.ZipFile(io.BytesIO(_workbook(_titled_book)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in plain.infolist():
+            content = plain.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                macro = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+                content = content.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", macro)
+                assert macro in content
+            archive.writestr(info.filename, content)
+        archive.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b"\0" * 512)
+    frame = read_table(out.getvalue(), name="m.xlsm")
+    assert list(frame.columns) == ["id", "amount", "when", "label"]
+    assert set(UPLOAD_EXTENSIONS) == {"csv", "tsv", "txt", "xlsx", "xlsm", "parquet", "gz"}
+
+
+# ---- writing in the input's dialect
+
+
+def test_dialect_of_a_frame():
+    """Check Dialect.of reads attrs['format']: the text's dialect; standard otherwise."""
+    assert Dialect.of(read_table(_semicolon_file(), name="s.csv")) == Dialect(";", ",")
+    assert Dialect.of(read_table(b"a\tb\n1.5\t2\n", name="t.tsv")) == Dialect("\t", ".")
+    assert Dialect.of(read_table(b"a  b\n1,5  2\n2,5  3\n", name="w.txt")) == Dialect("\t", ",")
+    assert Dialect.of(read_table(_workbook(_titled_book), name="t.xlsx")) is Dialect.STANDARD
+    assert Dialect.of(pd.DataFrame({"a": [1]})) == Dialect.STANDARD == Dialect()
+    with pytest.raises(ValueError):
+        Dialect(",", ",")
+    with pytest.raises(ValueError):
+        Dialect(":", ".")
+
+
+def test_write_in_the_input_dialect_round_trips():
+    """Check read -> write in the input's dialect -> read gives an equal frame, written with ';'
+    and decimal commas, quoting what holds the delimiter, escaping formulas in text only."""
+    frame = read_table(_semicolon_file(), name="s.csv")
+    frame.loc[0, "label"] = "semi;colon"
+    frame.loc[1, "label"] = "=SUM(A1)"
+    data = write_csv(frame, dialect=Dialect.of(frame))
+    lines = data.decode().split("\r\n")
+    assert lines[0] == "id;zip;amount;total;delta;label;code"
+    assert lines[1] == '1;1234;46,11;1234,56;-0,5;"semi;colon";A1'
+    assert lines[2] == "2;123;-0,5;12,0;-12,25;'=SUM(A1);B2"
+    back = read_table(data, name="back.csv")
+    frame.loc[1, "label"] = "'=SUM(A1)"
+    pd.testing.assert_frame_equal(back, frame)
+    assert Dialect.of(back) == Dialect(";", ",")
+
+
+def test_header_quoted_for_the_delimiter():
+    """Check header names holding the dialect's delimiter are quoted, and a comma is not."""
+    frame = pd.DataFrame({"a;b": [1.5], "c,d": [2.25]})
+    assert write_csv(frame, dialect=Dialect(";", ",")) == b'"a;b";c,d\r\n1,5;2,25\r\n'
+    assert write_csv(frame) == b'a;b,"c,d"\r\n1.5,2.25\r\n'
+
+
+def test_default_write_is_standard_and_the_file_writer_agrees(tmp_path):
+    """Check the default output is standard CSV, and write_csv_file writes the same bytes in any
+    dialect across blocks."""
+    frame = read_table(_semicolon_file(), name="s.csv")
+    assert write_csv(frame).decode().split("\r\n")[1] == "1,1234,46.11,1234.56,-0.5,north,A1"
+    assert write_csv(frame) == write_csv(frame, dialect=Dialect.STANDARD)
+    path = tmp_path / "out.csv"
+    for dialect in (None, Dialect(";", ","), Dialect("\t", ",")):
+        write_csv_file(frame, path, chunk_rows=1, dialect=dialect)
+        assert path.read_bytes() == write_csv(frame, dialect=dialect)
+
+
+# ---- dates
+
+
+def test_dates_from_a_workbook_are_written_as_dates(tmp_path):
+    """Check datetimes at midnight are written as dates, others to the second."""
+    frame = read_table(_workbook(_titled_book), name="t.xlsx")
+    lines = write_csv(frame).decode().split("\r\n")
+    assert lines[1] == "0,0.0,2023-05-17,a"
+
+    def timed(book) -> None:  # type: ignore[no-untyped-def]
+        book.active.append(["at", "n"])
+        book.active.append([dt.datetime(2023, 5, 17, 14, 3), 1])
+        book.active.append([dt.datetime(2023, 5, 18), 2])
+
+    timed_frame = read_table(_workbook(timed), name="d.xlsx")
+    assert write_csv(timed_frame).decode().split("\r\n")[1:3] == ["2023-05-17 14:03:00,1",
+                                                                 "2023-05-18 00:00:00,2"]
+    path = tmp_path / "d.csv"
+    write_csv_file(timed_frame, path, chunk_rows=1)
+    assert path.read_bytes() == write_csv(timed_frame)
+
+
+def test_dates_from_parquet_fractions_and_offsets(tmp_path):
+    """Check Parquet datetimes: dates, fractions only when needed, time zones keep their offset;
+    date strings stay as they were."""
+    berlin = pd.to_datetime(["2023-05-17 14:03:00", "2023-05-18 00:00:00"]).tz_localize("Europe/Berlin")
+    frame = pd.DataFrame({
+        "day": pd.to_datetime(["2023-05-17", "2023-05-18"]),
+        "when": pd.to_datetime(["2023-05-17 14:03:00", "2023-05-18 09:00:00.250"], format="ISO8601"),
+        "zoned": berlin,
+        "text": ["2023-05-17", "17.05.2023"],
+    })
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path)
+    lines = write_csv(read_table(path)).decode().split("\r\n")
+    assert lines[1] == "2023-05-17,2023-05-17 14:03:00.000,2023-05-17 14:03:00+02:00,2023-05-17"
+    assert lines[2] == "2023-05-18,2023-05-18 09:00:00.250,2023-05-18 00:00:00+02:00,17.05.2023"
+
+
+def test_datetimes_read_from_text_round_trip():
+    """Check datetimes with times read from text are written back as they were."""
+    data = b"at;v\r\n2023-05-17 14:03:00;1,5\r\n2023-05-18 08:00:00;2,5\r\n"
+    frame = read_table(data, name="t.csv")
+    assert write_csv(frame, dialect=Dialect.of(frame)) == data
+
+
+# ---- the shared real tables
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared data folder is not here")
+@pytest.mark.parametrize("path", sorted(SHARED.glob("*.csv")) if SHARED.is_dir() else [], ids=lambda p: p.name)
+def test_shared_tables_format_and_round_trips(path):
+    """Check each shared table (comma-separated, decimal points, header on line 1) records that
+    format, and round-trips through standard CSV and through semicolons with decimal commas."""
+    frame = read_table(path)
+    assert frame.attrs["format"] == {"kind": "csv", "delimiter": ",", "decimal": ".", "thousands": None,
+                                     "header_row": 1, "encoding": "utf-8"}
+    assert _notices(frame, "header_row") == []
+    assert Dialect.of(frame) == Dialect.STANDARD
+    pd.testing.assert_frame_equal(read_table(write_csv(frame, dialect=Dialect.of(frame))), frame)
+    european = write_csv(frame, dialect=Dialect(";", ","))
+    back = read_table(european, name="european.csv")
+    pd.testing.assert_frame_equal(back, frame)
+    floats = [c for c in frame.columns if frame[c].dtype == "float64"]
+    if floats:
+        assert back.attrs["format"]["decimal"] == ","
+
+
+@pytest.mark.skipif(not (SHARED / "page-blocks0.csv").is_file(), reason="no shared page-blocks0.csv")
+def test_shared_table_decimal_points_without_leading_zero():
+    """Check page-blocks0's '.400'-style cells are floats, also when written with decimal commas."""
+    frame = read_table(SHARED / "page-blocks0.csv")
+    assert frame["P_black"].dtype == "float64" and frame["P_black"].iloc[0] == 0.4
+    european = write_csv(frame, dialect=Dialect(";", ","))
+    assert european.split(b"\r\n")[1].startswith(b"5;7;35,0;1,4;0,4;0,657;2,33;")
