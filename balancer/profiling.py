@@ -432,19 +432,24 @@ def find_duplicates(data: pd.DataFrame, kinds: dict[str, str], target: str | Non
                       int(len(conflicting)), int(in_conflict.sum()))
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def _duplicate_findings(found: Duplicates, target: str | None) -> list[Finding]:
     out = []
     if found.rows:
         out.append(Finding(
             "duplicate_rows",
-            f"{found.rows:,} rows repeat an earlier row exactly ({found.groups:,} distinct rows are "
-            "repeated); copies of one row can land in both the training and the test folds, which "
-            "flatters the scores"))
+            f"{_count(found.rows, 'row repeats', 'rows repeat')} an earlier row exactly "
+            f"({_count(found.groups, 'distinct row is', 'distinct rows are')} repeated); copies of one "
+            "row can land in both the training and the test folds, which flatters the scores"))
     if found.conflicting_groups:
         out.append(Finding(
             "conflicting_labels",
-            f"{found.conflicting_groups:,} groups of rows ({found.conflicting_rows:,} rows) have the "
-            f"same values in every column but different labels in {target!r}; no model can tell "
+            f"{_count(found.conflicting_groups, 'group', 'groups')} of rows ({found.conflicting_rows:,} "
+            f"rows) {'has' if found.conflicting_groups == 1 else 'have'} the same values in every "
+            f"column but different labels in {target!r}; no model can tell "
             "them apart, and cleaning methods (Tomek links, edited neighbours) will remove some",
             target))
     return out

@@ -94,3 +94,33 @@ def test_to_dict_has_contract_keys(mixed):
                         "imbalance_ratio", "warnings", "missing", "duplicates", "format"}
     assert set(out["columns"][0]) >= {"name", "kind", "missing"}
     assert all(isinstance(k, str) for k in out["classes"])
+
+
+def test_duplicates_and_conflicting_labels_are_counted():
+    """Check exact copies and equal rows with different labels are counted (identifiers aside),
+    and each is said once."""
+    rows = [{"id": f"r{i}", "a": i % 7, "b": "x" if i % 2 else "y", "y": "p" if i < 3 else "n"} for i in range(40)]
+    data = pd.DataFrame(rows)
+    data = pd.concat([data, data.iloc[[10, 11, 12]].assign(id=["c1", "c2", "c3"])], ignore_index=True)
+    data.loc[len(data)] = {"id": "c4", "a": 0, "b": "y", "y": "p"}  # same as row 0 (a=0, b=y), label p
+    found = profile(data, "y")
+    assert found.duplicates.conflicting_groups >= 1
+    exact = data.drop(columns="id").duplicated().sum()
+    assert found.duplicates.rows == exact
+    groups = data.drop(columns="id").groupby(["a", "b"])["y"].nunique()
+    assert found.duplicates.conflicting_groups == int((groups > 1).sum())
+    codes = [w.code for w in found.warnings]
+    assert codes.count("duplicate_rows") == 1 and codes.count("conflicting_labels") == 1
+    assert found.to_dict()["duplicates"]["rows"] == exact
+
+
+def test_missing_values_are_one_finding_and_a_table_per_class():
+    data = pd.DataFrame({"a": [1.0, None, 3.0, None, 5.0, 6.0], "b": ["x", None, "y", "x", "y", "x"],
+                         "c": [1, 2, 3, 4, 5, 6], "y": ["p", "p", "n", "n", "n", "n"]})
+    found = profile(data, "y")
+    assert [w.code for w in found.warnings].count("missing_values") == 1
+    assert [m.column for m in found.missing] == ["a", "b"]
+    a = found.missing[0]
+    assert a.missing == 2 and a.share == pytest.approx(2 / 6)
+    assert a.by_class == {"p": 0.5, "n": 0.25}
+    assert found.to_dict()["missing"][0]["by_class"] == {"p": 0.5, "n": 0.25}
