@@ -30,7 +30,8 @@ FROM ${BASE}
 ARG BASE
 LABEL org.opencontainers.image.base.name="${BASE}"
 RUN groupadd --gid 10001 balancer \
- && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin balancer
+ && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin balancer \
+ && install -d -o 10001 -g 10001 -m 0700 /data
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY app.py serve.py ./
@@ -50,7 +51,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     BALANCER_MAX_COLUMNS=2000 \
     BALANCER_MAX_OUTPUT_ROWS=10000000 \
     BALANCER_MAX_JOBS=2 \
+    BALANCER_DB=/data/runs.db \
     STREAMLIT_LOGGER_HIDE_WELCOME_MESSAGE=true
+# The saved runs' SQLite file (BALANCER_DB) lives in this volume, writable when the root file system
+# is read-only; mount a named volume here to keep the runs across containers, or set
+# BALANCER_DATABASE_URL to use a PostgreSQL server instead (compose.yaml).
+VOLUME /data
 # Numeric, so an orchestrator can check it is not root (Kubernetes' runAsNonRoot).
 USER 10001:10001
 EXPOSE 8501

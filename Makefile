@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: install chromium java run test test-fast test-unit test-app test-browser lint bench bench-spark load container-test clean lock
+.PHONY: install chromium java postgres run test test-fast test-unit test-app test-browser lint bench bench-spark load container-test clean lock
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-spark.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,16 @@ java:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	fi
 
+# The run store's tests start a throwaway PostgreSQL server with Debian's initdb and pg_ctl
+# (tests/unit/postgres.py); without them those tests fail unless BALANCER_SKIP_POSTGRES=1.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
+		echo "installing Debian's PostgreSQL for the run store's tests"; \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo"; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
 # The upload limit is one number for Streamlit and the library: BALANCER_MAX_UPLOAD_MB (MB).
 BALANCER_MAX_UPLOAD_MB ?= 500
 export BALANCER_MAX_UPLOAD_MB
@@ -43,15 +53,15 @@ ADDRESS ?= 127.0.0.1
 run: install
 	$(VENV)/bin/streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT) --server.maxUploadSize $(BALANCER_MAX_UPLOAD_MB)
 
-test: install chromium java
+test: install chromium java postgres
 	$(PY) -m pytest -q tests
 
 # The fast lane, about 2 minutes: every library and dashboard test not marked slow (no Spark, so no
 # Java; no browser). `make test` still runs everything.
-test-fast: install
+test-fast: install postgres
 	$(PY) -m pytest -q -m "not slow" tests/unit tests/app
 
-test-unit: install java
+test-unit: install java postgres
 	$(PY) -m pytest -q tests/unit
 
 test-app: install

@@ -21,9 +21,10 @@ import pandas as pd
 
 from . import __version__, config
 from .compare import compare
+from .decision import CALIBRATIONS
 from .errors import BalancerError, DataError
 from .evaluate import MODELS, Evaluation, LearningCurve, evaluate, learning_curve
-from .metrics import METRICS
+from .metrics import METRICS, metric_label
 from .profiling import label_str, profile
 from .recipe import Recipe, output_frame, replay, version_warnings
 from .recipe import make as make_recipe
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     _evaluate_args(sub.add_parser("evaluate", help="cross-validated metrics, the sampler inside the folds"))
     _compare_args(sub.add_parser("compare", help="every tactic side by side on the same folds, ranked"))
     _run_args(sub.add_parser("run", help="replay a recipe on a table (the same or new data)"))
+    _predict_args(sub.add_parser("predict", help="predict a table with a model saved by evaluate --model-out"))
     return parser
 
 
@@ -147,6 +149,9 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
                    help="also answer 'would more data help?' with a learning curve")
     p.add_argument("--metric", default="f2", metavar="NAME",
                    help="metric that threshold-tuned tactics optimize (default f2)")
+    _decision_args(p)
+    p.add_argument("--model-out", metavar="FILE",
+                   help="refit the tactic on every row and save the model (skops, with its model card) here")
     _output_args(p)
 
 
@@ -162,7 +167,29 @@ def _compare_args(p: argparse.ArgumentParser) -> None:
                    help="a tactic's parameter (repeatable), e.g. class_weight.weights='{\"yes\": 10}' "
                         "or SMOTE.k_neighbors=3")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _decision_args(p)
     _output_args(p, code=False)
+
+
+def _decision_args(p: argparse.ArgumentParser) -> None:
+    """--costs and --calibration (evaluate, compare)."""
+    p.add_argument("--costs", metavar="JSON",
+                   help="error costs: '{\"fn\": 500, \"fp\": 5}' (a missed positive, a false alarm) or for more "
+                        "classes '{\"true,pred\": cost, ...}' (cells left out cost 1); decisions then minimise "
+                        "the expected cost (rank with --metric expected_cost)")
+    p.add_argument("--calibration", choices=tuple(CALIBRATIONS), metavar="{" + ",".join(CALIBRATIONS) + "}",
+                   help="calibrate the probabilities (default: prior when the tactic changes the class balance "
+                        "the model sees, else none)")
+
+
+def _predict_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", metavar="MODEL", help="a model file written by 'balancer evaluate --model-out'")
+    p.add_argument("data", metavar="DATA", help="CSV/TSV/TXT/XLSX/Parquet file, or sample:NAME")
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="write the table with 'predicted' and 'probability_<class>' columns here ('-' for stdout)")
+    _dialect_arg(p)
+    _reading_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
@@ -393,12 +420,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     data, raw = _load_with_bytes(args)
     params = parse_params(args.param)
     result = evaluate(data, args.target, args.method, model=args.model, folds=args.folds,
-                      params=params, seed=args.seed, class_weight=args.class_weight, metric=args.metric)
+                      params=params, seed=args.seed, class_weight=args.class_weight, metric=args.metric,
+                      costs=args.costs, calibration=args.calibration)
     made = make_recipe("evaluate", args.target, result.requested, params, args.seed,
                        source=raw if raw is not None else data, name=Path(args.data).name,
                        model=result.model, folds=result.folds, metric=args.metric,
-                       class_weight=args.class_weight)
+                       class_weight=args.class_weight, costs=result.costs.to_dict() if result.costs else None,
+                       calibration=result.calibration.method if result.calibration else None,
+                       threshold=result.threshold)
     _outputs(args, data, raw, made, evaluation=result)
+    if args.model_out:
+        _save_model(args, data, raw, params, result)
     curve = None
     if args.learning_curve:  # a tactic that changes the model is left out of the curve, with a notice
         curve = learning_curve(data, args.target, args.method, model=args.model, folds=result.folds,
@@ -407,10 +439,41 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         payload = result.to_dict()
         if curve is not None:
             payload["learning_curve"] = curve.to_dict()
+        if args.model_out:
+            payload["model_out"] = args.model_out
         _print_json(payload)
     else:
         _print_evaluation(result, curve)
+        _print_decision(result)
+        if args.model_out:
+            print(f"wrote the model to {args.model_out}")
     return 0
+
+
+def _save_model(args: argparse.Namespace, data: pd.DataFrame, raw: bytes | None, params: dict[str, Any],
+                result: Evaluation) -> None:
+    """--model-out: the tactic refitted on every row, saved with its model card."""
+    from .shipping import fit_final, save
+
+    shipped = fit_final(data, args.target, args.method, args.model, params, args.seed, args.calibration,
+                        args.costs, class_weight=args.class_weight, metric=args.metric, evaluation=result,
+                        source=raw, name=Path(args.data).name)
+    save(shipped, args.model_out)
+
+
+def _print_decision(result: Evaluation) -> None:
+    """The plain-text lines of the costs, the threshold and the calibration."""
+    if result.expected_cost is not None:
+        base = result.baseline.expected_cost if result.baseline is not None else None
+        print(f"expected cost per 1,000 rows: {result.expected_cost:,.2f} (no balancing "
+              f"{'n/a' if base is None else f'{base:,.2f}'}, doing nothing {result.expected_cost_baseline:,.2f}, "
+              "a perfect model 0)")
+    if result.threshold is not None:
+        print(f"decision threshold (mean over folds): {result.threshold:.4f}")
+    if result.calibration is not None:
+        print(f"calibration ({result.calibration.method}): " + "; ".join(
+            f"{name} " + ("n/a" if values is None else ", ".join(f"{k} {v:.4f}" for k, v in values.items()))
+            for name, values in result.calibration.scores.items()))
 
 
 def _print_evaluation(result: Evaluation, curve: LearningCurve | None) -> None:
@@ -449,17 +512,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
         per_method.setdefault(get_strategy(method).name, {})[name] = value
     result = compare(data, args.target, args.methods, model=args.model, models=args.models,
                      folds=args.folds, metric=args.metric, seed=args.seed, params=per_method,
-                     progress=progress)
+                     progress=progress, costs=args.costs, calibration=args.calibration)
     if progress is not None:
         print(file=sys.stderr)
     made = make_recipe("compare", args.target, "none", {}, args.seed, source=data,
                        name=Path(args.data).name, folds=result.folds, metric=result.metric,
-                       methods=[e.method for e in result.results], models=list(result.models))
+                       methods=[e.method for e in result.results], models=list(result.models),
+                       costs=result.costs, calibration=args.calibration)
     _outputs(args, data, None, made, comparison=result)
     if args.json:
         _print_json(result.to_dict())
         return 0
-    label = METRICS[result.metric][0]
+    label = metric_label(result.metric)
     print(f"{len(result.results)} tactics ranked by {label}, {result.folds}-fold stratified CV "
           f"({result.seconds:.1f} s)")
     print(f"  {'#':>3s} {'tactic':32s} {'model':22s} {label:>8s} {'± std':>7s}  verdict")
@@ -500,11 +564,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif made.kind == "evaluate":
         evaluation = evaluate(data, made.target, made.method, model=made.model or "logistic_regression",
                               folds=made.folds or 5, params=made.params, seed=made.seed,
-                              class_weight=made.class_weight, metric=made.metric or "f2")
+                              class_weight=made.class_weight, metric=made.metric or "f2",
+                              costs=made.costs, calibration=made.calibration)
         payload.update(evaluation.to_dict())
     else:
         comparison = compare(data, made.target, made.methods, models=made.models, folds=made.folds or 5,
-                             metric=made.metric or "f2", seed=made.seed)
+                             metric=made.metric or "f2", seed=made.seed, costs=made.costs,
+                             calibration=made.calibration)
         payload.update(comparison.to_dict())
     payload["warnings"] = warnings_
     for warning in warnings_:
@@ -516,6 +582,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_predict(args: argparse.Namespace) -> int:
+    from .shipping import load, predict
+
+    shipped = load(args.model)
+    data = _load(args)
+    result = predict(shipped, data)
+    notices = [n["message"] for n in result.attrs.get("notices", [])]
+    for notice in notices:
+        print(f"note: {notice}", file=sys.stderr)
+    if args.out == "-":
+        sys.stdout.buffer.write(write_csv(result, dialect=_dialect(args, data)))
+        sys.stdout.flush()
+        return 0
+    try:
+        write_csv_file(result, args.out, dialect=_dialect(args, data))
+    except OSError as exc:
+        raise DataError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    counts = {label_str(k): int(v) for k, v in result["predicted"].value_counts().items()}
+    if args.json:
+        _print_json({"model": args.model, "rows": len(result), "out": args.out, "predicted": counts,
+                     "calibration": shipped.card.get("calibration"), "threshold": shipped.card.get("threshold"),
+                     "notices": notices})
+    else:
+        print(f"predicted {len(result):,} rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+              + f"; wrote {args.out}")
+    return 0
+
+
 COMMANDS = {
     "methods": cmd_methods,
     "samples": cmd_samples,
@@ -524,6 +618,7 @@ COMMANDS = {
     "evaluate": cmd_evaluate,
     "compare": cmd_compare,
     "run": cmd_run,
+    "predict": cmd_predict,
 }
 
 

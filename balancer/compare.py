@@ -4,6 +4,10 @@ Each tactic is scored by :func:`balancer.evaluate` with the same seed and folds 
 splits), its sampler inside the training folds. A tactic is "clearly better" than no balancing
 (with the same model) only when its paired fold-by-fold gain exceeds twice its standard error;
 otherwise the ranking says so. A tactic that cannot run on this data is reported as skipped.
+
+With error costs every tactic decides at its cost-optimal threshold and can be ranked by
+``expected_cost``, where lower is better: the ranking puts the cheapest first and the gain over
+the baseline is the cost saved (see ``metrics.LOWER_IS_BETTER``).
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from . import strategies
-from .errors import BalancerError, MethodError, ParameterError
+from .errors import BalancerError, MethodError
 from .evaluate import MODELS, Evaluation, evaluate, get_model
-from .metrics import METRICS
-from .profiling import check_target, class_counts, suggest
+from .metrics import COST_METRICS, LOWER_IS_BETTER, checked_metric
+from .profiling import check_target, class_counts
 
 #: The default set (the registry's ``compare_default`` entries, read at import; :func:`resolve_methods`
 #: reads the registry when it runs): the baseline, a representative sampler of every family, and
@@ -31,7 +35,12 @@ DEFAULT_METHODS: tuple[str, ...] = strategies.compare_defaults()
 
 @dataclasses.dataclass(frozen=True)
 class Entry:
-    """One tactic with one model: mean and spread per metric, fold scores, seconds, verdict."""
+    """One tactic with one model: mean and spread per metric, fold scores, seconds, verdict.
+
+    With costs, ``metrics``, ``std`` and ``fold_scores`` also hold ``expected_cost`` (its mean is
+    the cost of every held-out prediction, per 1,000 rows). ``gain`` is the improvement over the
+    baseline: for a metric where lower is better, the amount it is lower by.
+    """
 
     method: str
     model: str
@@ -71,6 +80,8 @@ class Comparison:
     results: tuple[Entry, ...]
     skipped: tuple[dict[str, str], ...]
     seconds: float
+    costs: dict[str, float] | None = None
+    calibration: str | None = None
 
     @property
     def best(self) -> Entry | None:
@@ -98,6 +109,8 @@ class Comparison:
             "results": [e.to_dict() for e in self.results],
             "skipped": list(self.skipped),
             "seconds": round(self.seconds, 3),
+            "costs": self.costs,
+            "calibration": self.calibration,
         }
 
 
@@ -140,27 +153,32 @@ def compare(
     seed: int = 0,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Callable[[float, str], None] | None = None,
+    costs: Any = None,
+    calibration: str | None = None,
 ) -> Comparison:
     """Score every tactic (default: the registry's ``compare_default`` ones) with every model on the
     same folds.
 
     ``models`` (or the single ``model``) are the learners; ensembles and anomaly detection bring
-    their own and run once. ``params`` maps a tactic to its parameters. Ranked by ``metric``.
+    their own and run once. ``params`` maps a tactic to its parameters. Ranked by ``metric``
+    (``expected_cost`` needs ``costs``). ``costs`` and ``calibration`` are :func:`balancer.evaluate`'s;
+    ``calibration="prior"`` applies to the tactics that change the class balance the model sees,
+    the others keep their default.
     """
     started = time.perf_counter()
-    if metric not in METRICS:
-        raise ParameterError(f"unknown metric {metric!r}.{suggest(metric, list(METRICS))} "
-                             f"The metrics are: {', '.join(METRICS)}")
+    checked_metric(metric, costs is not None)
     model_list = _models(model, models)
     counts = class_counts(check_target(data, target))
     jobs = [(name, m) for name in resolve_methods(methods, len(counts))
             for m in (model_list if strategies.get(name).uses_model else model_list[:1])]
     done, skipped = _run_jobs(data, target, jobs, folds=folds, seed=seed, metric=metric, params=params or {},
-                              progress=progress)
+                              progress=progress, costs=costs, calibration=calibration)
     entries = _entries(done, model_list, metric)
     folds_used = done[0][2].folds if done else folds
+    given = done[0][2].costs if done else None
     return Comparison(metric, folds_used, seed, tuple(model_list), tuple(entries), tuple(skipped),
-                      time.perf_counter() - started)
+                      time.perf_counter() - started, given.to_dict() if given is not None else None,
+                      calibration)
 
 
 def _models(model: str, models: Sequence[str] | str | None) -> list[str]:
@@ -181,6 +199,7 @@ _Done = tuple[str, str, Evaluation, float]
 def _run_jobs(
     data: pd.DataFrame, target: str, jobs: list[tuple[str, str]], *, folds: int, seed: int, metric: str,
     params: Mapping[str, Mapping[str, Any]], progress: Callable[[float, str], None] | None,
+    costs: Any = None, calibration: str | None = None,
 ) -> tuple[list[_Done], list[dict[str, str]]]:
     """Evaluate each (tactic, model) on the same folds; a tactic that cannot run is skipped with the
     reason (the baseline's failure is the user's to see)."""
@@ -192,7 +211,8 @@ def _run_jobs(
         begun = time.perf_counter()
         try:
             result = evaluate(data, target, name, model=m, folds=folds, seed=seed,
-                              params=params.get(name), metric=metric, baseline=False)
+                              params=params.get(name), metric=metric, baseline=False, costs=costs,
+                              calibration=_calibration_for(name, calibration))
         except BalancerError as exc:
             if name == strategies.BASELINE:
                 raise
@@ -204,6 +224,14 @@ def _run_jobs(
     return done, skipped
 
 
+def _calibration_for(name: str, calibration: str | None) -> str | None:
+    """The calibration a tactic is evaluated with: ``prior`` only where there is a class balance
+    to correct (a model-side tactic keeps its default)."""
+    if calibration == "prior" and strategies.get(name).estimator is not None:
+        return None
+    return calibration
+
+
 def _entries(done: list[_Done], model_list: list[str], metric: str) -> list[Entry]:
     """The results, each against the baseline with the same model, best first."""
     baselines = {m: r for name, m, r, _ in done if name == strategies.BASELINE}
@@ -213,19 +241,39 @@ def _entries(done: list[_Done], model_list: list[str], metric: str) -> list[Entr
         gain, clearly = None, None
         if base is not None and name != strategies.BASELINE:
             gain, clearly = _gain(result, base, metric)
+        metrics, std, fold_scores = _with_costs(result)
         entries.append(Entry(
             method=name, model=m if strategies.get(name).uses_model else "-", ran=result.method,
-            metrics=result.metrics, std=result.std, fold_scores=result.fold_scores, seconds=seconds,
+            metrics=metrics, std=std, fold_scores=fold_scores, seconds=seconds,
             gain=gain, clearly_better=clearly, notices=result.notices,
         ))
-    entries.sort(key=lambda e: (-(e.metrics[metric]) if not math.isnan(e.metrics[metric]) else math.inf,
+    sign = 1 if metric in LOWER_IS_BETTER else -1
+    entries.sort(key=lambda e: (sign * e.metrics[metric] if not math.isnan(e.metrics[metric]) else math.inf,
                                 e.seconds))
     return entries
 
 
+def _with_costs(result: Evaluation) -> tuple[dict[str, float], dict[str, float], list[dict[str, float]]]:
+    """The result's metrics, spreads and fold scores, with ``expected_cost`` when it had costs."""
+    if result.expected_cost is None:
+        return result.metrics, result.std, result.fold_scores
+    folds = [f | {"expected_cost": c} for f, c in zip(result.fold_scores, result.fold_costs)]
+    return (result.metrics | {"expected_cost": result.expected_cost},
+            result.std | {"expected_cost": float(np.std(result.fold_costs))}, folds)
+
+
+def _fold_values(result: Evaluation, metric: str) -> list[float]:
+    """``metric`` in each fold of ``result``."""
+    if metric in COST_METRICS:
+        return list(result.fold_costs)
+    return [f[metric] for f in result.fold_scores]
+
+
 def _gain(result: Evaluation, base: Evaluation, metric: str) -> tuple[float | None, bool | None]:
-    """The mean fold-by-fold gain over the baseline, and whether it exceeds twice its standard error."""
-    diffs = np.array([f[metric] - b[metric] for f, b in zip(result.fold_scores, base.fold_scores)])
+    """The mean fold-by-fold improvement over the baseline (for a metric where lower is better,
+    how much lower), and whether it exceeds twice its standard error."""
+    sign = -1 if metric in LOWER_IS_BETTER else 1
+    diffs = sign * (np.array(_fold_values(result, metric)) - np.array(_fold_values(base, metric)))
     diffs = diffs[np.isfinite(diffs)]
     if not diffs.size:
         return None, None

@@ -8,7 +8,7 @@ a server picks up what it was started with and tests can change the environment)
     config.whole("BALANCER_MAX_ROWS")      -> int
     config.number("BALANCER_CACHE_MB")     -> float
     config.flag("BALANCER_DEBUG")          -> bool
-    config.text("BALANCER_ENGINE")         -> str (a choice in lower case, or a path)
+    config.text("BALANCER_ENGINE")         -> str (a choice in lower case, a path or free text)
     config.get(name)                       -> whichever of the above the variable's kind gives
     config.values()                        -> every variable, read and checked at once
 
@@ -33,7 +33,7 @@ from typing import Any
 from .errors import ConfigError
 
 #: The kinds of value a variable may hold.
-KINDS = ("whole", "number", "flag", "choice", "path")
+KINDS = ("whole", "number", "flag", "choice", "path", "text")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 _WHOLE = re.compile(r"[+-]?\d+")
@@ -65,6 +65,8 @@ class Setting:
             return f"{', '.join(_TRUE)} or {', '.join(_FALSE)}"
         if self.kind == "choice":
             return " or ".join(self.choices)
+        if self.kind == "text":
+            return "text"
         return "a file path"
 
     def default_value(self) -> Any:
@@ -134,7 +136,7 @@ def _parse_path(setting: Setting, raw: str) -> str:
 
 _PARSERS: dict[str, Callable[[Setting, str], Any]] = {
     "whole": _parse_whole, "number": _parse_number, "flag": _parse_flag, "choice": _parse_choice,
-    "path": _parse_path,
+    "path": _parse_path, "text": _parse_path,
 }
 
 
@@ -153,6 +155,14 @@ def _threads_default() -> int:
 
 def _spark_log_default() -> str:
     return os.path.join(tempfile.gettempdir(), "balancer-spark.log")
+
+
+def _runs_db_default() -> str:
+    """The run database in the user's data folder (XDG's, which must be an absolute path)."""
+    base = os.environ.get("XDG_DATA_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "balancer", "runs.db")
 
 
 #: Every variable Balancer reads, in the README's order.
@@ -200,6 +210,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BALANCER_SPARK_LOG", "path", _spark_log_default,
             "with `--engine spark`: where the JVM Balancer starts writes its log",
             shown="`$TMPDIR/balancer-spark.log`"),
+    Setting("BALANCER_SAVE_RUNS", "flag", True, "off: runs are not saved in the run database",
+            shown="on"),
+    Setting("BALANCER_DB", "path", _runs_db_default,
+            "the SQLite file runs are saved in, when `BALANCER_DATABASE_URL` is unset",
+            shown="`$XDG_DATA_HOME/balancer/runs.db` (`~/.local/share/balancer/runs.db`)"),
+    Setting("BALANCER_DATABASE_URL", "text", "",
+            "`postgresql://USER:PASSWORD@HOST:PORT/DATABASE`: runs are saved in PostgreSQL instead",
+            shown="none"),
+    Setting("BALANCER_KEEP_MB", "number", 50.0,
+            "largest resampled file kept with a saved run when its user asks (0 keeps none), in MB",
+            0, 100_000),
+    Setting("BALANCER_ADMINS", "text", "",
+            "user names, comma-separated, who see and may delete every saved run", shown="none"),
+    Setting("BALANCER_TRUSTED_USER_HEADER", "text", "",
+            "the header a trusted proxy sets to the signed-in user's name; unset: everyone is `anonymous`",
+            shown="none"),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -239,8 +265,8 @@ def flag(name: str) -> bool:
 
 
 def text(name: str) -> str:
-    """A choice (in lower case) or a path variable (see :func:`get`)."""
-    return str(_typed(name, ("choice", "path")))
+    """A choice (in lower case), a path or a text variable (see :func:`get`)."""
+    return str(_typed(name, ("choice", "path", "text")))
 
 
 def values() -> dict[str, Any]:

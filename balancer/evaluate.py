@@ -13,32 +13,60 @@ sampler never sees. The resampled file a user downloads is never used to score a
    sized to the training folds (:func:`_fit_to_training_folds`);
 4. :func:`_plan_runs` -> :class:`Run`: the tactic's pipeline, and the baseline's;
 5. :func:`_run_folds` -> :class:`OutOfFold`: out-of-fold probabilities, predictions, fold scores;
+   each training fold is fitted by :func:`_fit_model`: the pipeline, its calibration and the
+   decision rule of :mod:`balancer.decision` (costs, threshold);
 6. :func:`_build_result` -> :class:`Evaluation`.
 
-:func:`learning_curve` reuses steps 1 to 3 and scores growing shares of each training fold.
+:func:`learning_curve` reuses steps 1 to 3 and scores growing shares of each training fold;
+:func:`fit_all_rows` reuses them to fit the tactic on every row (for :mod:`balancer.shipping`).
+
+Calibration and decisions. Probabilities are calibrated inside the training folds
+(``calibration``: none, prior, sigmoid, isotonic; by default prior when the tactic changes the
+class balance the model sees, else none). Without costs the decision is the tactic's own, so the
+threshold-based metrics are what the tactic does and the probability-based ones (ROC and PR AUC,
+the calibration block) come from the calibrated probabilities. With costs the decision is the
+cost-optimal one from the calibrated probabilities (:mod:`balancer.decision`), and every result
+gives its expected cost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from imblearn.pipeline import Pipeline
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit, cross_val_predict
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier
 
 from . import strategies
+from .decision import (
+    CALIBRATIONS,
+    ClassCounter,
+    Costs,
+    Fitted,
+    Rule,
+    bayes_threshold,
+    checked_calibration,
+    cost_curve,
+    expected_cost,
+    nothing_cost,
+    parse_costs,
+    prior_weights,
+    search_threshold,
+)
 from .errors import BalancerError, EngineError, MethodError, ParameterError, TargetError
-from .metrics import METRICS, curve_points, per_class, score
+from .metrics import METRICS, calibration, checked_metric, curve_points, per_class, reliability, score
 from .prepare import Preparer, Roles
 from .profiling import label_str, suggest
 from .resample import (
@@ -69,6 +97,8 @@ MODELS: dict[str, tuple[str, Callable[[Any, int], Any]]] = {
 
 #: A learning curve with fewer scored sizes than this gets no verdict.
 MIN_CURVE_POINTS = 4
+#: Folds of the inner cross-validation that calibrates or chooses the threshold in a training fold.
+INNER_FOLDS = 3
 
 
 def get_model(name: str) -> str:
@@ -85,8 +115,14 @@ class Evaluation:
     """Out-of-fold metrics of one tactic with one model (means over folds, and their spread).
 
     ``labels`` are the classes, largest first; ``positive`` is the minority for two classes.
-    ``y_true`` and ``scores`` are the out-of-fold class codes and probabilities (for curves).
-    ``baseline`` is the same model without any balancing, on the same folds.
+    ``y_true`` and ``scores`` are the out-of-fold class codes and (calibrated) probabilities (for
+    curves). ``baseline`` is the same model without any balancing, on the same folds.
+
+    With ``costs``: ``expected_cost`` is the cost per 1,000 rows of the out-of-fold predictions
+    (``fold_costs`` per fold), ``expected_cost_baseline`` that of doing nothing (always the
+    majority: no positives), a perfect model's is 0; ``thresholds`` are the decision thresholds
+    chosen in each training fold (two classes) and ``cost_curve`` the cost against the threshold.
+    ``calibration`` compares the probabilities before and after calibration with the baseline's.
     """
 
     method: str
@@ -108,6 +144,18 @@ class Evaluation:
     notices: tuple[str, ...]
     seconds: float
     baseline: Evaluation | None = None
+    costs: Costs | None = None
+    expected_cost: float | None = None
+    expected_cost_baseline: float | None = None
+    fold_costs: tuple[float, ...] = ()
+    thresholds: tuple[float, ...] = ()
+    cost_curve: tuple[tuple[float, float], ...] = ()
+    calibration: Calibration | None = None
+
+    @property
+    def threshold(self) -> float | None:
+        """Two classes with costs: the decision threshold used, the mean over the folds."""
+        return float(np.mean(self.thresholds)) if self.thresholds else None
 
     def curves(self) -> dict[str, dict[str, list[float]]]:
         """ROC and PR points per class (only the positive class for two classes)."""
@@ -134,11 +182,51 @@ class Evaluation:
         }
         if self.baseline is not None:
             out["baseline"] = {"metrics": _clean(self.baseline.metrics), "std": _clean(self.baseline.std)}
-        return out
+            if self.costs is not None:
+                out["baseline"] |= {"expected_cost": _rounded(self.baseline.expected_cost),
+                                    "threshold": _rounded(self.baseline.threshold)}
+        return out | self._decision_dict()
+
+    def _decision_dict(self) -> dict[str, Any]:
+        """The JSON of the costs, the threshold and the calibration (costs' figures null without costs)."""
+        costs = self.costs is not None
+        return {
+            "costs": self.costs.to_dict() if self.costs is not None else None,
+            "expected_cost": _rounded(self.expected_cost),
+            "expected_cost_baseline": _rounded(self.expected_cost_baseline),
+            "expected_cost_perfect": 0.0 if costs else None,
+            "threshold": _rounded(self.threshold),
+            "cost_curve": [[t, round(c, 6)] for t, c in self.cost_curve] if costs and self.cost_curve else None,
+            "calibration_method": self.calibration.method if self.calibration else None,
+            "calibration": self.calibration.to_dict() if self.calibration else None,
+            "reliability": self.calibration.reliability if self.calibration else None,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Calibration:
+    """How well out-of-fold probabilities match the observed rates (see ``metrics.CALIBRATION``).
+
+    ``scores`` and ``reliability`` (the diagram's bins) are keyed ``baseline`` (the same model
+    without balancing; None when it did not run), ``uncorrected`` (the tactic's probabilities as
+    they are) and ``corrected`` (after ``method``).
+    """
+
+    method: str
+    scores: dict[str, dict[str, float] | None]
+    reliability: dict[str, list[dict[str, float]] | None]
+
+    def to_dict(self) -> dict[str, dict[str, float | None] | None]:
+        """``{baseline, uncorrected, corrected}``, each ``{brier, log_loss, ece}`` or null."""
+        return {k: None if v is None else _clean(v) for k, v in self.scores.items()}
 
 
 def _clean(values: Mapping[str, float]) -> dict[str, float | None]:
     return {k: (None if v is None or math.isnan(v) else round(float(v), 6)) for k, v in values.items()}
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), 6)
 
 
 def _json_weights(weights: Any) -> Any:
@@ -153,7 +241,11 @@ def _json_weights(weights: Any) -> Any:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Request:
-    """What the caller asked for; the model name is canonical, the metric and hold-out checked."""
+    """What the caller asked for; the model name is canonical, the metric and hold-out checked.
+
+    ``costs`` are as given (read against the classes in :func:`_prepare_folds`); ``calibration`` is
+    a checked name, or None for the tactic's default.
+    """
 
     data: pd.DataFrame
     target: str
@@ -166,6 +258,8 @@ class Request:
     metric: str
     baseline: bool
     holdout: float | None
+    costs: Any = None
+    calibration: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -196,7 +290,8 @@ class Folds:
     """The rows with a target as class codes, the splits, and the sampler's fold-sized settings.
 
     ``k`` is the number of folds the training folds are sized by (for a hold-out, the split it
-    approximates); ``sampling_strategy`` is coded and scaled to the training folds.
+    approximates); ``sampling_strategy`` is coded and scaled to the training folds. ``costs`` are
+    the error costs over the class codes (None: no costs); ``calibration`` is the tactic's.
     """
 
     work: pd.DataFrame
@@ -209,6 +304,8 @@ class Folds:
     sampling_strategy: Any
     sampler_params: dict[str, Any]
     notices: tuple[str, ...]
+    costs: Costs | None = None
+    calibration: str = "none"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -217,7 +314,7 @@ class Run:
 
     ``label`` names it in progress messages, ``name`` in errors; ``method`` is the sampler that
     runs (``"none"`` for none), ``class_weight`` is coded for the model, and ``final`` wraps or
-    replaces the model.
+    replaces the model. ``calibration`` is how its probabilities are calibrated.
     """
 
     label: str
@@ -227,16 +324,24 @@ class Run:
     sampling_strategy: Any
     class_weight: Any
     final: Callable[[Any], Any] | None = None
+    calibration: str = "none"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class OutOfFold:
-    """What one run predicted for every row while it was held out, and each fold's scores."""
+    """What one run predicted for the held-out rows (``scored``; every row for K folds), and each
+    fold's scores. ``raw`` are the probabilities before calibration, ``proba`` after; with costs,
+    ``fold_costs`` and (two classes) the ``thresholds`` chosen in each training fold."""
 
     run: Run
     proba: np.ndarray
     predicted: np.ndarray
     fold_scores: list[dict[str, float]]
+    raw: np.ndarray
+    scored: np.ndarray
+    fold_costs: tuple[float, ...] = ()
+    thresholds: tuple[float, ...] = ()
+    notices: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,10 +368,9 @@ def choose_folds(counts: Mapping[Hashable, int], folds: int, notices: list[str])
     return folds
 
 
-def _checked_metric(metric: str) -> str:
-    if metric not in METRICS:
-        raise ParameterError(f"unknown metric {metric!r}.{suggest(metric, list(METRICS))}")
-    return metric
+def _checked_metric(metric: str, costs: Any = None) -> str:
+    """``metric`` if it is one of :data:`METRICS`, or a cost figure and there are costs."""
+    return checked_metric(metric, costs is not None)
 
 
 def _checked_holdout(holdout: Any) -> float | None:
@@ -311,11 +415,13 @@ def _expand(counts: Mapping[int, int]) -> np.ndarray:
 
 def build_pipeline(
     roles: Roles, method: str, params: Mapping[str, Any], sampling_strategy: Any, seed: int,
-    model: str, class_weight: Any, final: Callable[[Any], Any] | None = None,
+    model: str, class_weight: Any, final: Callable[[Any], Any] | None = None, *, count: bool = False,
 ) -> Pipeline:
     """Return the unfitted pipeline: prepare -> sampler -> (one-hot for SMOTENC/SMOTEN) -> model.
 
     ``final`` wraps or replaces the model (threshold tuning, anomaly detection, ensembles...).
+    ``count`` adds a :class:`~balancer.decision.ClassCounter` after the sampler (step ``count``),
+    which records the class counts the model is trained on (for the prior correction).
     """
     ordinal = strategies.get(method).encoding == "ordinal"
     preparer = Preparer(roles, categories="ordinal" if ordinal else "onehot")
@@ -324,6 +430,8 @@ def build_pipeline(
                                categorical_indices=preparer.categorical_indices)
     if sampler is not None:
         steps.append(("sample", sampler))
+        if count:
+            steps.append(("count", ClassCounter()))
     if ordinal and preparer.categorical_indices:
         steps.append(("expand", ColumnTransformer(
             [("onehot", OneHotEncoder(handle_unknown="ignore"), preparer.categorical_indices)],
@@ -333,8 +441,16 @@ def build_pipeline(
     return Pipeline(steps)
 
 
-def _fit(pipeline: Pipeline, rows: pd.DataFrame, y: np.ndarray, name: str, where: str) -> None:
-    """Fit ``pipeline``; a failure the data causes becomes an :class:`EngineError` naming ``where``.
+def _fit(pipeline: Any, rows: pd.DataFrame, y: np.ndarray, name: str, where: str) -> None:
+    """Fit ``pipeline`` (or a model wrapping one); a failure the data causes becomes an
+    :class:`EngineError` naming ``where`` (see :func:`_data_errors`)."""
+    with _data_errors(name, where):
+        pipeline.fit(rows, y)
+
+
+@contextlib.contextmanager
+def _data_errors(name: str, where: str) -> Iterator[None]:
+    """Turn a failure the data causes into an :class:`EngineError` naming ``where``.
 
     scikit-learn and imbalanced-learn raise ValueError for data they cannot use (fewer rows than
     neighbours, a class too small for inner folds, boosting worse than chance), and
@@ -342,7 +458,7 @@ def _fit(pipeline: Pipeline, rows: pd.DataFrame, y: np.ndarray, name: str, where
     (ADASYN with no neighbour of another class, empty clusters...). Anything else is a bug.
     """
     try:
-        pipeline.fit(rows, y)
+        yield
     except (ValueError, RuntimeError, IndexError) as exc:
         text = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
         raise EngineError(f"{name} could not run on {where}: {text}") from None
@@ -366,6 +482,8 @@ def evaluate(
     baseline: bool = True,
     holdout: float | None = None,
     progress: Progress | None = None,
+    costs: Any = None,
+    calibration: str | None = None,
 ) -> Evaluation:
     """Score ``method`` with ``model`` by stratified K-fold, the sampler inside the training folds.
 
@@ -375,14 +493,21 @@ def evaluate(
     tactics optimize. With ``baseline`` the same model without balancing is scored on the same folds
     and attached as ``.baseline``. ``holdout`` (a share such as 0.2) replaces the K folds by one
     stratified train/test split, for tables too large to fit K times.
+
+    ``costs`` (``{"fn": 500, "fp": 5}``, or ``{"true,pred": cost}``; see :mod:`balancer.decision`)
+    make every decision the cost-optimal one, chosen inside the training folds. ``calibration``
+    (``none``, ``prior``, ``sigmoid``, ``isotonic``; default: ``prior`` when the tactic changes the
+    class balance the model sees, else ``none``) calibrates the probabilities; a notice says which.
     """
     started = time.perf_counter()
     model = get_model(model)
     request = Request(data=data, target=target, strategy=strategies.get(method), params=dict(params or {}),
                       model=model, folds=folds, seed=seed, class_weight=class_weight,
-                      metric=_checked_metric(metric), baseline=baseline, holdout=_checked_holdout(holdout))
+                      metric=_checked_metric(metric, costs), baseline=baseline, holdout=_checked_holdout(holdout),
+                      costs=costs, calibration=checked_calibration(calibration))
     tactic = _resolve_tactic(request)
     prepared = _fit_to_training_folds(request, tactic, _prepare_folds(request, tactic))
+    prepared = _choose_calibration(request, tactic, prepared)
     runs = _plan_runs(request, tactic, prepared)
     results = _run_folds(request, prepared, runs, progress)
     return _build_result(request, tactic, prepared, results, time.perf_counter() - started)
@@ -406,15 +531,23 @@ def _resolve_tactic(request: Request) -> Tactic:
 
 
 def _prepare_folds(request: Request, tactic: Tactic) -> Folds:
-    """Code the classes, choose the splits and scale per-class counts to the training folds."""
-    notices = list(tactic.plan.notices)
+    """Code the classes and the costs, choose the splits and scale per-class counts to the training folds."""
+    coded = _every_row(request, tactic)
+    notices = list(coded.notices)
+    k, splits = _splits(request, tactic.plan.counts, coded.y, notices)
+    sampling_strategy = _fold_sampling_strategy(coded.sampling_strategy, k, notices)
+    return dataclasses.replace(coded, splits=splits, k=k, sampling_strategy=sampling_strategy, notices=tuple(notices))
+
+
+def _every_row(request: Request, tactic: Tactic) -> Folds:
+    """Every row with a target as one training set (no splits yet): the class codes (the minority
+    positive for two classes), the sampling strategy and the costs coded by them."""
     labels, y = encode_labels(tactic.work[request.target], tactic.plan.counts)
-    k, splits = _splits(request, tactic.plan.counts, y, notices)
-    coded = encode_sampling_strategy(tactic.plan.sampling_strategy, labels)
-    sampling_strategy = _fold_sampling_strategy(coded, k, notices)
-    return Folds(work=tactic.work, y=y, labels=labels, positive=len(labels) - 1 if len(labels) == 2 else None,
-                 splits=splits, k=k, roles=tactic.plan.roles, sampling_strategy=sampling_strategy,
-                 sampler_params=dict(tactic.plan.params), notices=tuple(notices))
+    positive = len(labels) - 1 if len(labels) == 2 else None
+    return Folds(work=tactic.work, y=y, labels=labels, positive=positive, splits=[], k=1, roles=tactic.plan.roles,
+                 sampling_strategy=encode_sampling_strategy(tactic.plan.sampling_strategy, labels),
+                 sampler_params=dict(tactic.plan.params), notices=tuple(tactic.plan.notices),
+                 costs=parse_costs(request.costs, labels, positive))
 
 
 def _splits(
@@ -432,34 +565,80 @@ def _splits(
 
 def _fit_to_training_folds(request: Request, tactic: Tactic, folds: Folds) -> Folds:
     """Lower neighbour counts the smallest training fold cannot support (with a notice)."""
-    strategy = tactic.plan.strategy
-    # every class keeps count - ceil(count / k) rows in the smallest training fold
-    train = {c: n - -(-n // folds.k) for c, n in enumerate(tactic.plan.counts.values())}
-    sizes = oversampled_sizes(strategy, folds.sampling_strategy, _expand(train), train)
     notices = list(folds.notices)
-    params = fit_neighbours(strategy, folds.sampler_params, set(request.params) - {"sampling_strategy"},
-                            {folds.labels[c]: n for c, n in sizes.items()}, notices, " in the training folds")
+    params = _neighbours_for(request, tactic.plan.strategy, folds, folds.sampler_params, folds.sampling_strategy,
+                             _smallest_part(tactic.plan.counts.values(), folds.k), notices, " in the training folds")
     return dataclasses.replace(folds, sampler_params=params, notices=tuple(notices))
 
 
+def _smallest_part(counts: Iterable[int], k: int) -> dict[int, int]:
+    """Rows per class code in the smallest training part of a stratified K-fold split of ``counts``:
+    every class keeps count - ceil(count / k) rows."""
+    return {c: n - -(-n // k) for c, n in enumerate(counts)}
+
+
+def _neighbours_for(
+    request: Request, strategy: strategies.Strategy, folds: Folds, params: dict[str, Any], sampling_strategy: Any,
+    counts: Mapping[int, int], notices: list[str], where: str,
+) -> dict[str, Any]:
+    """``params`` with the neighbour counts lowered that rows of these class ``counts`` cannot support."""
+    sizes = oversampled_sizes(strategy, sampling_strategy, _expand(counts), counts)
+    return fit_neighbours(strategy, params, set(request.params) - {"sampling_strategy"},
+                          {folds.labels[c]: n for c, n in sizes.items()}, notices, where)
+
+
+def _choose_calibration(request: Request, tactic: Tactic, folds: Folds) -> Folds:
+    """The tactic's calibration (as asked, or its default), with notices saying which and why.
+
+    The default is ``prior`` when the class balance the model sees is changed (a sampler, class
+    weights), else ``none``. A model-side tactic hides the class rates its model is trained on, so
+    it cannot have ``prior``; with costs its decision is replaced by the cost-optimal one.
+    """
+    name = tactic.strategy.name
+    model_side = tactic.strategy.estimator is not None
+    weighted = tactic.class_weight is not None
+    notices = list(folds.notices)
+    if folds.costs is not None and model_side:
+        notices.append(f"with costs the decision is the cost-optimal one from {name}'s probabilities, not "
+                       f"{name}'s own")
+    asked = request.calibration
+    if asked == "prior" and model_side:
+        raise ParameterError(f"prior correction needs the class rates the model was trained on, which {name} "
+                             "does not expose (it changes the model, not the rows); use sigmoid or isotonic")
+    if asked is not None:
+        chosen, why = asked, "as asked"
+    elif not model_side and (tactic.plan.method != "none" or weighted):
+        what = tactic.plan.method if tactic.plan.method != "none" else "class weights"
+        chosen, why = "prior", f"the default when the class balance the model sees is changed, here by {what}"
+    else:
+        chosen, why = "none", ("the default for a tactic that changes the model" if model_side else
+                               "the default when the model sees the table's own class balance")
+    notices.append(f"calibration: {chosen} ({why}): probabilities {CALIBRATIONS[chosen]}")
+    return dataclasses.replace(folds, calibration=chosen, notices=tuple(notices))
+
+
 def _plan_runs(request: Request, tactic: Tactic, folds: Folds) -> list[Run]:
-    """The tactic's run, then (when asked, and when the tactic changes anything) the baseline's."""
+    """The tactic's run, then (when asked, and when the tactic changes anything) the baseline's
+    (the same model as it is: no balancing, no calibration)."""
     weights = _weights(tactic.class_weight, folds.labels)
     final = _model_wrapper(request, tactic, len(folds.labels))
     params = tactic.model_params if final is not None else folds.sampler_params
     runs = [Run(tactic.strategy.name, tactic.shown, tactic.plan.method, params, folds.sampling_strategy,
-                weights, final)]
+                weights, final, folds.calibration)]
     if request.baseline and (tactic.plan.method != "none" or weights is not None or final is not None):
         runs.append(Run("no balancing", "none", "none", {}, "auto", None))
     return runs
 
 
 def _model_wrapper(request: Request, tactic: Tactic, n_classes: int) -> Callable[[Any], Any] | None:
-    """What wraps or replaces the model for a model-side tactic (None for the others)."""
+    """What wraps or replaces the model for a model-side tactic (None for the others). A cost
+    metric is not one a tactic can tune for (its decision is the cost-optimal one anyway): it
+    tunes for balanced accuracy."""
     build = tactic.strategy.estimator
     if build is None:
         return None
-    params, seed, metric = tactic.model_params, request.seed, request.metric
+    params, seed = tactic.model_params, request.seed
+    metric = request.metric if request.metric in METRICS else "balanced_accuracy"
     return lambda base: build(base, params, seed, metric, n_classes - 1)
 
 
@@ -480,23 +659,105 @@ def _run_folds(request: Request, folds: Folds, runs: Sequence[Run], progress: Pr
 
 
 def _cross_validate(request: Request, folds: Folds, run: Run, tick: Callable[[int], None]) -> OutOfFold:
-    """Fit ``run`` on each training fold and predict its held-out fold."""
+    """Fit ``run`` on each training fold (with its calibration and decision rule) and predict its
+    held-out fold."""
     n = len(folds.labels)
+    raw = np.zeros((len(folds.y), n))
     proba = np.zeros((len(folds.y), n))
     predictions = np.zeros(len(folds.y), dtype="int64")
-    fold_scores = []
+    scored = np.zeros(len(folds.y), dtype=bool)
+    fold_scores: list[dict[str, float]] = []
+    fold_costs: list[float] = []
+    thresholds: list[float] = []
+    notices: list[str] = []
     for i, (train, test) in enumerate(folds.splits):
         tick(i)
-        pipeline = build_pipeline(folds.roles, run.method, run.params, run.sampling_strategy, request.seed,
-                                  request.model, run.class_weight, run.final)
-        _fit(pipeline, folds.work.iloc[train], folds.y[train], run.name, "the training folds")
-        fold_proba = np.zeros((len(test), n))
-        fold_proba[:, pipeline.classes_] = pipeline.predict_proba(folds.work.iloc[test])
-        proba[test] = fold_proba
-        predicted = np.asarray(pipeline.predict(folds.work.iloc[test]), dtype="int64")
-        predictions[test] = predicted
-        fold_scores.append(score(folds.y[test], predicted, fold_proba, n, folds.positive))
-    return OutOfFold(run, proba, predictions, fold_scores)
+        fitted = _fit_model(request, folds, run, train, "the training folds", notices)
+        rows = folds.work.iloc[test]
+        raw[test] = fitted.raw_proba(rows)
+        proba[test] = fitted.proba(rows, raw[test])
+        predictions[test] = fitted.predict(rows, proba[test])
+        scored[test] = True
+        fold_scores.append(score(folds.y[test], predictions[test], proba[test], n, folds.positive))
+        if folds.costs is not None:
+            fold_costs.append(expected_cost(folds.y[test], predictions[test], folds.costs))
+        if fitted.rule.threshold is not None:
+            thresholds.append(fitted.rule.threshold)
+    return OutOfFold(run, proba, predictions, fold_scores, raw, scored, tuple(fold_costs), tuple(thresholds),
+                     tuple(dict.fromkeys(notices)))
+
+
+def _fit_model(request: Request, folds: Folds, run: Run, rows: np.ndarray, where: str, notices: list[str]) -> Fitted:
+    """Fit ``run`` on ``rows`` (a training fold, or every row): its pipeline, its calibration and
+    its decision rule (prior weights, the threshold or cost matrix when there are costs)."""
+    x, y, n = folds.work.iloc[rows], folds.y[rows], len(folds.labels)
+    pipeline = _pipeline(request, folds, run, count=run.calibration == "prior")
+    _fit(pipeline, x, y, run.name, where)
+    calibrated = None
+    if run.calibration in ("sigmoid", "isotonic"):
+        inner, cv = _inner(request, folds, run, y, notices, f"the inner folds that calibrate {where}")
+        calibrated = CalibratedClassifierCV(_pipeline(request, folds, inner), method=run.calibration, cv=cv)
+        _fit(calibrated, x, y, run.name, f"the inner folds that calibrate {where}")
+    weights = _prior(pipeline, run, y, n) if run.calibration == "prior" else None
+    costs, threshold, matrix = folds.costs, None, None
+    if costs is not None and costs.positive is not None:
+        threshold = (bayes_threshold(costs) if run.calibration != "none"
+                     else _searched_threshold(request, folds, run, x, y, where, notices))
+    elif costs is not None:
+        matrix = costs.matrix
+    return Fitted(pipeline, calibrated, Rule(folds.positive, weights, threshold, matrix), n)
+
+
+def _pipeline(request: Request, folds: Folds, run: Run, count: bool = False) -> Pipeline:
+    """The unfitted pipeline of ``run``."""
+    return build_pipeline(folds.roles, run.method, run.params, run.sampling_strategy, request.seed, request.model,
+                          run.class_weight, run.final, count=count)
+
+
+def _inner(
+    request: Request, folds: Folds, run: Run, y: np.ndarray, notices: list[str], where: str
+) -> tuple[Run, StratifiedKFold]:
+    """``run`` sized for an inner cross-validation of training rows ``y``, and its stratified folds
+    (:data:`INNER_FOLDS`, fewer for a class with fewer rows)."""
+    counts = np.bincount(y, minlength=len(folds.labels))
+    k = min(INNER_FOLDS, int(counts.min()))
+    if k < 2:
+        label = label_str(folds.labels[int(np.argmin(counts))])
+        raise EngineError(f"{run.name} could not run on {where}: class {label!r} has a single row there. Add "
+                          "rows, or use calibration prior (or none without costs)")
+    sampling_strategy = _fold_sampling_strategy(run.sampling_strategy, k, notices)
+    params = _neighbours_for(request, strategies.get(run.method), folds, run.params, sampling_strategy,
+                             _smallest_part(counts, k), notices, " in the inner folds")
+    cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=request.seed)
+    return dataclasses.replace(run, params=params, sampling_strategy=sampling_strategy), cv
+
+
+def _searched_threshold(
+    request: Request, folds: Folds, run: Run, x: pd.DataFrame, y: np.ndarray, where: str, notices: list[str]
+) -> float:
+    """Two classes without calibration: the threshold of least cost on out-of-fold probabilities of
+    the training rows, from an inner cross-validation of the same pipeline."""
+    assert folds.costs is not None and folds.positive is not None
+    place = f"the inner folds that choose the threshold in {where}"
+    inner, cv = _inner(request, folds, run, y, notices, place)
+    with _data_errors(run.name, place):
+        oof = cross_val_predict(_pipeline(request, folds, inner), x, y, cv=cv, method="predict_proba")
+    return search_threshold(y == folds.positive, oof[:, folds.positive], folds.costs)
+
+
+def _prior(pipeline: Pipeline, run: Run, y: np.ndarray, n: int) -> np.ndarray:
+    """The prior correction's weights: the training rows' class rates over those the model saw
+    (counted after the sampler, weighted by the class weights)."""
+    true = np.bincount(y, minlength=n)
+    counter = pipeline.named_steps.get("count")
+    seen = true if counter is None else np.pad(counter.counts_, (0, n - len(counter.counts_)))
+    if run.class_weight is None:
+        weights = np.ones(n)
+    elif run.class_weight == "balanced":  # weights inversely proportional to what the model sees
+        weights = np.divide(1.0, seen, out=np.zeros(n), where=seen > 0)
+    else:
+        weights = np.array([run.class_weight[c] for c in range(n)], dtype=float)
+    return prior_weights(true, seen, weights)
 
 
 def _build_result(
@@ -509,28 +770,58 @@ def _build_result(
     if others:
         base = Evaluation(method="none", requested="none", params={}, class_weight=None, notices=(),
                           seconds=0.0, **common, **_scores(others[0], folds))
+    unchanged = tactic.plan.method == "none" and main.run.class_weight is None and main.run.final is None
+    baseline_raw = others[0].raw if others else main.raw if unchanged else None
     return Evaluation(
         method=tactic.shown, requested=tactic.strategy.name,
         params={k: v for k, v in main.run.params.items() if k != "sampling_strategy"},
         class_weight=tactic.class_weight if main.run.class_weight is not None else None,
-        notices=folds.notices, seconds=seconds, baseline=base, **common, **_scores(main, folds),
+        notices=(*folds.notices, *main.notices), seconds=seconds, baseline=base, **common, **_scores(main, folds),
+        cost_curve=_cost_curve(main, folds), calibration=_calibration(main, baseline_raw, folds),
     )
 
 
 def _scores(result: OutOfFold, folds: Folds) -> dict[str, Any]:
-    """Means and spreads over the folds, the per-class table and the confusion matrix."""
+    """Means and spreads over the folds, the per-class table, the confusion matrix and the costs,
+    from the held-out rows."""
     means, stds = _mean_and_spread(result.fold_scores)
     n = len(folds.labels)
+    y, predicted = folds.y[result.scored], result.predicted[result.scored]
     matrix = np.zeros((n, n), dtype=int)
-    np.add.at(matrix, (folds.y, result.predicted), 1)
-    table = per_class(folds.y, result.predicted, n)
+    np.add.at(matrix, (y, predicted), 1)
+    table = per_class(y, predicted, n)
     for row, label in zip(table, folds.labels):
         row["label"] = label_str(label)
+    costs = folds.costs
     return {
         "labels": folds.labels, "positive": None if folds.positive is None else folds.labels[folds.positive],
         "metrics": means, "std": stds, "fold_scores": result.fold_scores, "per_class": table,
-        "confusion_matrix": matrix.tolist(), "y_true": folds.y, "scores": result.proba,
+        "confusion_matrix": matrix.tolist(), "y_true": y, "scores": result.proba[result.scored],
+        "costs": costs, "fold_costs": result.fold_costs, "thresholds": result.thresholds,
+        "expected_cost": None if costs is None else expected_cost(y, predicted, costs),
+        "expected_cost_baseline": None if costs is None else nothing_cost(y, costs),
     }
+
+
+def _cost_curve(result: OutOfFold, folds: Folds) -> tuple[tuple[float, float], ...]:
+    """Two classes with costs: the cost against the threshold on the held-out probabilities."""
+    if folds.costs is None or folds.positive is None:
+        return ()
+    y, proba = folds.y[result.scored], result.proba[result.scored]
+    return tuple(cost_curve(y == folds.positive, proba[:, folds.positive], folds.costs))
+
+
+def _calibration(result: OutOfFold, baseline_raw: np.ndarray | None, folds: Folds) -> Calibration:
+    """Calibration scores and reliability bins of the baseline's, the uncorrected and the corrected
+    held-out probabilities."""
+    y = folds.y[result.scored]
+    probabilities = {"baseline": None if baseline_raw is None else baseline_raw[result.scored],
+                     "uncorrected": result.raw[result.scored], "corrected": result.proba[result.scored]}
+    return Calibration(
+        method=result.run.calibration,
+        scores={k: None if p is None else calibration(y, p, folds.positive) for k, p in probabilities.items()},
+        reliability={k: None if p is None else reliability(y, p, folds.positive) for k, p in probabilities.items()},
+    )
 
 
 def _mean_and_spread(fold_scores: Sequence[Mapping[str, float]]) -> tuple[dict[str, float], dict[str, float]]:
@@ -544,6 +835,76 @@ def _mean_and_spread(fold_scores: Sequence[Mapping[str, float]]) -> tuple[dict[s
         else:
             means[m], stds[m] = float(np.nanmean(values)), float(np.nanstd(values))
     return means, stds
+
+
+# --------------------------------------------------------------------------------------------
+# the tactic fitted on every row
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FinalModel:
+    """The tactic fitted on every row with a target, as :func:`evaluate` fits each training fold.
+
+    ``fitted`` holds the model and its decision rule; ``labels`` the classes in code order (largest
+    first), ``positive`` the minority for two classes; ``method``, ``requested``, ``params`` and
+    ``class_weight`` are as in :class:`Evaluation`; ``calibration`` is the one used.
+    """
+
+    fitted: Fitted
+    labels: list[Hashable]
+    positive: Hashable | None
+    counts: dict[Hashable, int]
+    roles: Roles
+    model: str
+    method: str
+    requested: str
+    params: dict[str, Any]
+    class_weight: Any
+    calibration: str
+    costs: Costs | None
+    notices: tuple[str, ...]
+
+
+def fit_all_rows(
+    data: pd.DataFrame,
+    target: str,
+    method: str = "none",
+    *,
+    model: str = "logistic_regression",
+    params: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    class_weight: Any = None,
+    metric: str = "f2",
+    costs: Any = None,
+    calibration: str | None = None,
+) -> FinalModel:
+    """Fit ``method`` with ``model`` on every row, with the calibration and the decision rule that
+    :func:`evaluate` (same arguments) scores: the model to use on new rows.
+
+    Neighbour counts are fitted to all rows; with costs and no calibration, the threshold is
+    searched on out-of-fold probabilities of all rows (an inner cross-validation).
+    """
+    request = Request(data=data, target=target, strategy=strategies.get(method), params=dict(params or {}),
+                      model=get_model(model), folds=1, seed=seed, class_weight=class_weight,
+                      metric=_checked_metric(metric, costs), baseline=False, holdout=None, costs=costs,
+                      calibration=checked_calibration(calibration))
+    tactic = _resolve_tactic(request)
+    rows = _every_row(request, tactic)
+    notices = list(rows.notices)
+    counts = dict(enumerate(tactic.plan.counts.values()))
+    rows = dataclasses.replace(rows, sampler_params=_neighbours_for(
+        request, tactic.plan.strategy, rows, rows.sampler_params, rows.sampling_strategy, counts, notices, ""))
+    rows = _choose_calibration(request, tactic, dataclasses.replace(rows, notices=tuple(notices)))
+    run = _plan_runs(request, tactic, rows)[0]
+    notices = list(rows.notices)
+    fitted = _fit_model(request, rows, run, np.arange(len(rows.y)), "all rows", notices)
+    return FinalModel(
+        fitted=fitted, labels=rows.labels, positive=None if rows.positive is None else rows.labels[rows.positive],
+        counts=dict(tactic.plan.counts), roles=rows.roles, model=request.model, method=tactic.shown,
+        requested=tactic.strategy.name, params={k: v for k, v in run.params.items() if k != "sampling_strategy"},
+        class_weight=tactic.class_weight if run.class_weight is not None else None, calibration=run.calibration,
+        costs=rows.costs, notices=tuple(dict.fromkeys(notices)),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -710,13 +1071,17 @@ def _verdict(means: list[float], stds: list[float], label: str, asked: int) -> t
 
 
 __all__ = [
+    "INNER_FOLDS",
     "MIN_CURVE_POINTS",
     "MODELS",
+    "Calibration",
     "Evaluation",
+    "FinalModel",
     "LearningCurve",
     "build_pipeline",
     "choose_folds",
     "evaluate",
+    "fit_all_rows",
     "get_model",
     "learning_curve",
 ]

@@ -1,4 +1,5 @@
-"""Imbalance metrics: one function scores a fold, with the minority as the positive class."""
+"""Imbalance metrics: one function scores a fold, with the minority as the positive class; the
+calibration of out-of-fold probabilities; and the figures that need error costs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import Any
 
 import numpy as np
 from sklearn import metrics as skm
+
+from .errors import ParameterError
+from .profiling import suggest
 
 #: name -> (label, one-line explanation). Order is the order of every table.
 METRICS: dict[str, tuple[str, str]] = {
@@ -25,6 +29,40 @@ METRICS: dict[str, tuple[str, str]] = {
     "g_mean": ("G-mean", "geometric mean of the per-class recalls; 0 if any class is never found"),
     "mcc": ("MCC", "Matthews correlation: -1 to 1, 0 is chance; robust to imbalance"),
 }
+
+#: Figures that need error costs (see :mod:`balancer.decision`): name -> (label, meaning).
+COST_METRICS: dict[str, tuple[str, str]] = {
+    "expected_cost": ("Expected cost", "the cost of the errors per 1,000 rows, with the costs given; a "
+                                       "perfect model costs 0"),
+}
+#: Figures where lower is better (a ranking puts the lowest first).
+LOWER_IS_BETTER = frozenset(COST_METRICS)
+
+#: How well probabilities match the rates observed: name -> (label, meaning). Lower is better.
+CALIBRATION: dict[str, tuple[str, str]] = {
+    "brier": ("Brier score", "mean squared gap between the predicted probability and what happened "
+                             "(of the positive class for two classes; summed over the classes for more)"),
+    "log_loss": ("Log loss", "minus the mean log of the probability given to the true class"),
+    "ece": ("ECE", "expected calibration error: the gap between predicted and observed rates, "
+                   "averaged over 10 equal-width bins of the probability, weighted by rows"),
+}
+#: Equal-width bins of the reliability diagram and the ECE.
+BINS = 10
+
+
+def metric_label(name: str) -> str:
+    """The label of any figure a result can be ranked by."""
+    return {**METRICS, **COST_METRICS}[name][0]
+
+
+def checked_metric(name: str, costs: bool) -> str:
+    """``name`` if it is a metric, or a cost figure and there are ``costs``; else :class:`ParameterError`."""
+    if name in COST_METRICS and not costs:
+        raise ParameterError(f"the metric {name} needs error costs, e.g. costs={{\"fn\": 500, \"fp\": 5}}")
+    if name not in METRICS and name not in COST_METRICS:
+        known = [*METRICS, *COST_METRICS]
+        raise ParameterError(f"unknown metric {name!r}.{suggest(str(name), known)} The metrics are: {', '.join(known)}")
+    return name
 
 
 def score(
@@ -131,4 +169,39 @@ def curve_points(y_true: np.ndarray, proba: np.ndarray, positive: int) -> dict[s
     return {"fpr": fpr_l, "tpr": tpr_l, "precision": precision_l, "recall": recall_l}
 
 
-__all__ = ["METRICS", "curve_points", "per_class", "score"]
+def _confidence(y_true: np.ndarray, proba: np.ndarray, positive: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """What the bins are over, and what happened: the positive class's probability and whether a row
+    is positive (two classes), or the top class's probability and whether it was right (more)."""
+    if positive is not None:
+        return proba[:, positive], (y_true == positive).astype(float)
+    return proba.max(axis=1), (proba.argmax(axis=1) == y_true).astype(float)
+
+
+def reliability(y_true: np.ndarray, proba: np.ndarray, positive: int | None) -> list[dict[str, float]]:
+    """The reliability diagram: per non-empty bin of :data:`BINS`, the mean predicted probability,
+    the observed rate and the rows (see :func:`_confidence` for what is binned)."""
+    predicted, observed = _confidence(y_true, proba, positive)
+    bins = np.minimum((predicted * BINS).astype(int), BINS - 1)
+    return [{"bin": b / BINS, "predicted": float(predicted[bins == b].mean()),
+             "observed": float(observed[bins == b].mean()), "rows": int((bins == b).sum())}
+            for b in range(BINS) if np.any(bins == b)]
+
+
+def calibration(y_true: np.ndarray, proba: np.ndarray, positive: int | None) -> dict[str, float]:
+    """Brier score, log loss and expected calibration error of out-of-fold probabilities (see
+    :data:`CALIBRATION`); ``positive`` is the minority's code for two classes, None for more."""
+    if not len(y_true):
+        return dict.fromkeys(CALIBRATION, math.nan)
+    onehot = np.eye(proba.shape[1])[y_true]
+    if positive is not None:
+        brier = float(np.mean((proba[:, positive] - onehot[:, positive]) ** 2))
+    else:
+        brier = float(np.mean(np.sum((proba - onehot) ** 2, axis=1)))
+    bins = reliability(y_true, proba, positive)
+    ece = sum(b["rows"] * abs(b["predicted"] - b["observed"]) for b in bins) / len(y_true)
+    loss = skm.log_loss(y_true, proba, labels=list(range(proba.shape[1])))
+    return {"brier": brier, "log_loss": float(loss), "ece": float(ece)}
+
+
+__all__ = ["BINS", "CALIBRATION", "COST_METRICS", "LOWER_IS_BETTER", "METRICS", "calibration", "checked_metric",
+           "curve_points", "metric_label", "per_class", "reliability", "score"]

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .evaluate import Evaluation, LearningCurve
-from .metrics import METRICS
+from .metrics import METRICS, metric_label
 from .prepare import Preparer, column_roles
 from .profiling import label_str
 from .resample import Resampled
@@ -207,9 +207,53 @@ def comparison(result: Any) -> go.Figure:
         error_x={"type": "data", "array": [0 if math.isnan(e.std[metric]) else e.std[metric] for e in entries]},
         hovertemplate="%{y}: %{x:.3f}<extra></extra>",
     ))
-    figure.update_layout(title=f"{METRICS[metric][0]} by tactic (± one standard deviation over folds)",
-                         xaxis_title=METRICS[metric][0],
+    figure.update_layout(title=f"{metric_label(metric)} by tactic (± one standard deviation over folds)",
+                         xaxis_title=metric_label(metric),
                          **(_LAYOUT | {"height": max(360, 28 * len(entries) + 80)}))
+    return figure
+
+
+def cost_curve(evaluation: Evaluation) -> go.Figure:
+    """Expected cost per 1,000 rows against the decision threshold (out-of-fold probabilities),
+    with the threshold chosen and what doing nothing costs; empty without costs or with more
+    than two classes."""
+    figure = go.Figure()
+    if evaluation.cost_curve and evaluation.threshold is not None and evaluation.expected_cost is not None:
+        thresholds, costs = zip(*evaluation.cost_curve)
+        figure.add_trace(go.Scatter(x=thresholds, y=costs, mode="lines", name="expected cost",
+                                    line={"color": ORIGINAL},
+                                    hovertemplate="threshold %{x:.2f}: %{y:,.1f}<extra></extra>"))
+        figure.add_trace(go.Scatter(x=[evaluation.threshold], y=[evaluation.expected_cost], mode="markers",
+                                    name="chosen (mean over folds)", marker={"color": SYNTHETIC, "size": 11}))
+        if evaluation.expected_cost_baseline is not None:
+            figure.add_hline(y=evaluation.expected_cost_baseline, line={"dash": "dot", "color": BASELINE},
+                             annotation_text="doing nothing")
+    figure.update_layout(title="Expected cost per 1,000 rows against the decision threshold (out-of-fold)",
+                         xaxis_title=f"threshold on the probability of {shown(evaluation.positive)}",
+                         yaxis_title="cost per 1,000 rows", **_LAYOUT)
+    return figure
+
+
+def reliability(evaluation: Evaluation) -> go.Figure:
+    """The reliability diagram: observed rate against mean predicted probability per bin, for no
+    balancing, the tactic uncorrected and corrected (a perfect calibration is the diagonal)."""
+    figure = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated",
+                                  line={"dash": "dot", "color": "#BBBBBB"}))
+    styles = {"baseline": ("no balancing", BASELINE), "uncorrected": (f"{evaluation.method}, uncorrected", "#A8C3DD"),
+              "corrected": (f"{evaluation.method}, corrected", ORIGINAL)}
+    bins = evaluation.calibration.reliability if evaluation.calibration is not None else {}
+    for key, (name, colour) in styles.items():
+        points = bins.get(key)
+        if points:
+            figure.add_trace(go.Scatter(
+                x=[b["predicted"] for b in points], y=[b["observed"] for b in points], mode="lines+markers",
+                name=shown(name), line={"color": colour}, customdata=[b["rows"] for b in points],
+                hovertemplate="predicted %{x:.3f}, observed %{y:.3f} (%{customdata:,} rows)<extra></extra>"))
+    what = ("probability of " + shown(evaluation.positive) if evaluation.positive is not None
+            else "probability of the predicted class")
+    figure.update_layout(title="Reliability (out-of-fold, 10 equal-width bins)", xaxis_title=f"mean predicted {what}",
+                         yaxis_title="observed rate" if evaluation.positive is not None else "observed accuracy",
+                         xaxis_range=[0, 1], yaxis_range=[0, 1], **_LAYOUT)
     return figure
 
 
@@ -219,9 +263,11 @@ __all__ = [
     "class_distribution",
     "comparison",
     "confusion",
+    "cost_curve",
     "curves",
     "learning_curve",
     "metric_comparison",
     "projection",
     "projection_points",
+    "reliability",
 ]

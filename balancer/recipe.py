@@ -2,7 +2,8 @@
 
 A recipe holds the target, the tactic and its parameters, the seed, how missing values and
 categories were handled, the row cap, the input's SHA-256 and the versions of Balancer,
-scikit-learn and imbalanced-learn. :func:`replay` applies it to a table: on the same input and
+scikit-learn and imbalanced-learn; for evaluate and compare also the error costs, the calibration
+and (evaluate, two classes with costs) the decision threshold it found. :func:`replay` applies it to a table: on the same input and
 versions the output CSV is byte-identical; on new data it applies the same tactic; on a version
 mismatch it warns. :func:`balancer.codegen.python_script` turns it into a short pandas + imbalanced-learn script.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from .decision import CALIBRATIONS
 from .errors import DataError
 from .profiling import label_str
 from .resample import Resampled, max_output_rows, resample
@@ -76,6 +79,9 @@ class Recipe:
     methods: list[str] | None = None
     models: list[str] | None = None
     mark_synthetic: bool = False
+    costs: dict[str, float] | None = None
+    calibration: str | None = None
+    threshold: float | None = None
     max_output_rows: int = dataclasses.field(default_factory=max_output_rows)
     handling: dict[str, str] = dataclasses.field(default_factory=lambda: dict(HANDLING))
     versions: dict[str, str] = dataclasses.field(default_factory=versions)
@@ -150,6 +156,9 @@ _FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "metric": (_STR_OR_NONE, "text"), "class_weight": ((str, dict, type(None)), "'balanced' or an object"),
     "methods": ((list, type(None)), "a list of names"), "models": ((list, type(None)), "a list of names"),
     "mark_synthetic": ((bool,), "true or false"), "max_output_rows": ((int,), "a positive whole number"),
+    "costs": ((dict, type(None)), "an object of costs of 0 or more, e.g. {\"fn\": 500, \"fp\": 5}"),
+    "calibration": (_STR_OR_NONE, f"one of {', '.join(CALIBRATIONS)}"),
+    "threshold": ((int, float, type(None)), "a number from 0 to 1"),
     "handling": ((dict,), "an object of texts"), "versions": ((dict,), "an object of texts"),
 }
 
@@ -173,6 +182,13 @@ def _check_field(name: str, value: Any) -> None:
         ok = all(isinstance(v, str) for v in value.values())
     elif ok and name == "class_weight" and isinstance(value, dict):
         ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value.values())
+    elif ok and name == "costs" and value is not None:
+        ok = bool(value) and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < math.inf
+                                 for v in value.values())
+    elif ok and name == "calibration" and value is not None:
+        ok = value in CALIBRATIONS
+    elif ok and name == "threshold" and value is not None:
+        ok = 0 <= value <= 1
     if not ok:
         raise DataError(f"the recipe's {name} must be {what}, not {json.dumps(value, default=str)[:60]}")
 

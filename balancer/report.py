@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from . import __version__, plots
 from .compare import Comparison
 from .evaluate import Evaluation
-from .metrics import METRICS
+from .metrics import CALIBRATION, METRICS, metric_label
 from .profiling import Profile, label_str
 from .recipe import Recipe
 from .resample import Resampled
@@ -81,6 +81,7 @@ def build(
         parts += _resampling_section(resampled, profile.target, figures)
     if evaluation is not None:
         parts += _evaluation_section(evaluation, figures)
+        parts += _decision_section(evaluation, figures)
     if comparison is not None:
         parts += _comparison_section(comparison, figures)
     if recipe is not None:
@@ -142,10 +143,40 @@ def _evaluation_section(evaluation: Evaluation, figures: _Figures) -> list[str]:
     ]
 
 
+def _decision_section(evaluation: Evaluation, figures: _Figures) -> list[str]:
+    """The costs, the expected cost against doing nothing and no balancing, the threshold with the
+    cost curve, and the calibration table."""
+    parts = ["<h2>Decision and calibration</h2>"]
+    if evaluation.costs is not None:
+        base = evaluation.baseline.expected_cost if evaluation.baseline is not None else None
+        parts += [
+            _table(["error", "cost"], [[k, _num(v, 2)] for k, v in evaluation.costs.to_dict().items()]),
+            _table(["expected cost per 1,000 rows", "value"],
+                   [[evaluation.method, _num(evaluation.expected_cost, 2)], ["no balancing", _num(base, 2)],
+                    ["doing nothing (never the positive class / always the majority)",
+                     _num(evaluation.expected_cost_baseline, 2)], ["a perfect model", _num(0.0, 2)]]),
+        ]
+        if evaluation.threshold is not None:
+            parts.append(f'<p class="note">Decision threshold (chosen inside the training folds, mean over '
+                         f"folds): {_num(evaluation.threshold, 4)}.</p>")
+            parts.append(figures.add(plots.cost_curve(evaluation)))
+    else:
+        parts.append('<p class="note">No error costs were given: the decisions are the tactic\'s own.</p>')
+    if evaluation.calibration is not None:
+        scores = evaluation.calibration.scores
+        parts += [
+            f'<p class="note">Calibration: {_e(evaluation.calibration.method)}.</p>',
+            _table(["", *(CALIBRATION[m][0] for m in CALIBRATION)],
+                   [[name, *(_num(values[m], 4) if values else "-" for m in CALIBRATION)]
+                    for name, values in scores.items()]),
+        ]
+    return parts
+
+
 def _comparison_section(comparison: Comparison, figures: _Figures) -> list[str]:
     """The ranking table, the skipped tactics with reasons, and the ranking chart."""
     table = comparison.table()
-    parts = [f"<h2>Comparison, ranked by {_e(METRICS[comparison.metric][0])}</h2>",
+    parts = [f"<h2>Comparison, ranked by {_e(metric_label(comparison.metric))}</h2>",
              _table(list(table.columns), [[_num(v) if isinstance(v, float) else v for v in row]
                                           for row in table.itertuples(index=False)])]
     parts += [f'<div class="warn">skipped {_e(s["method"])}: {_e(s["reason"])}</div>' for s in comparison.skipped]
