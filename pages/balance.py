@@ -14,6 +14,7 @@ from balancer.tables import Dialect
 from ui import state
 from ui.cache import csv_bytes
 from ui.jobs import heavy
+from ui.runs import keep_file_choice, save_run
 from ui.widgets import (
     dialect_choice,
     export_buttons,
@@ -50,6 +51,7 @@ with st.container(border=True):
         seed = st.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key=state.W_SEED,
                                help="Same data, strategy and seed: same output.")
         state.save(state.W_SEED)
+        keep = keep_file_choice()
     go = st.button("Resample", type="primary", key="resample")
 
 if ss != "auto":
@@ -102,5 +104,6 @@ payload = csv_bytes(("csv", *result_key, mark), frame, dialect)
 stem = Path(current.name).stem
 st.download_button("Download resampled CSV", payload, file_name=f"{stem}_{result.method}.csv",
                    mime="text/csv", key="download", type="primary")
-export_buttons("resample", recipe.make("resample", target, result.requested, result.params, result.seed,
-                                        mark_synthetic=bool(mark)), resampled=result)
+made = recipe.make("resample", target, result.requested, result.params, result.seed, mark_synthetic=bool(mark))
+export_buttons("resample", made, resampled=result)
+save_run(request, made, resampled=result, file=payload if keep else None)

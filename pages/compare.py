@@ -8,8 +8,10 @@ import streamlit as st
 
 from balancer import METRICS, MODELS, plots, recipe, strategies
 from balancer.compare import compare
+from balancer.metrics import COST_METRICS, metric_label
 from ui import state
-from ui.widgets import export_buttons, need_dataset, plain, run_with_progress, shown_result
+from ui.runs import save_run
+from ui.widgets import costs_input, export_buttons, need_dataset, plain, run_with_progress, shown_result
 
 st.title("Compare")
 st.caption("Every tactic is scored on the same stratified folds, its sampler inside the training "
@@ -36,10 +38,15 @@ with st.container(border=True):
                                 format_func=lambda m: MODELS[m][0],
                                 help="Each tactic runs with each model (ensembles bring their own).")
         state.save("w_cmp_models")
+    error_costs = costs_input(dict(profile.classes))
     with middle:
         state.remember("w_cmp_metric", "f2")
-        metric = st.selectbox("Metric", list(METRICS), key="w_cmp_metric",
-                              format_func=lambda m: METRICS[m][0], help="Rank by this metric.")
+        rankings = [*METRICS, *(COST_METRICS if error_costs else {})]
+        if st.session_state.get("w_cmp_metric") not in rankings:
+            st.session_state["w_cmp_metric"] = "f2"
+        metric = st.selectbox("Metric", rankings, key="w_cmp_metric", format_func=metric_label,
+                              help="Rank by this metric (Expected cost, lowest first, once error "
+                                   "costs are set).")
         state.save("w_cmp_metric")
     with right:
         state.remember("w_cmp_folds", 5)
@@ -57,28 +64,31 @@ with st.container(border=True):
 
 seed = int(state.choice(state.W_SEED, 0))
 request = ("compare", current.key, target, json.dumps(sorted(methods)), json.dumps(models), metric,
-           int(folds), seed, json.dumps(params, sort_keys=True))
+           int(folds), seed, json.dumps(params, sort_keys=True), json.dumps(error_costs, sort_keys=True))
 if go:
     if not models:
         st.error("Pick at least one model.")
     else:
         result = run_with_progress(lambda progress: compare(
             current.frame, target, methods, models=models, folds=int(folds), metric=metric, seed=seed,
-            params=params, progress=progress), prefix="Running ")
+            params=params, progress=progress, costs=error_costs), prefix="Running ")
         if result is not None:
             state.store(request, result)
 
 result = shown_result(request, "Pick tactics and models, then press Compare strategies.")
 
 best = result.best
-st.subheader(f"Best by {METRICS[result.metric][0]}: {plain(best.method) if best else 'none'}")
+st.subheader(f"Best by {metric_label(result.metric)}: {plain(best.method) if best else 'none'}")
 st.caption(f"{len(result.results)} tactics, {result.folds} folds, {result.seconds:.1f} s.")
 table = result.table()
 st.dataframe(table.round(3), hide_index=True, key="ranking")
 st.plotly_chart(plots.comparison(result), key="comparison_chart")
-export_buttons("compare", recipe.make(
+made = recipe.make(
     "compare", target, "none", {}, result.seed, folds=result.folds, metric=result.metric,
-    methods=[e.method for e in result.results], models=list(result.models)), comparison=result)
+    methods=[e.method for e in result.results], models=list(result.models), costs=result.costs,
+    calibration=result.calibration)
+export_buttons("compare", made, comparison=result)
+save_run(request, made, comparison=result)
 for skipped in result.skipped:
     st.warning(plain(f"Skipped {skipped['method']} ({skipped['model']}): {skipped['reason']}"),
                icon=":material/block:")

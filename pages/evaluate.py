@@ -10,7 +10,18 @@ import streamlit as st
 
 from balancer import METRICS, MODELS, evaluate, learning_curve, plots, recipe
 from ui import state
-from ui.widgets import chosen_request, export_buttons, need_dataset, plain, run_with_progress, shown_result
+from ui.decision import decision_section, model_download
+from ui.runs import save_run
+from ui.widgets import (
+    calibration_choice,
+    chosen_request,
+    costs_input,
+    export_buttons,
+    need_dataset,
+    plain,
+    run_with_progress,
+    shown_result,
+)
 
 st.title("Evaluate")
 st.caption("Stratified K-fold: imputation, encoding, the sampler and the model are fitted on the "
@@ -41,6 +52,9 @@ with st.container(border=True):
         weighted = st.toggle("Class weights", key="w_class_weight",
                              help="Penalize errors on rare classes more (class_weight='balanced').")
         state.save("w_class_weight")
+    profile = state.profile_of(current, target)
+    costs = costs_input(dict(profile.classes))
+    calibration = calibration_choice()
     shown = ", ".join(f"{k}={v}" for k, v in params.items()) if use_sampler and params else ""
     st.caption(f"Tactic: {plain(method) if use_sampler else 'no resampling'}"
                f"{' (' + plain(shown) + ')' if shown else ''}{' + class weights' if weighted else ''}."
@@ -51,11 +65,12 @@ seed = int(state.choice(state.W_SEED, 0))
 run_method = method if use_sampler else "none"
 run_params = params if use_sampler else {}
 request = ("evaluate", current.key, target, run_method, json.dumps(run_params, sort_keys=True, default=str),
-           model, int(folds), bool(weighted), seed)
+           model, int(folds), bool(weighted), seed, json.dumps(costs, sort_keys=True), calibration)
 if go:
     result = run_with_progress(lambda progress: evaluate(
         current.frame, target, run_method, model=model, folds=int(folds), params=run_params, seed=seed,
-        class_weight="balanced" if weighted else None, progress=progress))
+        class_weight="balanced" if weighted else None, progress=progress, costs=costs,
+        calibration=calibration))
     if result is not None:
         state.store(request, result)
 
@@ -104,9 +119,17 @@ with left:
 with right:
     st.plotly_chart(plots.curves(result, "pr"), key="pr")
 
-export_buttons("evaluate", recipe.make(
+decision_section(result)
+model_download(current.name, current.frame, target, result, run_method, run_params, seed, calibration, costs,
+               current=state.result(request) is result)
+
+made = recipe.make(
     "evaluate", target, result.requested, run_params if result.requested != "class_weight" else {}, seed,
-    model=result.model, folds=result.folds, class_weight=result.class_weight), evaluation=result)
+    model=result.model, folds=result.folds, class_weight=result.class_weight,
+    costs=result.costs.to_dict() if result.costs else None,
+    calibration=result.calibration.method if result.calibration else None, threshold=result.threshold)
+export_buttons("evaluate", made, evaluation=result)
+save_run(request, made, evaluation=result)
 
 st.subheader("Would collecting more data help?")
 st.caption("The tactic is scored on growing shares of each training fold. A curve still rising at "

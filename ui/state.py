@@ -26,11 +26,19 @@ SAMPLING_STRATEGIES = "sampling_strategies"  # tactic name -> sampling_strategy 
 SAMPLE_DIGESTS = "sample_digests"            # sample content key -> SHA-256 of its CSV export
 UPLOAD_SEEN = "upload_seen"  # file id of the upload already loaded (a rerun does not load it again)
 SAMPLE_SEEN = "sample_seen"  # the sample chosen on the last run (a new choice loads it)
+SAVED_RUNS = "saved_runs"    # request key -> how its result was saved in the run store (ui/runs.py)
+DELETING = "deleting"        # the run id whose deletion awaits confirmation (History)
+HISTORY_MESSAGE = "history_message"  # what the last share/delete on History did, shown once
+HISTORY_LINK = "history_link"  # the runs of the ?run= link History has opened (a new link reopens)
 # widget keys that more than one page reads (through CHOICES)
 W_TARGET = "w_target"
 W_STRATEGY = "w_strategy"
 W_SEED = "w_seed"
 W_SAMPLING_PREFIX = "w_ss"   # the sampling-strategy widgets (tied to the table's classes)
+W_KEEP_FILE = "w_keep_file"  # Balance's `Keep the resampled file`
+W_SHARE = "w_share"          # the sidebar's `Share with the team` (for runs saved from now on)
+W_OPEN = "w_hist_open"       # History's `Open runs` (kept in step with the `?run=ID` query parameter)
+QUERY_RUN = "run"            # the query parameter of a run's link: .../history?run=ID
 MAX_RESULTS = 12
 
 

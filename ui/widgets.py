@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 
 from balancer.errors import BalancerError
@@ -252,6 +253,54 @@ def export_buttons(kind: str, made: Any, **results: Any) -> None:
             "Download Python script", lambda: python_script(made, frame),
             file_name=f"{stem}_{kind}.py", mime="text/x-python", key=f"code_{kind}",
             help="pandas + imbalanced-learn code that reproduces this without Balancer.")
+
+
+def costs_input(classes: dict[Any, int]) -> dict[str, float] | None:
+    """Error costs, or None when the user set none. Two classes: ``Cost of a missed positive`` and
+    ``Cost of a false alarm`` (the minority class is the positive; an empty one costs 1); more
+    classes: a cost matrix (true class in rows, predicted in columns; 1 for every error at first)."""
+    labels = list(classes)
+    if len(labels) == 2:
+        positive, negative = label_str(labels[-1]), label_str(labels[0])
+        missed, alarm = st.columns(2)
+        fn = missed.number_input("Cost of a missed positive", min_value=0.0, value=None, step=1.0,
+                                 key="w_cost_fn", placeholder="not set",
+                                 help=f"What it costs when a {positive!r} row is predicted {negative!r}.")
+        fp = alarm.number_input("Cost of a false alarm", min_value=0.0, value=None, step=1.0,
+                                key="w_cost_fp", placeholder="not set",
+                                help=f"What it costs when a {negative!r} row is predicted {positive!r}.")
+        if fn is None and fp is None:
+            return None
+        return {"fn": 1.0 if fn is None else float(fn), "fp": 1.0 if fp is None else float(fp)}
+    if not st.toggle("Error costs", key="w_use_costs",
+                     help="What each kind of error costs: the decisions then minimise the expected cost."):
+        return None
+    names = [label_str(label) for label in labels]
+    start = pd.DataFrame([[0.0 if t == p else 1.0 for p in names] for t in names], index=names, columns=names)
+    matrix = st.data_editor(start, key="w_cost_matrix", disabled=False,
+                            column_config={n: st.column_config.NumberColumn(min_value=0.0) for n in names})
+    st.caption("Rows: the true class; columns: the class predicted. A correct prediction costs 0.")
+    return {f"{t},{p}": float(matrix.loc[t, p]) for t in names for p in names if t != p}
+
+
+CALIBRATIONS = {
+    "auto": "auto (prior when the tactic changes the class balance)",
+    "none": "none",
+    "prior": "prior (closed form from the class rates)",
+    "sigmoid": "sigmoid (Platt, inside the training folds)",
+    "isotonic": "isotonic (inside the training folds)",
+}
+
+
+def calibration_choice() -> str | None:
+    """``Calibration``: None lets Balancer choose (prior when the tactic changes the balance)."""
+    state.remember("w_calibration", "auto")
+    chosen = st.selectbox("Calibration", list(CALIBRATIONS), key="w_calibration",
+                          format_func=CALIBRATIONS.__getitem__,
+                          help="Resampling and class weights bend probabilities towards the rare "
+                               "classes; a correction brings them back to the real rates.")
+    state.save("w_calibration")
+    return None if chosen == "auto" else chosen
 
 
 def dialect_choice(found: Dialect) -> Dialect:

@@ -20,8 +20,10 @@ Everything else raises :class:`StoreError` with a message to show.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import secrets
 import threading
+import zlib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +43,9 @@ from .records import NewRun, Run, RunSummary, Saved, Viewer
 _TABLES = schema.tables(schema.LATEST)
 _RUNS, _TACTICS, _FILES = _TABLES.runs, _TABLES.tactics, _TABLES.files
 #: The columns a listing reads: all but the recipe and the report.
-_SUMMARY = [column for column in _RUNS.c if column.name not in ("seq", "recipe", "report")]
+_SUMMARY = [column for column in _RUNS.c if column.name not in ("seq", "recipe", "report", "report_gz")]
+#: The most a packed report may unpack to (Balancer's own reports are a few MB).
+_MAX_REPORT = 256 * 1024 * 1024
 #: Most runs one listing returns.
 MAX_LIMIT = 1000
 
@@ -113,11 +117,12 @@ class Store:
     def get_run(self, viewer: Viewer, run_id: str) -> Run:
         """Everything about one run but its file (:meth:`get_file`), or :class:`NotFound`."""
         with self._reading() as conn:
-            row = conn.execute(select(*_SUMMARY, _RUNS.c.recipe, _RUNS.c.report)
+            row = conn.execute(select(*_SUMMARY, _RUNS.c.recipe, _RUNS.c.report, _RUNS.c.report_gz)
                                .where(_RUNS.c.id == run_id, _visible(viewer))).first()
             if row is None:
                 raise _not_found(run_id)
-            return Run(**_fields(row, _tactics_of(conn, [run_id])), recipe=row.recipe, report=row.report)
+            return Run(**_fields(row, _tactics_of(conn, [run_id])), recipe=row.recipe,
+                       report=_unpacked(row.report_gz) if row.report_gz is not None else row.report)
 
     def get_file(self, viewer: Viewer, run_id: str) -> bytes | None:
         """The resampled CSV kept with a run (None when none was kept), or :class:`NotFound`."""
@@ -201,13 +206,26 @@ def _insert(conn: Connection, run_id: str, viewer: Viewer, run: NewRun, file: by
         id=run_id, kind=run.kind, created_at=datetime.now(UTC), owner=viewer.name, shared=run.shared,
         dataset=run.dataset, dataset_sha256=run.dataset_sha256, n_rows=run.rows, n_columns=run.columns,
         target=run.target, parameters=run.parameters, seed=run.seed, metrics=run.metrics,
-        recipe=run.recipe, report=run.report, file_size=None if file is None else len(file), note=run.note,
+        recipe=run.recipe, report="", report_gz=gzip.compress(run.report.encode("utf-8"), compresslevel=6),
+        file_size=None if file is None else len(file), note=run.note,
     ))
     if run.tactics:
         conn.execute(insert(_TACTICS), [{"run_id": run_id, "position": i, "tactic": t}
                                         for i, t in enumerate(run.tactics)])
     if file is not None:
         conn.execute(insert(_FILES).values(run_id=run_id, data=file))
+
+
+def _unpacked(packed: bytes) -> str:
+    """A packed report as text, unpacked with a bound (a damaged row is an error, not a hang)."""
+    stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        text = stream.decompress(packed, _MAX_REPORT + 1)
+    except zlib.error as exc:
+        raise StoreError(f"a saved report could not be unpacked ({exc})") from None
+    if len(text) > _MAX_REPORT or not stream.eof:
+        raise StoreError("a saved report is damaged or too large to unpack")
+    return text.decode("utf-8", errors="replace")
 
 
 def _visible(viewer: Viewer) -> ColumnElement[bool]:

@@ -4,7 +4,7 @@ Tables (``tables(version)`` builds them as they are at a schema version)::
 
     runs            one row a run: seq (the insertion order), id (public, random), kind, created_at
                     (UTC), owner, shared, dataset, dataset_sha256, n_rows, n_columns, target,
-                    parameters (JSON), seed, metrics (JSON), recipe, report, file_size; note (v2)
+                    parameters (JSON), seed, metrics (JSON), recipe, report, file_size; note (v2); report_gz (v3)
     run_tactics     run_id -> runs.id (deleted with it), position, tactic: the filter "runs that
                     used SMOTE" is an indexed join, the same in SQLite and PostgreSQL
     run_files       run_id -> runs.id (deleted with it), data: the kept CSV, apart from ``runs`` so
@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -74,7 +75,9 @@ class Tables:
 def tables(version: int) -> Tables:
     """The tables as they are at schema ``version`` (1 to :data:`LATEST`)."""
     metadata = MetaData()
-    later = [Column("note", Text, nullable=False, server_default="")] if version >= 2 else []
+    later: list[Column[Any]] = [Column("note", Text, nullable=False, server_default="")] if version >= 2 else []
+    if version >= 3:  # the report gzip-compressed (it embeds plotly.js: 5 MB as text, 1 MB packed)
+        later.append(Column("report_gz", LargeBinary, nullable=True))
     runs = Table(
         "runs", metadata,
         Column("seq", Integer, primary_key=True, autoincrement=True),
@@ -133,8 +136,16 @@ def _add_note_and_indexes(conn: Connection) -> None:
     Index("ix_runs_owner", runs.c.owner).create(conn)
 
 
+def _add_packed_report(conn: Connection) -> None:
+    """v3: reports kept gzip-compressed (older runs keep theirs as text)."""
+    runs = tables(3).runs
+    column = CreateColumn(runs.c.report_gz).compile(dialect=conn.dialect)
+    table = conn.dialect.identifier_preparer.format_table(runs)
+    conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column}"))
+
+
 #: The migrations in order: STEPS[n - 1] takes schema n - 1 to n.
-STEPS: tuple[Callable[[Connection], None], ...] = (_create_tables, _add_note_and_indexes)
+STEPS: tuple[Callable[[Connection], None], ...] = (_create_tables, _add_note_and_indexes, _add_packed_report)
 LATEST = len(STEPS)
 
 

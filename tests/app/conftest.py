@@ -8,7 +8,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["pages/data.py", "pages/balance.py", "pages/evaluate.py", "pages/compare.py"]
+PAGES = ["pages/data.py", "pages/balance.py", "pages/evaluate.py", "pages/compare.py", "pages/history.py"]
+
+
+@pytest.fixture(autouse=True)
+def own_run_store(monkeypatch, tmp_path) -> None:
+    """Saved runs go to a throwaway SQLite file: tests never write to the user's own database."""
+    monkeypatch.setenv("BALANCER_DB", str(tmp_path / "runs.db"))
+    monkeypatch.delenv("BALANCER_DATABASE_URL", raising=False)
 
 
 @pytest.fixture

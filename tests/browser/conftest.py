@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -32,7 +33,10 @@ def free_port() -> int:
 
 
 def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """``streamlit run serve.py`` on ``port``; its saved runs go to a throwaway SQLite file unless
+    ``env`` names a database (tests never write to the user's own)."""
     log = open(ROOT / "tests" / "browser" / f"server-{port}.log", "wb")  # noqa: SIM115
+    env = {"BALANCER_DB": tempfile.mkdtemp(prefix="balancer-runs-") + "/runs.db", **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1"],

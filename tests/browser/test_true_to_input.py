@@ -25,7 +25,9 @@ def upload_export(page) -> None:
 
 def test_header_row_and_format_choices(page, tmp_path):
     upload_export(page)
-    expect(page.get_by_text("Read as semicolon-separated, decimal comma, header on row 3").first).to_be_visible()
+    # the upload reaches the server, then the page reruns: give a busy machine time
+    expect(page.get_by_text("Read as semicolon-separated, decimal comma, header on row 3").first).to_be_visible(
+        timeout=60_000)
     expect(page.get_by_text("above the header were skipped").first).to_be_visible()
     shot(page, "data-decimal-comma")
 

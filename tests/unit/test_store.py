@@ -3,6 +3,7 @@ PostgreSQL server (the same tests, parametrised; see tests/unit/conftest.py for 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 import socket
@@ -266,7 +267,8 @@ def test_new_run_checks_itself_and_reads_a_recipe():
 
 
 def test_a_v1_database_is_upgraded_in_place_keeping_its_runs(url):
-    """Check a database left at schema 1 gains schema 2 (the note column, the indexes) with its rows."""
+    """Check a database left at schema 1 gains schemas 2 (the note column, the indexes) and 3 (packed
+    reports) with its rows, whose text report still reads."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True)
     engine = sa.create_engine(url)
@@ -285,10 +287,14 @@ def test_a_v1_database_is_upgraded_in_place_keeping_its_runs(url):
     assert (run.id, run.note, run.tactics, run.created_at) == ("old-run", "", ("SMOTE",),
                                                                datetime(2024, 5, 1, tzinfo=UTC))
     assert store.get_file(ANN, "old-run") == b"a\n1"
-    saved_id(store, ANN, note="new")
+    assert store.get_run(ANN, "old-run").report == "<html>"
+    new = saved_id(store, ANN, note="new")
     with engine.connect() as conn:
-        assert schema.version(conn) == schema.LATEST == 2
-        assert [row.version for row in conn.execute(sa.select(schema.VERSIONS).order_by("version"))] == [1, 2]
+        assert schema.version(conn) == schema.LATEST == 3
+        assert [row.version for row in conn.execute(sa.select(schema.VERSIONS).order_by("version"))] == [1, 2, 3]
+        runs = schema.tables(3).runs
+        packed = conn.execute(sa.select(runs.c.report_gz).where(runs.c.id == new)).scalar_one()
+    assert packed is not None and store.get_run(ANN, new).report == gzip.decompress(packed).decode()
     assert {"ix_runs_created_at", "ix_runs_owner"} <= {ix["name"] for ix in sa.inspect(engine).get_indexes("runs")}
     store.close()
     engine.dispose()
@@ -301,7 +307,7 @@ def test_a_newer_schema_is_refused_and_left_alone(store, url):
     with engine.begin() as conn:
         conn.execute(sa.insert(schema.VERSIONS).values(version=7, applied_at=datetime.now(UTC)))
     later = open_store(url, timeout=2)
-    expected = "was written by a newer Balancer (schema 7, this one knows 2)"
+    expected = f"was written by a newer Balancer (schema 7, this one knows {schema.LATEST})"
     result = later.save(ANN, new_run())
     assert not result.saved and expected in result.message
     with pytest.raises(StoreError, match=re.escape(expected)):

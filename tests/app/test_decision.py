@@ -1,0 +1,72 @@
+"""Evaluate and Compare with error costs and calibration (AppTest): the numbers on the page are
+the library's for the same choices."""
+
+from __future__ import annotations
+
+from balancer import evaluate
+from tests.app.conftest import upload
+from tests.conftest import mixed_table
+
+
+def _evaluate_with_costs(app):
+    app.switch_page("pages/balance.py").run()
+    app.selectbox(key="w_strategy").select("RandomUnderSampler").run()
+    app.switch_page("pages/evaluate.py").run()
+    app.number_input(key="w_cost_fn").set_value(50).run()
+    app.number_input(key="w_cost_fp").set_value(5).run()
+    app.button(key="evaluate").click().run()
+    assert not app.exception and not app.error
+
+
+def test_costs_give_the_expected_cost_threshold_and_a_model_to_download(app):
+    _evaluate_with_costs(app)
+    dataset = app.session_state["dataset"]
+    target = "churn"  # the sample the app opens with
+    expected = evaluate(dataset.frame, target, "RandomUnderSampler", costs={"fn": 50, "fp": 5})
+    shown = {m.label: m.value for m in app.metric}
+    assert shown["Expected cost per 1,000 rows"] == f"{expected.expected_cost:,.1f}"
+    assert shown["Doing nothing"] == f"{expected.expected_cost_baseline:,.1f}"
+    assert shown["Decision threshold"] == f"{expected.threshold:.3f}"
+    subheaders = [s.value for s in app.subheader]
+    assert "What the errors cost" in subheaders and "Are the probabilities true?" in subheaders
+    assert "Download model" in [b.label for b in app.get("download_button")]
+    table = next(d.value for d in app.dataframe if "brier" in d.value.columns)
+    assert list(table.iloc[:, 0]) == ["no balancing", "tactic, uncorrected", "tactic, corrected"]
+    assert table.loc[2, "brier"] == round(expected.calibration.scores["corrected"]["brier"], 4)
+
+
+def test_without_costs_there_is_no_cost_section_but_calibration_is_shown(app):
+    app.switch_page("pages/balance.py").run()
+    app.selectbox(key="w_strategy").select("RandomUnderSampler").run()
+    app.switch_page("pages/evaluate.py").run()
+    app.button(key="evaluate").click().run()
+    assert not app.exception and not app.error
+    subheaders = [s.value for s in app.subheader]
+    assert "What the errors cost" not in subheaders and "Are the probabilities true?" in subheaders
+    assert any("calibration" in str(i.value) and "prior" in str(i.value) for i in app.info)
+
+
+def test_compare_ranks_by_expected_cost_lowest_first(app):
+    app.switch_page("pages/compare.py").run()
+    app.multiselect(key="w_cmp_methods").set_value(["RandomUnderSampler", "class_weight"]).run()
+    assert "expected_cost" not in app.selectbox(key="w_cmp_metric").options
+    app.number_input(key="w_cost_fn").set_value(20).run()
+    app.number_input(key="w_cost_fp").set_value(1).run()
+    app.selectbox(key="w_cmp_metric").select("expected_cost").run()
+    app.button(key="compare").click().run()
+    assert not app.exception and not app.error
+    result = next(v for k, v in app.session_state["results"].items() if k[0] == "compare")
+    assert result.metric == "expected_cost"
+    costs = [e.metrics["expected_cost"] for e in result.results]
+    assert costs == sorted(costs)
+    assert "Expected cost" in app.subheader[0].value
+
+
+def test_multiclass_costs_are_a_matrix(app):
+    upload(app, "three.csv", mixed_table(n=300, classes=3, seed=4).to_csv(index=False).encode())
+    app.selectbox(key="w_target").select("label").run()
+    app.switch_page("pages/evaluate.py").run()
+    app.toggle(key="w_use_costs").set_value(True).run()
+    app.button(key="evaluate").click().run()
+    assert not app.exception and not app.error
+    assert any(m.label == "Expected cost per 1,000 rows" for m in app.metric)
