@@ -58,6 +58,7 @@ if ss != "auto":
     params = {**params, "sampling_strategy": ss}
 request = ("resample", current.key, target, strategy.name, json.dumps(params, sort_keys=True, default=str),
            int(seed))
+go = state.take_apply(strategy.name) or go  # Apply on Compare: resample with it now
 if go:
     with st.spinner(f"Running {strategy.name}..."):
         result = run_safely(lambda: heavy(lambda: resample(current.frame, target, strategy.name, params=params, seed=int(seed))))

@@ -11,7 +11,15 @@ from balancer.compare import compare
 from balancer.metrics import COST_METRICS, metric_label
 from ui import state
 from ui.runs import save_run
-from ui.widgets import costs_input, export_buttons, need_dataset, plain, run_with_progress, shown_result
+from ui.widgets import (
+    cancelled,
+    costs_input,
+    export_buttons,
+    need_dataset,
+    plain,
+    run_with_progress,
+    shown_result,
+)
 
 st.title("Compare")
 st.caption("Every tactic is scored on the same stratified folds, its sampler inside the training "
@@ -71,9 +79,10 @@ if go:
     else:
         result = run_with_progress(lambda progress: compare(
             current.frame, target, methods, models=models, folds=int(folds), metric=metric, seed=seed,
-            params=params, progress=progress, costs=error_costs), prefix="Running ")
+            params=params, progress=progress, costs=error_costs), prefix="Running ", cancel_key="cancel_compare")
         if result is not None:
             state.store(request, result)
+cancelled("cancel_compare")
 
 result = shown_result(request, "Pick tactics and models, then press Compare strategies.")
 
@@ -99,7 +108,9 @@ if samplers:
     top = samplers[0]
     note = "" if best is None or best.method == top.method else (
         f" (the overall winner, {best.method}, changes the model rather than the data)")
-    st.markdown(f"Best tactic that produces a balanced file: **{plain(top.method)}**{plain(note)}")
-    if st.button(f"Apply {top.method} on the Balance page", key="apply_winner"):
-        state.choose(state.W_STRATEGY, top.method)
+    st.markdown(f"Best tactic that changes the data: **{plain(top.method)}**{plain(note)}. Its file's class "
+                "counts are on the Balance page once applied (cleaning methods do not make the classes equal).")
+    if st.button(f"Apply {top.method} on the Balance page", key="apply_winner",
+                 help="Resamples the table with it and opens the result on the Balance page."):
+        state.apply(top.method)
         st.switch_page("pages/balance.py")

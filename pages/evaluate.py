@@ -14,6 +14,7 @@ from ui.decision import decision_section, model_download
 from ui.runs import save_run
 from ui.widgets import (
     calibration_choice,
+    cancelled,
     chosen_request,
     costs_input,
     export_buttons,
@@ -70,9 +71,10 @@ if go:
     result = run_with_progress(lambda progress: evaluate(
         current.frame, target, run_method, model=model, folds=int(folds), params=run_params, seed=seed,
         class_weight="balanced" if weighted else None, progress=progress, costs=costs,
-        calibration=calibration))
+        calibration=calibration), cancel_key="cancel_evaluate")
     if result is not None:
         state.store(request, result)
+cancelled("cancel_evaluate")
 
 result = shown_result(request, "Press Evaluate to score the tactic with cross-validation.",
                       "Showing the last evaluation; press Evaluate to apply the choices above.")
@@ -138,7 +140,7 @@ curve_request = ("curve", *request[1:])
 if st.button("Draw learning curve", key="learning_curve"):
     curve = run_with_progress(lambda progress: learning_curve(
         current.frame, target, run_method, model=model, folds=int(folds), params=run_params, seed=seed,
-        progress=progress))
+        progress=progress), cancel_key="cancel_curve")
     if curve is not None:
         state.store(curve_request, curve)
 curve = state.result(curve_request)

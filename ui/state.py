@@ -30,6 +30,7 @@ SAVED_RUNS = "saved_runs"    # request key -> how its result was saved in the ru
 DELETING = "deleting"        # the run id whose deletion awaits confirmation (History)
 HISTORY_MESSAGE = "history_message"  # what the last share/delete on History did, shown once
 HISTORY_LINK = "history_link"  # the runs of the ?run= link History has opened (a new link reopens)
+APPLY = "apply"              # the tactic Compare's Apply asked the Balance page to resample with
 # widget keys that more than one page reads (through CHOICES)
 W_TARGET = "w_target"
 W_STRATEGY = "w_strategy"
@@ -145,6 +146,18 @@ def save(key: str) -> Any:
 def result(key: tuple[Any, ...]) -> Any:
     """A stored result for this request, or None."""
     return st.session_state.get(RESULTS, {}).get(key)
+
+
+def apply(tactic: str) -> None:
+    """Choose ``tactic`` on the Balance page and ask that page to resample with it once it opens
+    (Compare's Apply button): the user sees the new result, not the one from before."""
+    choose(W_STRATEGY, tactic)
+    st.session_state[APPLY] = tactic
+
+
+def take_apply(tactic: str) -> bool:
+    """On the Balance page: whether a resample with ``tactic`` was asked for by Apply (once)."""
+    return st.session_state.pop(APPLY, None) == tactic
 
 
 def store(key: tuple[Any, ...], value: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -331,19 +332,49 @@ def shown_result(request: tuple[Any, ...], prompt: str,
     return result
 
 
-def run_with_progress(work: Callable[[Callable[[float, str], None]], T], prefix: str = "") -> T | None:
-    """Run heavy library work in a job slot with a progress bar, errors shown as ``run_safely`` does.
+def run_with_progress(work: Callable[[Callable[[float, str], None]], T], prefix: str = "",
+                      cancel_key: str = "cancel") -> T | None:
+    """Run heavy library work in a job slot with a progress bar and a ``Cancel`` button, errors
+    shown as ``run_safely`` does.
 
-    ``work`` receives the progress callback ``(share, text)`` that the library functions accept.
+    ``work`` receives the progress callback ``(share, text)`` that the library functions accept;
+    the bar says what runs, the time spent and an estimate of what is left. ``Cancel`` asks
+    Streamlit for a rerun, which stops this run at its next progress report (between folds):
+    the job slot is released on the way out, the previous result stays on screen, and the page
+    says the work was cancelled (:func:`cancelled`).
     """
     from .jobs import heavy
 
     bar = st.progress(0.0, text="Starting...")
+    st.button("Cancel", key=cancel_key, help="Stop this job (within a few seconds, between folds); "
+                                             "the previous result stays on screen.")
+    started = time.monotonic()
 
     def report(share: float, text: str) -> None:
-        bar.progress(min(1.0, share), text=prefix + text)
+        bar.progress(min(1.0, share), text=prefix + text + _timing(time.monotonic() - started, share))
 
     try:
         return run_safely(lambda: heavy(lambda: work(report)))
     finally:
         bar.empty()
+
+
+def cancelled(cancel_key: str = "cancel") -> None:
+    """Say so when this run follows a click on ``Cancel`` (the work it stopped left no result)."""
+    if st.session_state.get(cancel_key):
+        st.info("Cancelled: the job was stopped and its server slot freed; the previous result, "
+                "if any, is kept.", icon=":material/cancel:")
+
+
+def _timing(elapsed: float, share: float) -> str:
+    """" · 42 s so far, about 1 min left" (no estimate before a tenth of the work is done)."""
+    text = f" · {_duration(elapsed)} so far"
+    if 0.1 <= share < 1:
+        text += f", about {_duration(elapsed / share * (1 - share))} left"
+    return text
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s"
