@@ -140,6 +140,9 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="logistic_regression", metavar="NAME",
                    help=f"one of {', '.join(MODELS)}")
     p.add_argument("--folds", type=int, default=5, metavar="K", help="stratified folds (default 5)")
+    p.add_argument("--repeats", type=int, default=1, metavar="N",
+                   help="repeat the K folds N times with other shuffles (default 1; copies of a row "
+                        "always share a fold)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter of the method (repeatable)")
     p.add_argument("--class-weight", metavar="W",
@@ -421,10 +424,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     params = parse_params(args.param)
     result = evaluate(data, args.target, args.method, model=args.model, folds=args.folds,
                       params=params, seed=args.seed, class_weight=args.class_weight, metric=args.metric,
-                      costs=args.costs, calibration=args.calibration)
+                      costs=args.costs, calibration=args.calibration, repeats=args.repeats)
     made = make_recipe("evaluate", args.target, result.requested, params, args.seed,
                        source=raw if raw is not None else data, name=Path(args.data).name,
-                       model=result.model, folds=result.folds, metric=args.metric,
+                       model=result.model, folds=result.folds, repeats=result.repeats, metric=args.metric,
                        class_weight=args.class_weight, costs=result.costs.to_dict() if result.costs else None,
                        calibration=result.calibration.method if result.calibration else None,
                        threshold=result.threshold)
@@ -434,6 +437,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     curve = None
     if args.learning_curve:  # a tactic that changes the model is left out of the curve, with a notice
         curve = learning_curve(data, args.target, args.method, model=args.model, folds=result.folds,
+                               repeats=result.repeats,
                                params=params, seed=args.seed)
     if args.json:
         payload = result.to_dict()
@@ -488,8 +492,12 @@ def _print_evaluation(result: Evaluation, curve: LearningCurve | None) -> None:
             line += f" {_fmt(base.metrics[name]):>9s}"
         print(line)
     print("  (accuracy misleads on imbalanced data: predicting the majority always scores high)")
+    for line in result.verdict:
+        print(f"verdict: {line}")
+    for line in result.notes():
+        print(f"  {line}")
     for notice in result.notices:
-        print(f"note: {notice}")
+        print(f"{'warning' if notice.startswith('Warning: ') else 'note'}: {notice.removeprefix('Warning: ')}")
     if curve is not None:
         print(f"learning curve ({curve.metric}): " + ", ".join(
             f"{r:,} rows {m:.3f}" for r, m in zip(curve.train_rows, curve.mean)))
@@ -563,7 +571,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                                   resampled=result, recipe=made))
     elif made.kind == "evaluate":
         evaluation = evaluate(data, made.target, made.method, model=made.model or "logistic_regression",
-                              folds=made.folds or 5, params=made.params, seed=made.seed,
+                              folds=made.folds or 5, repeats=made.repeats or 1, params=made.params, seed=made.seed,
                               class_weight=made.class_weight, metric=made.metric or "f2",
                               costs=made.costs, calibration=made.calibration)
         payload.update(evaluation.to_dict())

@@ -1,4 +1,24 @@
-"""The exported Python script: a recipe turned into pandas + scikit-learn + imbalanced-learn code.
+"""The exported Python script: a recipe turned into a pandas + scikit-learn + imbalanced-learn
+program that reproduces the app without Balancer.
+
+``python script.py DATA [OUT] [--exact]`` reads DATA, writes the balanced file (the bytes the
+app's download and ``balancer resample`` write, next to DATA as ``<stem>_<method>.csv`` or to
+OUT), cross-validates the tactic on the same folds as ``balancer evaluate`` (stratified, repeated,
+copies of a row kept in one fold, per-class counts scaled to the training folds) and prints its
+metrics as one JSON object: the keys and values of ``balancer evaluate --json``'s ``metrics``
+(rounded to 6 decimals as there; ``--exact`` prints them unrounded). Messages go to stderr.
+
+How it stays exact: the script carries a copy of Balancer's own code for the steps that decide
+the numbers (:data:`_EMBEDDED`: the ``Preparer``, the fold assignment, the metrics, the prior
+correction, the decoding of synthetic rows, the CSV writer), copied from the installed modules
+when the script is made, and the settings Balancer resolved for this table (column roles, class
+codes, neighbour counts lowered for the table and for the training folds, folds lowered for
+small classes, the calibration). What it does not copy, it says: model-side tactics (threshold,
+anomaly, decompose, the ensembles), error costs and sigmoid or isotonic calibration are not
+reproduced (the script says so on stderr and evaluates the model without them), and the file is
+byte for byte the app's when polars and pyarrow are installed and DATA is standard CSV (comma,
+decimal point), as Balancer writes it; other inputs are read by pandas, which may type a column
+differently than Balancer's reader.
 
 Safety rule: the script is a fixed template, and every value that comes from the data or from a
 recipe file (the target's name, column names, class labels, parameters, versions, the seed) enters
@@ -7,12 +27,14 @@ accepts plain JSON-like values only and checks that the text it writes evaluates
 value (``ast.literal_eval``). Nothing data-derived is ever written into the docstring, a comment
 or an expression. A column named ``x\"\"\"; import os; os.system(...)`` is therefore just a
 string. :func:`python_script` parses the finished script and checks that its only string
-constants outside those assignments are the template's own.
+constants outside those assignments are the template's own (Balancer's copied code included).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+import importlib
 import inspect
 import math
 from collections.abc import Mapping
@@ -20,29 +42,276 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import DataError
-from .prepare import column_roles
+from .errors import BalancerError, DataError
 from .profiling import label_str
 from .recipe import Recipe
 from .tables import NULL_TOKENS
 
-#: model name -> (import line, constructor using the constants SEED and CLASS_WEIGHT)
+#: model name -> (import line, constructor using SEED; the class weights are the argument ``weights``)
 _MODEL_CODE = {
     "logistic_regression": ("from sklearn.linear_model import LogisticRegression",
-                            "LogisticRegression(max_iter=2000, class_weight=CLASS_WEIGHT)"),
+                            "LogisticRegression(max_iter=2000, class_weight=weights)"),
     "decision_tree": ("from sklearn.tree import DecisionTreeClassifier",
-                      "DecisionTreeClassifier(min_samples_leaf=2, random_state=SEED, class_weight=CLASS_WEIGHT)"),
+                      "DecisionTreeClassifier(class_weight=weights, random_state=SEED, min_samples_leaf=2)"),
     "random_forest": ("from sklearn.ensemble import RandomForestClassifier",
-                      "RandomForestClassifier(n_estimators=100, random_state=SEED, class_weight=CLASS_WEIGHT)"),
+                      "RandomForestClassifier(n_estimators=100, class_weight=weights, random_state=SEED, n_jobs=1)"),
     "hist_gradient_boosting": ("from sklearn.ensemble import HistGradientBoostingClassifier",
-                               "HistGradientBoostingClassifier(random_state=SEED, class_weight=CLASS_WEIGHT)"),
+                               "HistGradientBoostingClassifier(class_weight=weights, random_state=SEED)"),
 }
 _MODULES = {"over": "over_sampling", "under": "under_sampling", "combined": "combine"}
 _DOCSTRING = '''"""Reproduce a Balancer result with pandas, scikit-learn and imbalanced-learn.
 
-Usage: python this_script.py DATA.csv
-The settings Balancer used are the constants below (TARGET, METHOD, SAMPLER_PARAMS, ...).
+Usage: python this_script.py DATA.csv [OUT.csv] [--exact]
+
+Writes the balanced table (next to DATA as <stem>_<method>.csv, or to OUT.csv) and prints the
+cross-validated metrics as one JSON object, as `balancer evaluate --json` gives them (rounded to
+6 decimals; --exact prints every digit). The settings Balancer used are the constants below;
+the functions after them are copies of Balancer's own code, so the numbers are the same.
 """'''
+
+#: Balancer's own code the script carries: (module, top-level names), in the order they are written.
+_EMBEDDED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("balancer.profiling", ("label_str",)),
+    ("balancer.prepare", ("MAX_LEVELS", "_ONE_HOT_SCALE", "Roles", "_as_float", "Preparer", "decimals",
+                          "_check_frame", "cast_like")),
+    ("balancer.metrics", ("METRICS", "score", "_Fold", "_SCORERS")),
+    ("balancer.decision", ("prior_weights", "ClassCounter", "Rule", "_proba")),
+    ("balancer.evaluate", ("repeat_seed", "_group_owner", "_grouped_folds", "_level", "_fold_sampling_strategy")),
+    ("balancer.resample", ("provenance", "_match_rows", "_stacked", "_decode_synthetic", "fill_constants",
+                           "gap_columns", "keep_missing", "_donor_space", "nearest_originals")),
+    ("balancer.tables.write", ("_FORMULA_START", "escape_formulas", "escape_formula", "to_arrow", "_csv_field",
+                               "csv_header", "_time_formats", "_write_rows", "write_csv")),
+)
+
+_IMPORTS = '''from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+import re
+import sys
+import warnings
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from imblearn import combine, over_sampling, under_sampling
+from imblearn.pipeline import Pipeline
+from sklearn import metrics as skm
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import OneHotEncoder
+from sklearn.utils.validation import check_is_fitted
+
+try:  # the writer Balancer uses; without it the file is written by pandas (not byte for byte the app's)
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError:
+    pl = pa = pc = None'''
+
+_MAIN = '''
+
+class Dialect:
+    """The delimiter and decimal mark of the balanced file."""
+
+    def __init__(self, delimiter: str, decimal: str) -> None:
+        self.delimiter, self.decimal = delimiter, decimal
+
+
+Dialect.STANDARD = Dialect(",", ".")
+
+
+def read(path: str) -> pd.DataFrame:
+    """The table at ``path`` (Parquet, xlsx, or delimited text with Balancer's missing-value tokens)."""
+    if path.endswith(".parquet"):
+        return pd.read_parquet(path)
+    if path.endswith(".xlsx"):
+        return pd.read_excel(path, na_values=MISSING)
+    options = dict(na_values=MISSING, keep_default_na=False, skipinitialspace=True)
+    data = pd.read_csv(path, sep="\\t" if path.endswith(".tsv") else DELIMITER, **options)
+    if data.shape[1] == 1:  # not that delimiter: let pandas find it
+        data = pd.read_csv(path, sep=None, engine="python", **options)
+    return data
+
+
+def roles() -> Roles:
+    return Roles(TARGET, tuple(NUMERIC), tuple(INTEGER), tuple(CATEGORICAL), dict(EXCLUDED))
+
+
+def with_target(data: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows with a target value, and the target as class codes (largest class first)."""
+    present = data[TARGET].notna().to_numpy()
+    work = data if present.all() else data.iloc[np.flatnonzero(present)]
+    return work, pd.Categorical(work[TARGET], categories=LABELS).codes.astype("int64")
+
+
+def balanced(data: pd.DataFrame) -> pd.DataFrame:
+    """The balanced table, as `balancer resample` makes it."""
+    work, y = with_target(data)
+    made = np.zeros(len(work), dtype=bool)
+    if SAMPLER == "none":
+        out = work.reset_index(drop=True)
+    else:
+        preparer = Preparer(roles(), categories=ENCODING).fit(work)
+        matrix = (np.arange(len(work), dtype="float64").reshape(-1, 1) if POSITIONS_ONLY
+                  else preparer.transform(work))
+        sampler = make_sampler(RESAMPLE_PARAMS, SAMPLING_STRATEGY, preparer.categorical_indices)
+        x_res, y_res = (np.asarray(a) for a in sampler.fit_resample(matrix, y))
+        source = provenance(sampler, matrix, y, x_res, y_res)
+        gaps = gap_columns(work, roles())
+        synthetic = _decode_synthetic(work, TARGET, source, preparer, x_res, y_res, LABELS,
+                                      matrix if gaps else None, y, roles(), gaps)
+        out = assemble(work, source, None if synthetic is None else synthetic[list(data.columns)])
+        made = source < 0
+    if MARK_SYNTHETIC:
+        name = "synthetic"
+        while name in out.columns:
+            name = "_" + name
+        out = out.copy()
+        out[name] = made
+    return out
+
+
+def assemble(work: pd.DataFrame, source: np.ndarray, synthetic: pd.DataFrame | None) -> pd.DataFrame:
+    """Original rows copied by position, synthetic rows where the sampler put them."""
+    is_original = source >= 0
+    stacked = _stacked(source, len(work))
+    originals = work if stacked else work.iloc[source[is_original]]
+    if synthetic is None:
+        return originals.reset_index(drop=True)
+    combined = pd.concat([originals, synthetic], ignore_index=True)
+    if stacked:
+        return combined
+    order = np.empty(len(source), dtype="int64")
+    order[is_original] = np.arange(int(is_original.sum()))
+    order[~is_original] = int(is_original.sum()) + np.arange(len(synthetic))
+    return combined.iloc[order].reset_index(drop=True)
+
+
+def copy_groups(work: pd.DataFrame) -> np.ndarray | None:
+    """Each row's group of copies (same values in every compared column), None when all differ."""
+    if not COMPARED or len(work) < 2:
+        return None
+    hashed = pd.util.hash_pandas_object(work[COMPARED], index=False).to_numpy()
+    codes = np.asarray(pd.factorize(hashed)[0], dtype="int64")
+    return codes if int(codes.max()) + 1 < len(codes) else None
+
+
+def fold_splits(y: np.ndarray, groups: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified FOLDS-fold splits, REPEATS times; copies of a row always in one fold."""
+    out = []
+    for r in range(REPEATS):
+        state = repeat_seed(SEED, r)
+        if groups is None:
+            out += list(StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=state).split(np.zeros(len(y)), y))
+        else:
+            owner, table = _group_owner(y, groups, len(LABELS))
+            out += _grouped_folds(y, groups, owner, table, FOLDS, np.random.default_rng(state))
+    return out
+
+
+def pipeline_for(sampling_strategy: Any) -> Pipeline:
+    """prepare -> sampler -> (class counter) -> (one-hot for SMOTENC/SMOTEN) -> model."""
+    preparer = Preparer(roles(), categories=ENCODING)
+    steps: list[tuple[str, Any]] = [("prepare", preparer)]
+    if SAMPLER != "none":
+        steps.append(("sample", make_sampler(FOLD_PARAMS, sampling_strategy, preparer.categorical_indices)))
+        if CALIBRATION == "prior":
+            steps.append(("count", ClassCounter()))
+    if ENCODING == "ordinal" and preparer.categorical_indices:
+        steps.append(("expand", ColumnTransformer(
+            [("onehot", OneHotEncoder(handle_unknown="ignore"), preparer.categorical_indices)],
+            remainder="passthrough")))
+    steps.append(("model", make_model(coded_weights())))
+    return Pipeline(steps)
+
+
+def coded_weights() -> Any:
+    """CLASS_WEIGHT over the class codes (a class not named costs 1)."""
+    if CLASS_WEIGHT is None or CLASS_WEIGHT == "balanced":
+        return CLASS_WEIGHT
+    return {code: float(CLASS_WEIGHT.get(label_str(label), 1.0)) for code, label in enumerate(LABELS)}
+
+
+def prior(pipeline: Pipeline, y: np.ndarray) -> np.ndarray:
+    """The prior correction's weights: the true class rates over those the model was trained on."""
+    n = len(LABELS)
+    true = np.bincount(y, minlength=n)
+    counter = pipeline.named_steps.get("count")
+    seen = true if counter is None else np.pad(counter.counts_, (0, n - len(counter.counts_)))
+    weights = coded_weights()
+    if weights is None:
+        weights = np.ones(n)
+    elif weights == "balanced":
+        weights = np.divide(1.0, seen, out=np.zeros(n), where=seen > 0)
+    else:
+        weights = np.array([weights[c] for c in range(n)], dtype=float)
+    return prior_weights(true, seen, weights)
+
+
+def cross_validate(data: pd.DataFrame) -> dict[str, float]:
+    """Every metric's mean over the held-out folds, as `balancer evaluate` scores them."""
+    if DROPPED in data.columns:
+        data = data.drop(columns=[DROPPED])
+    work, y = with_target(data)
+    n = len(LABELS)
+    fold_strategy = _fold_sampling_strategy(SAMPLING_STRATEGY, FOLDS, [])
+    scores = []
+    for train, test in fold_splits(y, copy_groups(work)):
+        pipeline = pipeline_for(fold_strategy)
+        pipeline.fit(work.iloc[train], y[train])
+        rule = Rule(POSITIVE, prior(pipeline, y[train]) if CALIBRATION == "prior" else None)
+        rows = work.iloc[test]
+        proba = rule.probabilities(_proba(pipeline, rows, n))
+        predicted = np.asarray(pipeline.predict(rows), dtype="int64")
+        scores.append(score(y[test], predicted, proba, n, POSITIVE))
+    means = {}
+    for name in METRICS:
+        values = [s[name] for s in scores if math.isfinite(s[name])]
+        means[name] = float(np.mean(values)) if values else math.nan
+    return means
+
+
+def write(frame: pd.DataFrame, path: str) -> None:
+    dialect = Dialect(DELIMITER, DECIMAL)
+    if pl is None:
+        print("polars or pyarrow is missing: the file is written by pandas, not byte for byte as Balancer "
+              "writes it", file=sys.stderr)
+        frame.to_csv(path, index=False, sep=DELIMITER, decimal=DECIMAL, lineterminator="\\r\\n")
+        return
+    Path(path).write_bytes(write_csv(frame, dialect=dialect))
+
+
+def main(argv: list[str]) -> int:
+    exact = "--exact" in argv
+    paths = [a for a in argv if a != "--exact"]
+    if not paths:
+        print("usage: python this_script.py DATA [OUT] [--exact]", file=sys.stderr)
+        return 2
+    data = read(paths[0])
+    data.columns = [str(c).strip() for c in data.columns]
+    for note in NOT_REPRODUCED:
+        print(f"note: {note}", file=sys.stderr)
+    if WRITES_FILE:
+        out = paths[1] if len(paths) > 1 else str(Path(paths[0]).with_name(f"{Path(paths[0]).stem}_{SAMPLER}.csv"))
+        frame = balanced(data)
+        write(frame, out)
+        print(f"wrote {out}; class counts after resampling:", file=sys.stderr)
+        print(frame[TARGET].value_counts().to_string(), file=sys.stderr)
+    metrics = cross_validate(data)
+    shown = {k: None if not math.isfinite(v) else (v if exact else round(float(v), 6)) for k, v in metrics.items()}
+    print(json.dumps(shown))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+'''
 
 
 def literal(value: Any) -> str:
@@ -109,170 +378,228 @@ def script_class_weight(recipe: Recipe) -> Any:
     return {label_str(k): float(v) for k, v in weights.items()}
 
 
-def _sampler_settings(recipe: Recipe, data: pd.DataFrame) -> tuple[str | None, dict[str, Any], Any]:
-    """The imbalanced-learn class, its parameters (no sampling_strategy, no seed), the strategy."""
-    from . import strategies
-    from .resample import resolve_method
+# --------------------------------------------------------------------------------------------
+# what Balancer resolved for this table
 
+
+def _settings(recipe: Recipe, data: pd.DataFrame, repeats: int | None = None) -> dict[str, Any]:
+    """Every constant of the script: the recipe's settings as Balancer resolves them for ``data``."""
+    from . import strategies
+
+    ev = _evaluate_module()
+    model = recipe.model or "logistic_regression"
+    if model not in _MODEL_CODE:
+        raise DataError(f"unknown model {model!r}; use one of {', '.join(_MODEL_CODE)}")
     strategy = strategies.get(recipe.method)
-    if strategy.sampler is None:
-        return None, {}, None
-    roles = column_roles(data[data[recipe.target].notna()], recipe.target)
-    name = resolve_method(strategy, roles, [])
-    params = {k: v for k, v in recipe.params.items() if k != "sampling_strategy" and v is not None}
-    if strategy.variants is not None:  # the variant that runs takes its own parameters
-        params = {p.name: params.get(p.name, p.default) for p in strategies.get(name).params}
-    return name, params, recipe.params.get("sampling_strategy", "auto")
+    marker = ev.marker_column(data, recipe.target)
+    table = data.drop(columns=[marker]) if marker is not None else data
+    request = ev.Request(
+        data=table, target=recipe.target, strategy=strategy, params=dict(recipe.params), model=model,
+        folds=int(recipe.folds or 5), seed=int(recipe.seed), class_weight=recipe.class_weight,
+        metric=recipe.metric if recipe.metric in _metric_names() else "f2", baseline=False, holdout=None,
+        costs=None, calibration=recipe.calibration if recipe.calibration in ("none", "prior") else None,
+        repeats=int(repeats or getattr(recipe, "repeats", None) or 1))
+    tactic = ev._resolve_tactic(request)
+    roles = tactic.plan.roles
+    labels = list(tactic.plan.counts)
+    sampler = tactic.plan.method if strategy.estimator is None else "none"
+    values: dict[str, Any] = {
+        "SEED": int(recipe.seed),
+        "TARGET": str(recipe.target),
+        "METHOD": str(recipe.method),
+        "SAMPLER": sampler,
+        "MADE_WITH": {str(k): str(v) for k, v in recipe.versions.items()},
+        "MISSING": list(NULL_TOKENS),
+        "LABELS": labels,
+        "POSITIVE": len(labels) - 1 if len(labels) == 2 else None,
+        "NUMERIC": list(roles.numeric),
+        "INTEGER": list(roles.integer),
+        "CATEGORICAL": list(roles.categorical),
+        "EXCLUDED": dict(roles.excluded),
+        "COMPARED": [c for c in tactic.work.columns
+                     if c != recipe.target and roles.excluded.get(c) != "identifier"],
+        "DROPPED": marker,
+        "ENCODING": strategies.get(sampler).encoding,
+        "CLASS_WEIGHT": script_class_weight(recipe),
+        "SAMPLING_STRATEGY": _coded_strategy(tactic, labels),
+        "MARK_SYNTHETIC": bool(recipe.mark_synthetic),
+    }
+    values |= _dialect(data)
+    values |= _resampling(recipe, data, strategy, labels)
+    values |= _evaluation(request, tactic)
+    values["NOT_REPRODUCED"] = _not_reproduced(recipe, strategy, model) + values.pop("_NOTES")
+    return values
 
 
-def _imports(sampler: str | None, model: str) -> list[str]:
+def _evaluate_module() -> Any:
+    """The module :mod:`balancer.evaluate` (the package's ``evaluate`` is the function)."""
+    return importlib.import_module(f"{__package__}.evaluate")
+
+
+def _metric_names() -> list[str]:
+    from .metrics import METRICS
+
+    return list(METRICS)
+
+
+def _coded_strategy(tactic: Any, labels: list[Any]) -> Any:
+    from .resample import encode_sampling_strategy
+
+    return encode_sampling_strategy(tactic.plan.sampling_strategy, labels)
+
+
+def _dialect(data: pd.DataFrame) -> dict[str, Any]:
+    from .tables.dialect import Dialect
+
+    dialect = Dialect.of(data)
+    return {"DELIMITER": dialect.delimiter, "DECIMAL": dialect.decimal}
+
+
+def _resampling(recipe: Recipe, data: pd.DataFrame, strategy: Any, labels: list[Any]) -> dict[str, Any]:
+    """The sampler's parameters for the whole table (neighbour counts lowered as ``resample``
+    lowers them), and whether there is a balanced file (not for a tactic that changes the model)."""
+    from . import strategies
+    from .resample import encode_labels, encode_sampling_strategy, fit_neighbours, oversampled_sizes, plan
+
+    if not strategy.resamples:
+        return {"WRITES_FILE": False, "RESAMPLE_PARAMS": {}, "POSITIONS_ONLY": False}
+    the_plan, work, _ = plan(data, recipe.target, recipe.method, recipe.params)
+    codes, y = encode_labels(work[recipe.target], the_plan.counts)
+    coded = encode_sampling_strategy(the_plan.sampling_strategy, codes)
+    counts = {codes.index(k): v for k, v in the_plan.counts.items()}
+    sizes = {codes[c]: n for c, n in oversampled_sizes(the_plan.strategy, coded, y, counts).items()}
+    given = set(recipe.params) - {"sampling_strategy"}
+    params = fit_neighbours(the_plan.strategy, the_plan.params, given, sizes, [])
+    actual = strategies.get(the_plan.method)
+    return {"WRITES_FILE": True,
+            "RESAMPLE_PARAMS": {k: v for k, v in params.items() if k != "sampling_strategy"}
+            if actual.sampler is not None else {},
+            "POSITIONS_ONLY": not actual.needs_features(params)}
+
+
+def _evaluation(request: Any, tactic: Any) -> dict[str, Any]:
+    """The folds (lowered for small classes), the repeats, the sampler's parameters sized to the
+    training folds and the calibration, as :func:`balancer.evaluate` resolves them."""
+    ev = _evaluate_module()
+    try:
+        folds = ev._choose_calibration(request, tactic, ev._fit_to_training_folds(
+            request, tactic, ev._prepare_folds(request, tactic)))
+    except BalancerError as exc:
+        return {"FOLDS": int(request.folds), "REPEATS": request.repeats, "FOLD_PARAMS": {}, "CALIBRATION": "none",
+                "_NOTES": [f"Balancer cannot evaluate this table ({exc}); neither can this script"]}
+    params = {k: v for k, v in folds.sampler_params.items() if k != "sampling_strategy"}
+    return {"FOLDS": int(folds.k), "REPEATS": int(folds.repeats),
+            "FOLD_PARAMS": params if tactic.strategy.estimator is None else {},
+            "CALIBRATION": folds.calibration if folds.calibration in ("none", "prior") else "none", "_NOTES": []}
+
+
+def _not_reproduced(recipe: Recipe, strategy: Any, model: str) -> list[str]:
+    """What the script leaves out, in words (printed on stderr by the script)."""
+    notes = []
+    if strategy.estimator is not None:
+        notes.append(f"{strategy.name} changes the model in a way this script does not copy: the metrics are those "
+                     f"of {model} without it, not Balancer's")
+    if recipe.costs:
+        notes.append("the error costs are not applied: the metrics are those of the model's own decisions")
+    if recipe.calibration in ("sigmoid", "isotonic"):
+        notes.append(f"{recipe.calibration} calibration is not applied: ROC AUC and PR AUC of more than two classes "
+                     "may differ from Balancer's")
+    return notes
+
+
+# --------------------------------------------------------------------------------------------
+# the script
+
+
+@functools.cache
+def _embedded() -> str:
+    """Balancer's own code the script carries (see :data:`_EMBEDDED`), copied from the modules."""
+    parts = ["", "", "# " + "-" * 92, "# Balancer's own code, copied so that the numbers are the same", ""]
+    for module_name, names in _EMBEDDED:
+        text = inspect.getsource(importlib.import_module(module_name))
+        lines = text.splitlines()
+        found = {}
+        for node in ast.parse(text).body:
+            name = _defined(node)
+            if name in names:
+                start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+                found[name] = "\n".join(lines[start - 1:node.end_lineno])
+        missing = set(names) - set(found)
+        if missing:
+            raise RuntimeError(f"{module_name} has no {', '.join(sorted(missing))} to copy into the script")
+        parts += [f"# from {module_name}", ""] + [found[name] + "\n\n" for name in names]
+    return "\n".join(parts)
+
+
+def _defined(node: ast.stmt) -> str | None:
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return node.name
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id
+    return None
+
+
+def _imports(sampler: str, model: str) -> list[str]:
     from . import strategies
 
-    lines = [
-        "import sys", "", "import numpy as np", "import pandas as pd",
-        "from imblearn.pipeline import Pipeline", "from sklearn.compose import ColumnTransformer",
-        "from sklearn.impute import SimpleImputer",
-        "from sklearn.model_selection import StratifiedKFold, cross_validate",
-        "from sklearn.pipeline import make_pipeline",
-        "from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler",
-        _MODEL_CODE[model][0],
-    ]
-    if sampler:
+    lines = [_IMPORTS, _MODEL_CODE[model][0]]
+    if sampler != "none":
         family = strategies.get(sampler).family if sampler in strategies.STRATEGIES else "over"
         lines.append(f"from imblearn.{_MODULES.get(family, 'over_sampling')} import {sampler}")
     return lines
 
 
-def _constants(recipe: Recipe, data: pd.DataFrame, sampler: str | None, params: dict[str, Any],
-               sampling_strategy: Any) -> list[str]:
-    roles = column_roles(data[data[recipe.target].notna()], recipe.target)
-    values = {
-        "SEED": int(recipe.seed),
-        "TARGET": str(recipe.target),
-        "METHOD": str(recipe.method),
-        "MADE_WITH": {str(k): str(v) for k, v in recipe.versions.items()},
-        "NUMERIC": [str(c) for c in roles.numeric],
-        "CATEGORICAL": [str(c) for c in roles.categorical],
-        "MISSING": list(NULL_TOKENS),
-        "SAMPLING_STRATEGY": sampling_strategy,
-        "SAMPLER_PARAMS": params,
-        "CLASS_WEIGHT": script_class_weight(recipe),
-        "FOLDS": int(recipe.folds or 5),
-    }
-    if sampler is None:
-        del values["SAMPLING_STRATEGY"], values["SAMPLER_PARAMS"]
-    return [f"{name} = {literal(value)}" for name, value in values.items()]
-
-
-_READ = [
-    "path = sys.argv[1]",
-    'if path.endswith(".parquet"):',
-    "    data = pd.read_parquet(path)",
-    'elif path.endswith(".xlsx"):',
-    "    data = pd.read_excel(path, na_values=MISSING)",
-    "else:",
-    '    options = dict(na_values=MISSING, keep_default_na=False, skipinitialspace=True)',
-    '    data = pd.read_csv(path, sep="\\t" if path.endswith(".tsv") else ",", **options)',
-    "    if data.shape[1] == 1:  # not comma-separated: let pandas find the delimiter",
-    '        data = pd.read_csv(path, sep=None, engine="python", **options)',
-    "data.columns = [str(c).strip() for c in data.columns]",
-    "data = data[data[TARGET].notna()]",
-    "X, y = data[NUMERIC + CATEGORICAL], data[TARGET].astype(str)",
-    "",
-    'numbers = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())',
-]
-_ORDINAL = [
-    "# SMOTENC/SMOTEN take categories as codes; they are one-hot encoded for the model after",
-    'codes = make_pipeline(SimpleImputer(strategy="most_frequent"), OrdinalEncoder())',
-    'prepare = ColumnTransformer([("num", numbers, NUMERIC), ("cat", codes, CATEGORICAL)])',
-    "categorical_at = list(range(len(NUMERIC), len(NUMERIC) + len(CATEGORICAL)))",
-    'expand = ColumnTransformer([("onehot", OneHotEncoder(handle_unknown="ignore"), categorical_at)],',
-    '                           remainder="passthrough")',
-]
-_ONEHOT = [
-    "# one-hot categories scaled by 1/sqrt(2): a different category counts like one standard deviation",
-    'onehot = make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore",',
-    '                       sparse_output=False), FunctionTransformer(lambda x: x / np.sqrt(2)))',
-    'prepare = ColumnTransformer([("num", numbers, NUMERIC), ("cat", onehot, CATEGORICAL)])',
-]
-_RESAMPLE = [
-    "",
-    "# 1. the resampled table (features as the sampler sees them) and its class counts",
-    "X_resampled, y_resampled = sampler.fit_resample(prepare.fit_transform(X), y)",
-    'print("class counts after resampling:")',
-    "print(pd.Series(y_resampled).value_counts().to_string())",
-]
-_EVALUATE = [
-    "",
-    "# 2. leakage-safe evaluation: the sampler runs inside the training folds only",
-    "pipeline = Pipeline(steps)",
-    "folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)",
-    'scores = cross_validate(pipeline, X, y, cv=folds, scoring=["balanced_accuracy", "f1_macro", "roc_auc_ovr"])',
-    "for name, values in scores.items():",
-    '    if name.startswith("test_"):',
-    '        print(f"{name[5:]}: {values.mean():.3f} +/- {values.std():.3f}")',
-    "",
-]
-
-
-def _sampler_line(sampler: str) -> str:
+def _sampler_function(sampler: str) -> str:
+    """``make_sampler(params, sampling_strategy, categorical)``: the class built as Balancer builds it."""
     from . import strategies
 
-    args = ["sampling_strategy=SAMPLING_STRATEGY"]
+    if sampler == "none":
+        return "\n\ndef make_sampler(params, sampling_strategy, categorical):\n    return None\n"
+    args = ["sampling_strategy=sampling_strategy"]
     entry = strategies.STRATEGIES.get(sampler)
     accepted = inspect.signature(entry.sampler).parameters if entry is not None and entry.sampler else {}
     if "categorical_features" in accepted:
-        args.insert(0, "categorical_features=categorical_at")
+        args.append("categorical_features=categorical or []")
     if "random_state" in accepted:
         args.append("random_state=SEED")
-    return f"sampler = {sampler}({', '.join(args)}, **SAMPLER_PARAMS)"
+    return (f"\n\ndef make_sampler(params, sampling_strategy, categorical):\n"
+            f"    return {sampler}({', '.join(args)}, **params)\n")
 
 
-def python_script(recipe: Recipe, data: pd.DataFrame) -> str:
-    """A short pandas + imbalanced-learn script that reproduces the resampling and the evaluation.
+def _model_function(model: str) -> str:
+    return f"\n\ndef make_model(weights):\n    return {_MODEL_CODE[model][1]}\n"
 
-    Column roles come from ``data``; the script reads the file given on its command line. Raises
-    :class:`DataError` when the recipe names a model or values a script cannot hold.
+
+def python_script(recipe: Recipe, data: pd.DataFrame, *, repeats: int | None = None) -> str:
+    """A pandas + imbalanced-learn script that reproduces the balanced file and the evaluation.
+
+    The settings come from ``recipe`` as Balancer resolves them for ``data`` (the table the script
+    is for; it reads the file given on its command line); ``repeats`` (default: the recipe's, else
+    1) are the evaluation's repeats. Raises :class:`DataError` when the recipe names a model or
+    values a script cannot hold.
     """
-    model = recipe.model or "logistic_regression"
-    if model not in _MODEL_CODE:
-        raise DataError(f"unknown model {model!r}; use one of {', '.join(_MODEL_CODE)}")
-    sampler, params, sampling_strategy = _sampler_settings(recipe, data)
-    if sampler is not None and not sampler.isidentifier():  # registry names only
+    values = _settings(recipe, data, repeats)
+    sampler = values["SAMPLER"]
+    if not str(sampler).isidentifier():  # registry names only
         raise DataError(f"cannot export a script for {sampler!r}")
-    lines = [_DOCSTRING, *_imports(sampler, model), "",
-             *_constants(recipe, data, sampler, params, sampling_strategy), "", *_READ]
-    ordinal = sampler is not None and _encoding(sampler) == "ordinal"
-    lines += _ORDINAL if ordinal else _ONEHOT
-    steps = ['("prepare", prepare)']
-    if sampler:
-        lines.append(_sampler_line(sampler))
-        lines += _RESAMPLE
-        steps.append('("sample", sampler)')
-    if ordinal:
-        steps.append('("expand", expand)')
-    steps.append(f'("model", {_MODEL_CODE[model][1]})')
-    lines += ["", f"steps = [{', '.join(steps)}]", *_EVALUATE]
+    constants = [f"{name} = {literal(value)}" for name, value in values.items()]
+    model = recipe.model or "logistic_regression"
+    lines = [_DOCSTRING, *_imports(sampler, model), "", *constants, _embedded(),
+             _sampler_function(sampler), _model_function(model), _MAIN]
     script = "\n".join(lines)
     _check_template(script)
     return script
 
 
-def _encoding(sampler: str) -> str:
-    """How the sampler takes categorical columns: ``onehot`` or ``ordinal`` codes (SMOTENC, SMOTEN)."""
-    from . import strategies
-
-    entry = strategies.STRATEGIES.get(sampler)
-    return entry.encoding if entry is not None else "onehot"
-
-
-def _template_strings() -> set[str]:
+@functools.cache
+def _template_strings() -> frozenset[str]:
     """Every string constant the template itself writes (outside the constant assignments)."""
-    text = "\n".join([_DOCSTRING, *_READ, *_ORDINAL, *_ONEHOT, *_RESAMPLE, *_EVALUATE,
-                      *(code for _, code in _MODEL_CODE.values()),
-                      'steps = [("prepare", 0), ("sample", 0), ("expand", 0), ("model", 0)]'])
-    return {node.value for node in ast.walk(ast.parse(text))
-            if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    text = "\n".join([_DOCSTRING, _IMPORTS, _embedded(), _MAIN, _sampler_function("SMOTENC"),
+                      *(f"def f():\n    return {code}" for _, code in _MODEL_CODE.values())])
+    return frozenset(node.value for node in ast.walk(ast.parse(text))
+                     if isinstance(node, ast.Constant) and isinstance(node.value, str))
 
 
 def _check_template(script: str) -> None:
@@ -281,12 +608,21 @@ def _check_template(script: str) -> None:
     allowed = _template_strings()
     for statement in tree.body:
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
-                isinstance(statement.targets[0], ast.Name) and statement.targets[0].id.isupper():
+                isinstance(statement.targets[0], ast.Name) and statement.targets[0].id.isupper() and \
+                _is_literal(statement.value):
             continue  # a constant written by literal()
         for node in ast.walk(statement):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in allowed:
                 raise DataError("internal check failed: the exported script would hold data outside "
                                 "its constants")
+
+
+def _is_literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 __all__ = ["literal", "python_script", "script_class_weight"]

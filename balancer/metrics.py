@@ -138,6 +138,62 @@ _SCORERS: dict[str, Callable[[_Fold], float]] = {
 }
 
 
+#: Metrics a decision threshold does not change (they rank the rows by their probability).
+THRESHOLD_FREE = frozenset({"roc_auc", "pr_auc"})
+
+
+def threshold_scores(positive: np.ndarray, scores: np.ndarray, thresholds: np.ndarray,
+                     names: Iterable[str]) -> dict[str, np.ndarray]:
+    """Two classes: each metric of ``names`` (threshold-dependent ones of :data:`METRICS`) when the
+    rows whose score is at least each of ``thresholds`` are predicted positive, computed from the
+    counts as :func:`score` computes them (zero where a share has nothing to divide)."""
+    positive = np.asarray(positive, dtype=bool)
+    scores = np.asarray(scores, dtype=float)
+    thresholds = np.asarray(thresholds, dtype=float)
+    pos, neg = np.sort(scores[positive]), np.sort(scores[~positive])
+    tp = (len(pos) - np.searchsorted(pos, thresholds, side="left")).astype(float)
+    fp = (len(neg) - np.searchsorted(neg, thresholds, side="left")).astype(float)
+    fn, tn = len(pos) - tp, len(neg) - fp
+
+    def share(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+        return np.divide(top, bottom, out=np.zeros_like(top), where=bottom > 0)
+
+    recalls = [r for r, n in ((share(tp, tp + fn), len(pos)), (share(tn, tn + fp), len(neg))) if n]
+    formulas: dict[str, Callable[[], np.ndarray]] = {
+        "accuracy": lambda: share(tp + tn, tp + tn + fp + fn),
+        "balanced_accuracy": lambda: np.mean(recalls, axis=0),
+        "precision": lambda: share(tp, tp + fp),
+        "recall": lambda: share(tp, tp + fn),
+        "f1": lambda: share(2 * tp, 2 * tp + fp + fn),
+        "f2": lambda: share(5 * tp, 5 * tp + 4 * fn + fp),
+        "g_mean": lambda: np.prod(recalls, axis=0) ** (1 / len(recalls)),
+        "mcc": lambda: share(tp * tn - fp * fn, np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))),
+    }
+    out = {}
+    for name in names:
+        if name not in formulas:
+            raise ValueError(f"{name} does not depend on a threshold")
+        out[name] = np.asarray(formulas[name](), dtype=float)
+    return out
+
+
+def best_threshold(positive: np.ndarray, scores: np.ndarray, metric: str, most: int = 1000) -> tuple[float, float]:
+    """The threshold on ``scores`` (predict positive at or above it) that maximises ``metric`` on
+    these rows, and the metric there. Candidates lie halfway between neighbouring distinct scores
+    (at most ``most``, spread by quantiles); among equally good ones the best balanced accuracy
+    wins, then the lowest."""
+    values = np.unique(np.asarray(scores, dtype=float))
+    if len(values) > most:
+        values = np.unique(np.quantile(values, np.linspace(0, 1, most)))
+    above = np.nextafter(values[-1], np.inf) if len(values) else 1.0
+    candidates = np.concatenate([values[:1], (values[:-1] + values[1:]) / 2, [above]])
+    table = threshold_scores(positive, scores, candidates, {metric, "balanced_accuracy"})
+    value = np.nan_to_num(table[metric], nan=-np.inf)
+    tied = np.flatnonzero(value >= value.max() - 1e-12)
+    best = int(tied[np.argmax(table["balanced_accuracy"][tied])])
+    return float(candidates[best]), float(table[metric][best])
+
+
 def per_class(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> list[dict[str, Any]]:
     """Return precision, recall, F1 and support of each class code."""
     labels = list(range(n_classes))
@@ -203,5 +259,6 @@ def calibration(y_true: np.ndarray, proba: np.ndarray, positive: int | None) -> 
     return {"brier": brier, "log_loss": float(loss), "ece": float(ece)}
 
 
-__all__ = ["BINS", "CALIBRATION", "COST_METRICS", "LOWER_IS_BETTER", "METRICS", "calibration", "checked_metric",
-           "curve_points", "metric_label", "per_class", "reliability", "score"]
+__all__ = ["BINS", "CALIBRATION", "COST_METRICS", "LOWER_IS_BETTER", "METRICS", "THRESHOLD_FREE", "best_threshold",
+           "calibration", "checked_metric", "curve_points", "metric_label", "per_class", "reliability", "score",
+           "threshold_scores"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.colors
 import plotly.graph_objects as go
 
 from .evaluate import Evaluation, LearningCurve
@@ -19,6 +20,8 @@ from .resample import Resampled
 ORIGINAL = "#4C78A8"
 SYNTHETIC = "#F58518"
 BASELINE = "#9D9D9D"
+#: One colour per class in multiclass charts (26 distinct colours; more classes cycle).
+CLASS_COLOURS: tuple[str, ...] = tuple(plotly.colors.qualitative.Alphabet)
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 360, "template": "plotly_white"}
 
@@ -109,7 +112,9 @@ def projection(points: pd.DataFrame) -> go.Figure:
 
 
 def metric_comparison(evaluation: Evaluation) -> go.Figure:
-    """Grouped bars of every metric: the tactic next to no balancing, with fold-to-fold spread."""
+    """Grouped bars of every metric: the tactic next to no balancing, with fold-to-fold spread
+    (± one standard deviation, ddof=1). A change beyond the fold-to-fold noise (see
+    ``Evaluation.significant``) is marked on the tactic's bar; the others are not."""
     names = list(METRICS)
     labels = [METRICS[m][0] for m in names]
 
@@ -123,23 +128,45 @@ def metric_comparison(evaluation: Evaluation) -> go.Figure:
         traces.append(go.Bar(name="no balancing", x=labels, y=mean, marker_color=BASELINE,
                              error_y={"type": "data", "array": std}))
     mean, std = values(evaluation)
-    traces.append(go.Bar(name=evaluation.method, x=labels, y=mean, marker_color=ORIGINAL,
-                         error_y={"type": "data", "array": std}))
+    significant = evaluation.significant
+    marks = [("▲" if evaluation.changes.get(m, 0) > 0 else "▼") if significant.get(m) else "" for m in names]
+    traces.append(go.Bar(name=shown(evaluation.method), x=labels, y=mean, marker_color=ORIGINAL,
+                         error_y={"type": "data", "array": std}, text=marks, textposition="outside"))
     figure = go.Figure(traces)
-    figure.update_layout(title="Metrics (mean over folds, bars show ± one standard deviation)",
-                         barmode="group", yaxis_range=[min(0, *(v for v in mean if v is not None)), 1.05],
+    note = "; ▲▼ beyond the fold-to-fold noise" if evaluation.baseline is not None else ""
+    figure.update_layout(title=f"Metrics (mean over {evaluation.splits} folds, bars ± one standard deviation{note})",
+                         barmode="group", yaxis_range=[min(0, *(v for v in mean if v is not None)), 1.1],
                          **_LAYOUT)
     return figure
 
 
+def per_class_table(evaluation: Evaluation) -> pd.DataFrame:
+    """Precision, recall, F1 and support of every class (pooled over the held-out predictions),
+    with no balancing's recall next to it when the baseline ran."""
+    rows = []
+    base = {row["label"]: row for row in evaluation.baseline.per_class} if evaluation.baseline is not None else {}
+    for row in evaluation.per_class:
+        entry = {"class": row["label"], "precision": row["precision"], "recall": row["recall"], "F1": row["f1"],
+                 "support": row["support"]}
+        if base:
+            entry["recall, no balancing"] = base[row["label"]]["recall"]
+        rows.append(entry)
+    return pd.DataFrame(rows)
+
+
 def confusion(evaluation: Evaluation, title: str) -> go.Figure:
-    """Heatmap of the confusion matrix summed over the folds (rows: true, columns: predicted)."""
+    """Heatmap of the confusion matrix pooled over the held-out folds (rows: true, columns:
+    predicted; with repeats, the mean over the repeats)."""
     labels = [shown(v) for v in evaluation.labels]
-    matrix = np.array(evaluation.confusion_matrix)
+    matrix = np.array(evaluation.confusion_matrix, dtype=float)
     shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+
+    def count(value: float) -> str:
+        return f"{int(round(value)):,}" if abs(value - round(value)) < 1e-9 else f"{value:,.1f}"
+
     figure = go.Figure(go.Heatmap(
         z=shares, x=labels, y=labels, colorscale="Blues", zmin=0, zmax=1, showscale=False,
-        text=[[f"{matrix[i, j]:,}<br>{shares[i, j]:.0%}" for j in range(len(labels))]
+        text=[[f"{count(matrix[i, j])}<br>{shares[i, j]:.0%}" for j in range(len(labels))]
               for i in range(len(labels))],
         texttemplate="%{text}", hovertemplate="true %{y}, predicted %{x}<extra></extra>",
     ))
@@ -151,32 +178,53 @@ def confusion(evaluation: Evaluation, title: str) -> go.Figure:
 
 
 def curves(evaluation: Evaluation, kind: str) -> go.Figure:
-    """ROC (``kind="roc"``) or precision-recall (``"pr"``) curves, the tactic and no balancing."""
+    """ROC (``kind="roc"``) or precision-recall (``"pr"``) curves of the pooled held-out
+    predictions, with the chance level: the diagonal for ROC, the class's share of the rows (what a
+    guess's precision is) for PR. Two classes: the tactic blue, no balancing grey, PR chance
+    dashed. More: one colour per class (:data:`CLASS_COLOURS`), the tactic solid, no balancing
+    dashed in the same colour, PR chance dotted in it."""
     figure = go.Figure()
-    runs: Sequence[tuple[str, Evaluation, str]] = [(evaluation.method, evaluation, ORIGINAL)]
+    binary = evaluation.positive is not None
+    runs: Sequence[tuple[str, Evaluation, str]] = [(shown(evaluation.method), evaluation, "solid")]
     if evaluation.baseline is not None:
-        runs = [*runs, ("no balancing", evaluation.baseline, BASELINE)]
-    for name, run, colour in runs:
-        for label, points in run.curves().items():
+        runs = [*runs, ("no balancing", evaluation.baseline, "dash")]
+    rates = evaluation.positive_rates()
+    points_of = {name: run.curves() for name, run, _ in runs}
+    for i, label in enumerate(rates):
+        colour = CLASS_COLOURS[i % len(CLASS_COLOURS)]
+        for name, _, dash in runs:
+            points = points_of[name].get(label)
+            if points is None:
+                continue
             x, y = (points["fpr"], points["tpr"]) if kind == "roc" else (points["recall"], points["precision"])
-            suffix = "" if run.positive is not None else f" · {shown(label)}"
-            figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name + suffix,
-                                        line={"color": colour if run.positive is not None else None}))
+            if binary:  # two classes: blue and grey, both solid (the dashed line is chance)
+                style = {"color": ORIGINAL if dash == "solid" else BASELINE}
+            else:  # more: one colour per class, no balancing dashed (chance dotted)
+                style = {"color": colour, "dash": dash}
+            figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name + ("" if binary else f" · {shown(label)}"),
+                                        line=style, legendgroup=f"class {i}"))
+        if kind == "pr":
+            figure.add_trace(go.Scatter(
+                x=[0, 1], y=[rates[label]] * 2, mode="lines", legendgroup=f"class {i}",
+                name=f"chance ({rates[label]:.3f})" + ("" if binary else f" · {shown(label)}"),
+                line={"dash": "dash", "color": "#BBBBBB", "width": 1.5} if binary else
+                {"dash": "dot", "color": colour, "width": 1},
+                hovertemplate=f"a guess: precision {rates[label]:.3f}<extra></extra>"))
     if kind == "roc":
         figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance",
                                     line={"dash": "dot", "color": "#BBBBBB"}))
-        figure.update_layout(title="ROC curve (out-of-fold)", xaxis_title="false positive rate",
+        figure.update_layout(title="ROC curve (pooled out-of-fold predictions)", xaxis_title="false positive rate",
                              yaxis_title="true positive rate", **_LAYOUT)
     else:
-        figure.update_layout(title="Precision-recall curve (out-of-fold)", xaxis_title="recall",
-                             yaxis_title="precision", **_LAYOUT)
+        figure.update_layout(title="Precision-recall curve (pooled out-of-fold predictions, with chance)",
+                             xaxis_title="recall", yaxis_title="precision", yaxis_range=[0, 1.02], **_LAYOUT)
     return figure
 
 
 def learning_curve(curve: LearningCurve) -> go.Figure:
-    """The metric against training rows, with ± one standard deviation."""
-    mean = np.array(curve.mean)
-    std = np.array(curve.std)
+    """The metric against training rows, with ± one standard deviation (ddof=1) over the folds."""
+    mean = np.array(curve.mean, dtype=float)
+    std = np.nan_to_num(np.array(curve.std, dtype=float))
     figure = go.Figure([
         go.Scatter(x=curve.train_rows + curve.train_rows[::-1],
                    y=list(mean + std) + list((mean - std)[::-1]), fill="toself",
@@ -267,6 +315,7 @@ __all__ = [
     "curves",
     "learning_curve",
     "metric_comparison",
+    "per_class_table",
     "projection",
     "projection_points",
     "reliability",

@@ -74,6 +74,7 @@ class Recipe:
     input_name: str | None = None
     model: str | None = None
     folds: int | None = None
+    repeats: int | None = None
     metric: str | None = None
     class_weight: Any = None
     methods: list[str] | None = None
@@ -153,6 +154,7 @@ _FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "params": ((dict,), "an object"), "seed": ((int,), "a whole number from 0 to 2**32 - 1"),
     "input_sha256": (_STR_OR_NONE, "text"), "input_name": (_STR_OR_NONE, "text"),
     "model": (_STR_OR_NONE, "text"), "folds": ((int, type(None)), "a whole number from 2 to 100"),
+    "repeats": ((int, type(None)), "a whole number from 1 to 20"),
     "metric": (_STR_OR_NONE, "text"), "class_weight": ((str, dict, type(None)), "'balanced' or an object"),
     "methods": ((list, type(None)), "a list of names"), "models": ((list, type(None)), "a list of names"),
     "mark_synthetic": ((bool,), "true or false"), "max_output_rows": ((int,), "a positive whole number"),
@@ -174,6 +176,8 @@ def _check_field(name: str, value: Any) -> None:
         ok = 0 <= value < 2**32
     elif ok and name == "folds" and value is not None:
         ok = 2 <= value <= 100
+    elif ok and name == "repeats" and value is not None:
+        ok = 1 <= value <= 20
     elif ok and name == "max_output_rows":
         ok = value > 0
     elif ok and name in ("methods", "models"):

@@ -41,9 +41,16 @@ with st.container(border=True):
         state.save("w_model")
     with middle:
         state.remember("w_folds", 5)
-        folds = st.number_input("Folds", min_value=2, max_value=10, step=1, key="w_folds",
-                                help="Stratified folds; lowered automatically for tiny classes.")
+        state.remember("w_repeats", 1)
+        folds_column, repeats_column = st.columns(2)
+        folds = folds_column.number_input("Folds", min_value=2, max_value=10, step=1, key="w_folds",
+                                          help="Stratified folds; lowered automatically for tiny classes. "
+                                               "Copies of a row always share a fold.")
+        repeats = repeats_column.number_input("Repeats", min_value=1, max_value=20, step=1, key="w_repeats",
+                                              help="Run the folds again with other shuffles: more splits, "
+                                                   "a surer verdict, longer to wait.")
         state.save("w_folds")
+        state.save("w_repeats")
     with right:
         state.remember("w_use_sampler", True)
         use_sampler = st.checkbox(f"Resample with {method}", key="w_use_sampler",
@@ -66,12 +73,12 @@ seed = int(state.choice(state.W_SEED, 0))
 run_method = method if use_sampler else "none"
 run_params = params if use_sampler else {}
 request = ("evaluate", current.key, target, run_method, json.dumps(run_params, sort_keys=True, default=str),
-           model, int(folds), bool(weighted), seed, json.dumps(costs, sort_keys=True), calibration)
+           model, int(folds), bool(weighted), seed, json.dumps(costs, sort_keys=True), calibration, int(repeats))
 if go:
     result = run_with_progress(lambda progress: evaluate(
         current.frame, target, run_method, model=model, folds=int(folds), params=run_params, seed=seed,
         class_weight="balanced" if weighted else None, progress=progress, costs=costs,
-        calibration=calibration), cancel_key="cancel_evaluate")
+        calibration=calibration, repeats=int(repeats)), cancel_key="cancel_evaluate")
     if result is not None:
         state.store(request, result)
 cancelled("cancel_evaluate")
@@ -80,11 +87,20 @@ result = shown_result(request, "Press Evaluate to score the tactic with cross-va
                       "Showing the last evaluation; press Evaluate to apply the choices above.")
 
 title = result.method + (" + class weights" if result.class_weight is not None and result.method != "class_weight" else "")
-st.subheader(f"{plain(title)} with {MODELS[result.model][0]}, {result.folds} folds")
+repeated = f" x {result.repeats} repeats" if result.repeats > 1 else ""
+st.subheader(f"{plain(title)} with {MODELS[result.model][0]}, {result.folds} folds{repeated}")
 st.caption("Positive class: " + (plain(str(result.positive)) + " (the minority)" if result.positive is not None
                                   else "none (more than two classes: macro averages)"))
+if result.verdict:
+    with st.container(border=True):
+        st.markdown("**Verdict**")
+        for line in result.verdict:
+            st.markdown("- " + plain(line))
 for notice in result.notices:
-    st.info(plain(notice), icon=":material/info:")
+    if notice.startswith("Warning: "):
+        st.warning(plain(notice.removeprefix("Warning: ")), icon=":material/warning:")
+    else:
+        st.info(plain(notice), icon=":material/info:")
 
 base = result.baseline
 rows = [st.columns(5), st.columns(5)]
@@ -93,10 +109,15 @@ for i, (name, (label, explanation)) in enumerate(METRICS.items()):
     delta = None
     if base is not None and not math.isnan(value) and not math.isnan(base.metrics[name]):
         delta = f"{value - base.metrics[name]:+.3f} vs no balancing"
+    # a change within the fold-to-fold noise is not coloured as a gain or a loss
+    real = name != "accuracy" and bool(result.significant.get(name))
     rows[i // 5][i % 5].metric(label, "n/a" if math.isnan(value) else f"{value:.3f}", delta,
-                               help=explanation, delta_color="off" if name == "accuracy" else "normal")
+                               help=explanation, delta_color="normal" if real else "off")
 st.caption("Accuracy misleads on imbalanced data: always predicting the majority class scores "
-           "high while finding no rare case. Judge by recall, F2, PR AUC, G-mean or MCC instead.")
+           "high while finding no rare case. Judge by recall, F2, PR AUC, G-mean or MCC instead. "
+           "A change is coloured only when it is beyond the fold-to-fold noise.")
+for line in result.notes():
+    st.caption(plain(line))
 
 table = pd.DataFrame({"metric": [METRICS[m][0] for m in METRICS],
                       result.method: [result.metrics[m] for m in METRICS],
@@ -120,6 +141,8 @@ with left:
     st.plotly_chart(plots.curves(result, "roc"), key="roc")
 with right:
     st.plotly_chart(plots.curves(result, "pr"), key="pr")
+st.markdown("**Per class** (pooled over the held-out predictions)")
+st.dataframe(plots.per_class_table(result).round(3), hide_index=True, key="per_class_table")
 
 decision_section(result)
 model_download(current.name, current.frame, target, result, run_method, run_params, seed, calibration, costs,
@@ -140,12 +163,12 @@ curve_request = ("curve", *request[1:])
 if st.button("Draw learning curve", key="learning_curve"):
     curve = run_with_progress(lambda progress: learning_curve(
         current.frame, target, run_method, model=model, folds=int(folds), params=run_params, seed=seed,
-        progress=progress), cancel_key="cancel_curve")
+        repeats=int(repeats), progress=progress), cancel_key="cancel_curve")
     if curve is not None:
         state.store(curve_request, curve)
 curve = state.result(curve_request)
 if curve is not None:
     st.plotly_chart(plots.learning_curve(curve), key="curve_chart")
-    (st.success if curve.still_rising else st.info)(plain(curve.verdict))
+    (st.success if curve.still_rising and curve.judged else st.info)(plain(curve.verdict))
     for notice in curve.notices:
         st.info(plain(notice), icon=":material/info:")

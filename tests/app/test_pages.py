@@ -193,7 +193,7 @@ def test_dashboard_recipe_replays_byte_identical_through_cli(app, tmp_path):
     script.write_text(python_script(made, app.session_state["dataset"].frame))
     done = subprocess.run([sys.executable, str(script), str(source)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    counts = {k: int(v) for k, v in re.findall(r"^(c\d)\s+(\d+)$", done.stdout, flags=re.M)}
+    counts = {k: int(v) for k, v in re.findall(r"^(c\d)\s+(\d+)$", done.stderr, flags=re.M)}
     result = next(v for k, v in app.session_state["results"].items() if k[0] == "resample")
     assert counts == result.after
 

@@ -1,8 +1,10 @@
-"""The exported Python script: no column name, label or recipe value can leave its string literal."""
+"""The exported Python script: no column name, label or recipe value can leave its string literal, and
+the script reproduces the app: the same metrics and the same balanced file."""
 
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 
@@ -10,10 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from balancer import evaluate, read_table, resample
 from balancer.codegen import literal, python_script
 from balancer.errors import DataError
 from balancer.recipe import Recipe, make
 from balancer.tables import write_csv
+from tests.conftest import mixed_table, run_cli
 
 PAYLOAD = 'import os; os.system("touch {marker}")'
 #: Names an attacker (or an unlucky export) can give a column or a class; {marker} is a file path.
@@ -93,6 +97,18 @@ def test_hostile_names_never_run(target, method, model, weights, tmp_path):
     assert "balanced_accuracy" in done.stdout
 
 
+def _constants(tree: ast.Module) -> dict[str, object]:
+    """The script's constants: upper-case names assigned a literal (Balancer's copied code has others)."""
+    out = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and node.targets[0].id.isupper():
+            try:
+                out[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return out
+
+
 def test_script_names_the_target_only_in_a_constant():
     """Check the target's name is not in the docstring or any comment, only in TARGET = ..."""
     name = 'amount"""'
@@ -101,9 +117,7 @@ def test_script_names_the_target_only_in_a_constant():
     tree = ast.parse(script)
     assert ast.get_docstring(tree) and name not in ast.get_docstring(tree)
     assert not [line for line in script.splitlines() if line.lstrip().startswith("#") and name in line]
-    constants = {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body
-                 if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-                 and node.targets[0].id.isupper()}
+    constants = _constants(tree)
     assert constants["TARGET"] == name and constants["METHOD"] == "SMOTE"
 
 
@@ -120,3 +134,107 @@ def test_a_recipe_with_an_unknown_model_is_refused():
     made = make("evaluate", "y", "none", {}, 0, model="os.system('x')")
     with pytest.raises(DataError, match="unknown model"):
         python_script(made, data)
+
+
+# --------------------------------------------------------------------------------------------
+# the script reproduces the app: the same metrics, the same balanced file
+
+
+def _plain_table(n: int = 240, seed: int = 0, classes: int = 2) -> pd.DataFrame:
+    """Numbers, integers, a category and a flag, no missing values: the case the script's file is
+    byte for byte Balancer's."""
+    frame = mixed_table(n=n, minority=30, classes=classes, seed=seed)
+    frame["x_float"] = frame["x_float"].fillna(0.5)
+    frame["colour"] = frame["colour"].where(frame["colour"].notna(), "red")
+    return frame
+
+
+def _run_script(tmp_path, script: str, data_path, *args: str) -> tuple[dict, str]:
+    (tmp_path / "reproduce.py").write_text(script, encoding="utf-8")
+    done = subprocess.run([sys.executable, "reproduce.py", str(data_path), *args], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout), done.stderr
+
+
+@pytest.mark.parametrize(("method", "model", "missing"), [
+    ("none", "logistic_regression", False),
+    ("RandomUnderSampler", "random_forest", False),
+    ("SMOTE", "logistic_regression", False),
+    ("SMOTE", "random_forest", True),  # SMOTENC, and synthetic rows keep their donors' missing cells
+    ("class_weight", "logistic_regression", False),
+    ("class_weight", "random_forest", True),
+])
+def test_the_script_prints_the_apps_metrics_and_writes_its_file(method, model, missing, tmp_path, capsys):
+    """Check the script's metrics equal `balancer evaluate --json`'s (to 1e-9; unrounded with
+    --exact, Python's evaluate()), and its balanced file is `balancer resample`'s, byte for byte."""
+    frame = mixed_table() if missing else _plain_table()
+    path = tmp_path / "data.csv"
+    path.write_bytes(write_csv(frame))
+    data = read_table(path)  # the table as the app reads it
+    made = make("evaluate", "label", method, {}, 3, model=model, folds=4)
+    printed, note = _run_script(tmp_path, python_script(made, data), path, "out.csv")
+    code, out, err = run_cli(capsys, "evaluate", path, "--target", "label", "--method", method, "--model", model,
+                             "--folds", 4, "--seed", 3, "--json")
+    assert code == 0, err
+    expected = json.loads(out)["metrics"]
+    assert set(printed) == set(expected)
+    for name, value in expected.items():
+        assert printed[name] == pytest.approx(value, abs=1e-9), name
+    if missing:  # every digit, against Python's evaluate() (the other tests do it too)
+        exact, _ = _run_script(tmp_path, python_script(made, data), path, "out.csv", "--exact")
+        direct = evaluate(data, "label", method, model=model, folds=4, seed=3, baseline=False)
+        for name, value in direct.metrics.items():
+            assert exact[name] == pytest.approx(value, abs=1e-9, nan_ok=True), name
+    if method == "class_weight":  # a model-side tactic has no balanced file
+        assert not (tmp_path / "out.csv").exists() and "wrote" not in note
+        return
+    code, _, err = run_cli(capsys, "resample", path, "--target", "label", "--method", method, "--seed", 3,
+                           "--out", tmp_path / "app.csv")
+    assert code == 0, err
+    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
+
+
+def test_the_script_keeps_copies_together_repeats_and_scales_class_counts(tmp_path):
+    """Check the script's folds are the app's with copies (grouped), repeats and per-class counts
+    scaled to the training folds, and its default file name is <stem>_<method>.csv next to DATA."""
+    frame = _plain_table(seed=2)
+    frame = pd.concat([frame, frame.iloc[:60]], ignore_index=True).sample(frac=1.0, random_state=1)
+    path = tmp_path / "copies.csv"
+    path.write_bytes(write_csv(frame))
+    data = read_table(path)
+    params = {"sampling_strategy": {"c1": 150}}
+    made = make("evaluate", "label", "RandomOverSampler", params, 5, model="logistic_regression", folds=3)
+    script = python_script(made, data, repeats=2)
+    printed, _ = _run_script(tmp_path, script, path, "--exact")
+    direct = evaluate(data, "label", "RandomOverSampler", model="logistic_regression", folds=3, seed=5,
+                      params=params, repeats=2, baseline=False)
+    assert any("copies of another row" in n for n in direct.notices)
+    assert any("per-class counts were scaled" in n for n in direct.notices)
+    for name, value in direct.metrics.items():
+        assert printed[name] == pytest.approx(value, abs=1e-9), name
+    app = resample(data, "label", "RandomOverSampler", params=params, seed=5)
+    assert (tmp_path / "copies_RandomOverSampler.csv").read_bytes() == write_csv(app.data)
+
+
+def test_the_script_marks_synthetic_rows_when_the_recipe_asks(tmp_path):
+    """Check a resample recipe with the synthetic marker writes the app's marked file."""
+    frame = _plain_table(seed=4)
+    path = tmp_path / "d.csv"
+    path.write_bytes(write_csv(frame))
+    data = read_table(path)
+    made = make("resample", "label", "SMOTE", {"k_neighbors": 3}, 0, mark_synthetic=True)
+    _run_script(tmp_path, python_script(made, data), path, "marked.csv")
+    app = resample(data, "label", "SMOTE", params={"k_neighbors": 3}, seed=0)
+    assert (tmp_path / "marked.csv").read_bytes() == write_csv(app.with_marker())
+
+
+def test_the_script_says_what_it_does_not_reproduce(tmp_path):
+    """Check a tactic that changes the model is named on stderr as not reproduced."""
+    frame = _plain_table()
+    path = tmp_path / "d.csv"
+    path.write_bytes(write_csv(frame))
+    made = make("evaluate", "label", "threshold", {}, 0, folds=3)
+    printed, note = _run_script(tmp_path, python_script(made, read_table(path)), path)
+    assert "threshold changes the model in a way this script does not copy" in note
+    assert set(printed) >= {"recall", "pr_auc"}

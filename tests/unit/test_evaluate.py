@@ -19,7 +19,8 @@ from tests.conftest import mixed_table
 evaluation_module = importlib.import_module("balancer.evaluate")  # the module, not the function
 
 #: What evaluate gives (mixed_table(), folds=4, seed=3): pinned when it was split into steps, and
-#: again when a missing category became a level of its own instead of the mode.
+#: again when a missing category became a level of its own instead of the mode. A table without
+#: copies keeps scikit-learn's StratifiedKFold splits, so grouped folds left these unchanged.
 PINNED = {
     ("SMOTE", "logistic_regression"): {
         "accuracy": 0.6625, "balanced_accuracy": 0.5841410947543023, "f1": 0.25827505827505826,
@@ -31,10 +32,11 @@ PINNED = {
         "f2": 0.24946530833158742, "g_mean": 0.461470463654812, "mcc": 0.11901161574441482,
         "pr_auc": 0.1861268939393939, "precision": 0.22095959595959597, "recall": 0.2589285714285714,
         "roc_auc": 0.5628369272237197},
-    ("threshold", "logistic_regression"): {
-        "accuracy": 0.6416666666666666, "balanced_accuracy": 0.6161589000622021, "f1": 0.2893374741200828,
-        "f2": 0.3984354670830081, "g_mean": 0.5596168599941611, "mcc": 0.17826150230253449,
-        "pr_auc": 0.39152970604040976, "precision": 0.2103384554042449, "recall": 0.5848214285714286,
+    ("threshold", "logistic_regression"): {  # re-pinned when the threshold was tuned by metrics.score's
+        # own formulas on pooled inner out-of-fold probabilities (copies kept together), not sklearn's search
+        "accuracy": 0.6000000000000001, "balanced_accuracy": 0.6343788876218122, "f1": 0.2879753231669608,
+        "f2": 0.43136286228391496, "g_mean": 0.5733610685276642, "mcc": 0.18523625941241356,
+        "pr_auc": 0.39152970604040976, "precision": 0.19161796536796538, "recall": 0.6830357142857143,
         "roc_auc": 0.722686217084802},
 }
 
@@ -243,3 +245,86 @@ def test_score_perfect_and_chance():
     assert majority["accuracy"] == pytest.approx(0.8)
     assert majority["balanced_accuracy"] == pytest.approx(0.5)
     assert majority["recall"] == majority["f2"] == majority["g_mean"] == 0
+
+
+def test_spread_is_ddof_1_and_the_result_says_what_is_pooled(mixed):
+    """Check std is the fold scores' standard deviation with ddof=1 (the verdict's convention), and
+    the result names what is a fold mean and what is pooled."""
+    result = evaluate(mixed, "label", "SMOTE", folds=4)
+    for name in METRICS:
+        values = [f[name] for f in result.fold_scores]
+        assert result.std[name] == pytest.approx(np.std(values, ddof=1))
+        assert result.metrics[name] == pytest.approx(np.mean(values))
+    assert result.pooled == ("confusion_matrix", "per_class", "curves", "calibration", "expected_cost",
+                             "cost_curve")
+    notes = result.notes()
+    assert notes[0].startswith("Metrics are the mean over the 4 held-out folds") and "ddof=1" in notes[0]
+    assert "pooled over every held-out prediction" in notes[1]
+    out = result.to_dict()
+    assert out["std_ddof"] == 1 and out["pooled"] == list(result.pooled) and out["notes"] == notes
+    assert len(out["fold_scores"]) == 4 and out["repeats"] == 1 and out["splits"] == 4
+
+
+def test_repeats_score_every_split_on_the_same_folds_as_the_baseline(mixed):
+    """Check repeats give folds x repeats fold scores, the first repeat being the single run's folds,
+    and the baseline is scored on the same splits."""
+    once = evaluate(mixed, "label", "RandomUnderSampler", folds=3, seed=2)
+    thrice = evaluate(mixed, "label", "RandomUnderSampler", folds=3, seed=2, repeats=3)
+    assert thrice.folds == 3 and thrice.repeats == 3 and thrice.splits == 9
+    assert thrice.fold_scores[:3] == once.fold_scores
+    assert thrice.baseline.fold_scores[:3] == once.baseline.fold_scores
+    assert len(thrice.y_true) == 3 * len(mixed)  # the curves pool every held-out prediction
+    assert [row["support"] for row in thrice.per_class] == [210, 30]
+    assert "Metrics are the mean over the 9 held-out folds (3 folds, repeated 3 times" in thrice.notes()[0]
+    seen = []
+    evaluate(mixed, "label", "SMOTE", folds=2, repeats=2, baseline=False, progress=lambda f, t: seen.append(t))
+    assert seen[:2] == ["SMOTE: fold 1 of 2, repeat 1 of 2", "SMOTE: fold 2 of 2, repeat 1 of 2"]
+    with pytest.raises(ParameterError, match="repeats must be from 1 to 20"):
+        evaluate(mixed, "label", repeats=0)
+
+
+@pytest.mark.parametrize(("metric", "used"), [("roc_auc", "balanced_accuracy"), ("pr_auc", "f1"),
+                                               ("g_mean", "g_mean"), ("recall", "recall")])
+def test_threshold_tactics_tune_for_the_metric_and_say_so(mixed, metric, used):
+    """Check the threshold is tuned for the metric asked (a named stand-in for the AUCs), in a notice."""
+    result = evaluate(mixed, "label", "threshold", folds=3, metric=metric, baseline=False)
+    assert result.tuned_for == used
+    notice = next(n for n in result.notices if n.startswith("threshold tunes its decision threshold"))
+    assert f"maximise {METRICS[used][0]}" in notice
+    if used != metric:
+        assert f"not {METRICS[metric][0]}" in notice and "no threshold changes it" in notice
+
+
+def test_learning_curve_json_lists_each_skipped_size_with_its_reason():
+    """Check every size that failed is in the JSON with its reason and how many folds failed."""
+    curve = learning_curve(mixed_table(), "label", "SMOTE", folds=3, params={"k_neighbors": 5},
+                           fractions=(0.1, 0.2, 0.6, 0.8, 1.0))
+    out = curve.to_dict()
+    assert [s["fraction"] for s in out["skipped"]] == [0.1, 0.2]
+    assert all(s["folds"] == s["of"] == 3 and "k_neighbors=5 needs at least 6" in s["reason"] for s in out["skipped"])
+    assert out["judged"] is False and out["asked"] == [0.1, 0.2, 0.6, 0.8, 1.0]
+    assert "not enough sizes ran to judge" in curve.verdict
+
+
+def test_pr_curve_shows_chance_and_classes_keep_their_colour(mixed, mixed3):
+    """Check the PR curve has the positive rate as a dashed chance line, and with more classes each
+    class has one colour, no balancing dashed in it; the per-class table has every class."""
+    from balancer import plots
+
+    binary = evaluate(mixed, "label", "SMOTE", folds=3)
+    chance = [t for t in plots.curves(binary, "pr").data if t.name.startswith("chance")]
+    assert len(chance) == 1 and chance[0].line.dash == "dash"
+    assert list(chance[0].y) == [pytest.approx(30 / 240)] * 2
+    several = evaluate(mixed3, "label", "SMOTE", folds=3)
+    traces = plots.curves(several, "roc").data
+    colours = {}
+    for trace in traces[:-1]:  # the last is the diagonal
+        run, label = trace.name.split(" · ")
+        colours.setdefault(label, set()).add(trace.line.color)
+        assert (trace.line.dash == "dash") == (run == "no balancing")
+    assert sorted(colours) == ["c0", "c1", "c2"] and all(len(c) == 1 for c in colours.values())
+    assert len({next(iter(c)) for c in colours.values()}) == 3
+    table = plots.per_class_table(several)
+    assert table["class"].tolist() == ["c0", "c1", "c2"]
+    assert {"precision", "recall", "F1", "support", "recall, no balancing"} <= set(table.columns)
+    assert table["support"].tolist() == [220, 40, 40]

@@ -87,7 +87,7 @@ def test_exported_script_gives_the_same_class_counts(method, csv_file, tmp_path)
     done = subprocess.run([sys.executable, str(script), str(csv_file)], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
-    counts = dict(re.findall(r"^(c\d)\s+(\d+)$", done.stdout, flags=re.M))
+    counts = dict(re.findall(r"^(c\d)\s+(\d+)$", done.stderr, flags=re.M))
     assert {k: int(v) for k, v in counts.items()} == result.after
     assert "balanced_accuracy" in done.stdout
 

@@ -7,10 +7,21 @@ import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import recall_score
-from sklearn.model_selection import TunedThresholdClassifierCV
+from sklearn.model_selection import FixedThresholdClassifier
 
 from balancer import strategies
-from balancer.tactics import AnomalyClassifier, DecomposeClassifier, NoSignalFallback, threshold_model
+from balancer.metrics import METRICS, THRESHOLD_FREE, best_threshold, score, threshold_scores
+from balancer.tactics import (
+    STAND_INS,
+    AnomalyClassifier,
+    DecomposeClassifier,
+    NoSignalFallback,
+    ThresholdClassifier,
+    fixed_thresholds,
+    threshold_model,
+    tuning_metric,
+    tuning_notice,
+)
 
 
 def _outliers(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -36,6 +47,23 @@ def test_anomaly_classifier_finds_the_outlying_minority():
     proba = model.predict_proba(x)
     assert np.allclose(proba.sum(axis=1), 1)
     assert np.array_equal(proba[:, 1] > 0.5, model.predict(x) == 1)
+
+
+def test_anomaly_cut_off_is_chosen_on_rows_the_forest_did_not_see():
+    """Check the cut-off comes from out-of-fold anomaly scores: each inner fold scored by a forest
+    fitted on the other folds' majority rows."""
+    from sklearn.ensemble import IsolationForest
+
+    from balancer.tactics import _inner_splits
+
+    x, y = _outliers(2)
+    model = AnomalyClassifier(n_estimators=30, metric="f1", random_state=0, cv=3).fit(x, y)
+    anomaly = np.zeros(len(y))
+    for train, test in _inner_splits(x, y, 3, 0):
+        forest = IsolationForest(n_estimators=30, random_state=0).fit(x[train][y[train] == 0])
+        anomaly[test] = -forest.score_samples(x[test])
+    assert model.cut_ == best_threshold(y == 1, anomaly, "f1")[0]
+    assert model.tuned_for_ == "f1"
 
 
 def test_anomaly_classifier_on_a_tie_and_on_bad_input():
@@ -89,17 +117,104 @@ def test_no_signal_fallback_predicts_the_prior_only_for_no_signal():
         NoSignalFallback(_Failing("something else")).fit(x, y)
 
 
-@pytest.mark.parametrize(("metric", "scoring"), [
-    ("f2", "make_scorer(fbeta_score"), ("recall", "make_scorer(fbeta_score"), ("f1", "make_scorer(fbeta_score"),
-    ("precision", "make_scorer(precision_score"), ("mcc", "make_scorer(matthews_corrcoef"),
-    ("g_mean", "balanced_accuracy"), ("roc_auc", "balanced_accuracy"),
-])
-def test_threshold_model_tunes_for_the_metric(metric, scoring):
-    """Check the threshold model wraps the base model and scores thresholds with the metric's scorer."""
-    model = threshold_model(LogisticRegression(), {"cv": 4}, 7, metric, 1)
-    assert isinstance(model, TunedThresholdClassifierCV)
-    assert model.cv == 4 and model.random_state == 7 and model.thresholds == 100
-    assert str(model.scoring).startswith(scoring)
+@pytest.mark.parametrize("metric", list(METRICS))
+def test_threshold_model_tunes_for_the_metric_asked(metric):
+    """Check the threshold is tuned for the metric asked where a threshold changes it, and for a named
+    stand-in (with the reason) for ROC AUC and PR AUC, which no threshold changes."""
+    used, why = tuning_metric(metric)
+    if metric in THRESHOLD_FREE:
+        assert (used, why) == STAND_INS[metric] and used not in THRESHOLD_FREE and why
+        notice = tuning_notice("threshold", metric, used, why)
+        assert f"maximise {METRICS[used][0]}" in notice and f"not {METRICS[metric][0]}" in notice
+    else:
+        assert (used, why) == (metric, None)
+    model = threshold_model(LogisticRegression(), {"cv": 4}, 7, used, 1)
+    assert isinstance(model, ThresholdClassifier)
+    assert (model.cv, model.random_state, model.metric) == (4, 7, used)
+    assert tuning_metric("expected_cost")[0] == "balanced_accuracy"
+
+
+def _scores(seed: int = 0, n: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    positive = rng.random(n) < 0.15
+    return positive, np.round(rng.random(n) * 0.6 + 0.4 * positive, 2)  # ties included
+
+
+@pytest.mark.parametrize("metric", [m for m in METRICS if m not in THRESHOLD_FREE])
+def test_threshold_scores_are_the_metric_functions_own(metric):
+    """Check the vectorised metric at each threshold equals metrics.score on those predictions."""
+    positive, scores = _scores()
+    thresholds = np.array([0.0, 0.2, 0.41, 0.5, 0.77, 1.01])
+    table = threshold_scores(positive, scores, thresholds, [metric])[metric]
+    for t, value in zip(thresholds, table):
+        predicted = (scores >= t).astype(int)
+        expected = score(positive.astype(int), predicted, np.column_stack([1 - scores, scores]), 2, 1, [metric])
+        assert value == pytest.approx(expected[metric], abs=1e-12), t
+
+
+@pytest.mark.parametrize("metric", [m for m in METRICS if m not in THRESHOLD_FREE])
+def test_best_threshold_is_the_best_for_the_metric(metric):
+    """Check no threshold gives a better metric than the one chosen (an exhaustive search agrees)."""
+    positive, scores = _scores(1)
+    threshold, value = best_threshold(positive, scores, metric)
+    grid = np.linspace(-0.01, 1.01, 2000)
+    assert threshold_scores(positive, scores, grid, [metric])[metric].max() <= value + 1e-12
+    again = threshold_scores(positive, scores, np.array([threshold]), [metric])[metric][0]
+    assert again == pytest.approx(value)
+
+
+def test_recall_and_precision_break_ties_by_balanced_accuracy():
+    """Check recall is maximised at the highest threshold that still finds every positive (not by
+    flagging everything), and precision at the lowest that keeps the best precision."""
+    positive = np.array([False] * 6 + [True] * 3)
+    scores = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 0.6, 0.8, 0.9])
+    threshold, value = best_threshold(positive, scores, "recall")
+    assert value == 1.0 and 0.5 < threshold <= 0.6  # every positive, and no negative it need not flag
+    threshold, value = best_threshold(positive, scores, "precision")
+    assert value == 1.0 and 0.75 < threshold <= 0.8  # both positives above every negative, not just one
+
+
+def test_threshold_is_chosen_on_rows_the_model_did_not_see():
+    """Check the threshold comes from out-of-fold probabilities of the training rows (a model that
+    learns the training rows by heart would choose another one on its own predictions)."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 3))
+    y = (x[:, 0] + rng.normal(0, 1.5, 400) > 1.8).astype(int)
+    model = ThresholdClassifier(LogisticRegression(), metric="f1", cv=3, random_state=0).fit(x, y)
+    from balancer.evaluate import splits
+
+    oof = np.zeros(len(y))
+    for train, test in splits(y, None, 3, 1, 0):
+        oof[test] = LogisticRegression().fit(x[train], y[train]).predict_proba(x[test])[:, 1]
+    assert model.best_threshold_ == best_threshold(y == 1, oof, "f1")[0]
+    assert np.array_equal(model.predict(x), (model.predict_proba(x)[:, 1] >= model.best_threshold_).astype(int))
+
+
+def test_threshold_model_keeps_copies_in_one_inner_fold():
+    """Check identical rows never fall on both sides of an inner split (they would flatter the
+    out-of-fold probabilities the threshold is chosen on)."""
+    from balancer.tactics import _inner_splits
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    x, y = np.vstack([x, x]), np.tile((rng.random(60) < 0.3).astype(int), 2)
+    for train, test in _inner_splits(x, y, 3, 0):
+        assert not set(map(tuple, x[train].tolist())) & set(map(tuple, x[test].tolist()))
+
+
+def test_a_tuned_threshold_saves_as_scikit_learn_types():
+    """Check fixed_thresholds swaps the fitted tuner for FixedThresholdClassifier with the same
+    predictions and probabilities (a model file may hold scikit-learn's types)."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = _outliers()
+    pipeline = Pipeline([("scale", StandardScaler()), ("model", ThresholdClassifier(LogisticRegression()))])
+    pipeline.fit(x, y)
+    before, proba = pipeline.predict(x), pipeline.predict_proba(x)
+    fixed = fixed_thresholds(pipeline)
+    assert isinstance(fixed.steps[-1][1], FixedThresholdClassifier)
+    assert np.array_equal(fixed.predict(x), before) and np.allclose(fixed.predict_proba(x), proba)
 
 
 def test_threshold_model_raises_recall_on_a_rare_class():
