@@ -164,8 +164,11 @@ def _compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="logistic_regression", metavar="NAME", help="the model")
     p.add_argument("--models", metavar="A,B", help="several models, each with every tactic")
     p.add_argument("--folds", type=int, default=5, metavar="K", help="stratified folds (default 5)")
+    p.add_argument("--repeats", type=int, default=None, metavar="N",
+                   help="repeat the K folds N times with other shuffles (default: 3 up to 5,000 rows, "
+                        "2 up to 50,000, then 1)")
     p.add_argument("--metric", default="f2", metavar="NAME",
-                   help=f"rank by this metric (default f2): {', '.join(METRICS)}")
+                   help=f"rank by this metric (default f2): {', '.join(METRICS)}, or expected_cost with --costs")
     p.add_argument("--param", action="append", default=[], metavar="METHOD.KEY=VALUE",
                    help="a tactic's parameter (repeatable), e.g. class_weight.weights='{\"yes\": 10}' "
                         "or SMOTE.k_neighbors=3")
@@ -519,27 +522,38 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise UsageError(f"--param {key!r} should look like METHOD.KEY=VALUE, e.g. SMOTE.k_neighbors=3")
         per_method.setdefault(get_strategy(method).name, {})[name] = value
     result = compare(data, args.target, args.methods, model=args.model, models=args.models,
-                     folds=args.folds, metric=args.metric, seed=args.seed, params=per_method,
-                     progress=progress, costs=args.costs, calibration=args.calibration)
+                     folds=args.folds, repeats=args.repeats, metric=args.metric, seed=args.seed,
+                     params=per_method, progress=progress, costs=args.costs, calibration=args.calibration)
     if progress is not None:
         print(file=sys.stderr)
     made = make_recipe("compare", args.target, "none", {}, args.seed, source=data,
-                       name=Path(args.data).name, folds=result.folds, metric=result.metric,
-                       methods=[e.method for e in result.results], models=list(result.models),
-                       costs=result.costs, calibration=args.calibration)
+                       name=Path(args.data).name, folds=result.folds, repeats=result.repeats,
+                       metric=result.metric, methods=[e.method for e in result.results if not e.is_baseline],
+                       models=list(result.models), costs=result.costs, calibration=args.calibration)
     _outputs(args, data, None, made, comparison=result)
     if args.json:
         _print_json(result.to_dict())
         return 0
     label = metric_label(result.metric)
-    print(f"{len(result.results)} tactics ranked by {label}, {result.folds}-fold stratified CV "
-          f"({result.seconds:.1f} s)")
-    print(f"  {'#':>3s} {'tactic':32s} {'model':22s} {label:>8s} {'± std':>7s}  verdict")
+    print(f"{len(result.results)} results ranked by {label}, {result.folds}-fold stratified CV x "
+          f"{result.repeats} repeats ({result.seconds:.1f} s)")
+    print(f"  {'#':>3s} {'tactic':32s} {'model':22s} {label:>8s} {'± std':>7s} {'p':>6s}  verdict")
     for rank, entry in enumerate(result.results, start=1):
-        verdict = ("baseline" if entry.method == "none" else "clearly better than none"
-                   if entry.clearly_better else "not clearly better than none")
+        if entry.is_baseline:
+            verdict = "baseline"
+        else:
+            against = f"{entry.baseline['method']} ({entry.baseline['model']})" if entry.baseline else "none"
+            verdict = ("clearly better than " if entry.clearly_better else "not clearly better than ") + against
+        if entry.tied_with_best:
+            verdict += "; tied with the best"
+        p = "" if entry.p_value is None else f"{entry.p_value:.3f}"
         print(f"  {rank:3d} {entry.method:32s} {entry.model:22s} {_fmt(entry.metrics[result.metric]):>8s} "
-              f"{_fmt(entry.std[result.metric]):>7s}  {verdict}")
+              f"{_fmt(entry.std[result.metric]):>7s} {p:>6s}  {verdict}")
+    balanced = result.best_balanced_file
+    if balanced is not None:
+        print(f"best tactic whose file is balanced: {balanced.method} ({balanced.model})")
+    for notice in result.notices:
+        print(f"note: {notice}")
     for skipped in result.skipped:
         print(f"skipped {skipped['method']} ({skipped['model']}): {skipped['reason']}")
     return 0
@@ -577,6 +591,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         payload.update(evaluation.to_dict())
     else:
         comparison = compare(data, made.target, made.methods, models=made.models, folds=made.folds or 5,
+                             repeats=made.repeats,
                              metric=made.metric or "f2", seed=made.seed, costs=made.costs,
                              calibration=made.calibration)
         payload.update(comparison.to_dict())

@@ -10,7 +10,8 @@ builtin it refines, so callers may catch either::
     ├── MethodError(BalancerError, KeyError)        an unknown tactic or model name
     ├── ParameterError(BalancerError, ValueError)   a parameter value is out of its bounds or type
     ├── ConfigError(BalancerError, ValueError)      a ``BALANCER_*`` environment variable is unusable
-    └── EngineError(BalancerError, RuntimeError)    a method failed on this data (too few rows, ...)
+    ├── EngineError(BalancerError, RuntimeError)    a method failed on this data (too few rows, ...)
+    └── Cancelled(BalancerError)                    the caller asked a long job to stop (``should_stop``)
 
 The command line prints ``error: <message>`` and exits 2 for all of them; the dashboard shows the
 message with ``st.error``. Anything else reaching a user is a bug.
@@ -54,8 +55,13 @@ class EngineError(BalancerError, RuntimeError):
     """A method could not run on this data."""
 
 
+class Cancelled(BalancerError):
+    """A long job (compare, evaluate) stopped because its ``should_stop`` hook said so."""
+
+
 __all__ = [
     "BalancerError",
+    "Cancelled",
     "ConfigError",
     "DataError",
     "EngineError",

@@ -22,9 +22,13 @@ from ui.widgets import (
 )
 
 st.title("Compare")
-st.caption("Every tactic is scored on the same stratified folds, its sampler inside the training "
-           "folds. 'Clearly better' means its fold-by-fold gain over no balancing is more than "
-           "twice its standard error.")
+st.caption("Every tactic is scored on the same repeated stratified folds (copies of a row share a "
+           "fold), its sampler inside the training folds, against no balancing with the same model "
+           "(an ensemble against its plain counterpart). 'Clearly better' means better than that "
+           "baseline and than the best guess without information (always one class, or random), by "
+           "a corrected resampled t-test with Holm's correction over every tactic here; for threshold "
+           "metrics, PR AUC and ROC AUC must not fall. 'Tied with the best' means the gap to the best "
+           "is within the noise.")
 ready = need_dataset()
 if ready is None:
     st.stop()
@@ -58,8 +62,13 @@ with st.container(border=True):
         state.save("w_cmp_metric")
     with right:
         state.remember("w_cmp_folds", 5)
-        folds = st.number_input("Folds", min_value=2, max_value=10, step=1, key="w_cmp_folds")
+        folds_column, repeats_column = st.columns(2)
+        folds = folds_column.number_input("Folds", min_value=2, max_value=10, step=1, key="w_cmp_folds")
         state.save("w_cmp_folds")
+        repeats_text = repeats_column.selectbox(
+            "Repeats", ["auto", "1", "2", "3", "5", "10"], key="w_cmp_repeats",
+            help="Run the folds again with other shuffles. auto: 3 up to 5,000 rows, 2 up to 50,000, then 1.")
+        repeats = None if repeats_text == "auto" else int(repeats_text)
     params = {}
     if "class_weight" in methods:
         state.remember("w_cmp_costs", "balanced")
@@ -72,14 +81,15 @@ with st.container(border=True):
 
 seed = int(state.choice(state.W_SEED, 0))
 request = ("compare", current.key, target, json.dumps(sorted(methods)), json.dumps(models), metric,
-           int(folds), seed, json.dumps(params, sort_keys=True), json.dumps(error_costs, sort_keys=True))
+           int(folds), seed, json.dumps(params, sort_keys=True), json.dumps(error_costs, sort_keys=True), repeats)
 if go:
     if not models:
         st.error("Pick at least one model.")
     else:
         result = run_with_progress(lambda progress: compare(
             current.frame, target, methods, models=models, folds=int(folds), metric=metric, seed=seed,
-            params=params, progress=progress, costs=error_costs), prefix="Running ", cancel_key="cancel_compare")
+            params=params, progress=progress, costs=error_costs, repeats=repeats), prefix="Running ",
+            cancel_key="cancel_compare", timing=False)
         if result is not None:
             state.store(request, result)
 cancelled("cancel_compare")
@@ -88,14 +98,21 @@ result = shown_result(request, "Pick tactics and models, then press Compare stra
 
 best = result.best
 st.subheader(f"Best by {metric_label(result.metric)}: {plain(best.method) if best else 'none'}")
-st.caption(f"{len(result.results)} tactics, {result.folds} folds, {result.seconds:.1f} s.")
-table = result.table()
+tied = [e for e in result.tied if e is not best]
+st.caption(f"{len(result.results)} results, {result.folds} folds x {result.repeats} repeats, "
+           f"{result.seconds:.1f} s." + (f" Tied with the best (within the noise): "
+                                         f"{plain(', '.join(e.method for e in tied))}." if tied else ""))
+for notice in result.notices:
+    st.info(plain(notice), icon=":material/info:")
+spread = st.toggle("Show mean ± std", key="w_cmp_spread",
+                   help="Every metric's standard deviation over the folds (ddof=1) next to its mean.")
+table = result.table(spread=spread)
 st.dataframe(table.round(3), hide_index=True, key="ranking")
 st.plotly_chart(plots.comparison(result), key="comparison_chart")
 made = recipe.make(
     "compare", target, "none", {}, result.seed, folds=result.folds, metric=result.metric,
-    methods=[e.method for e in result.results], models=list(result.models), costs=result.costs,
-    calibration=result.calibration)
+    repeats=result.repeats, methods=[e.method for e in result.results if not e.is_baseline],
+    models=list(result.models), costs=result.costs, calibration=result.calibration)
 export_buttons("compare", made, comparison=result)
 save_run(request, made, comparison=result)
 for skipped in result.skipped:
@@ -108,8 +125,10 @@ if samplers:
     top = samplers[0]
     note = "" if best is None or best.method == top.method else (
         f" (the overall winner, {best.method}, changes the model rather than the data)")
-    st.markdown(f"Best tactic that changes the data: **{plain(top.method)}**{plain(note)}. Its file's class "
-                "counts are on the Balance page once applied (cleaning methods do not make the classes equal).")
+    balanced = result.best_balanced_file
+    st.markdown(f"Best tactic that changes the data: **{plain(top.method)}**{plain(note)}."
+                + ("" if balanced is None else
+                   f" Best whose file has equal classes: **{plain(balanced.method)}**."))
     if st.button(f"Apply {top.method} on the Balance page", key="apply_winner",
                  help="Resamples the table with it and opens the result on the Balance page."):
         state.apply(top.method)

@@ -333,12 +333,13 @@ def shown_result(request: tuple[Any, ...], prompt: str,
 
 
 def run_with_progress(work: Callable[[Callable[[float, str], None]], T], prefix: str = "",
-                      cancel_key: str = "cancel") -> T | None:
+                      cancel_key: str = "cancel", timing: bool = True) -> T | None:
     """Run heavy library work in a job slot with a progress bar and a ``Cancel`` button, errors
     shown as ``run_safely`` does.
 
     ``work`` receives the progress callback ``(share, text)`` that the library functions accept;
-    the bar says what runs, the time spent and an estimate of what is left. ``Cancel`` asks
+    the bar says what runs, the time spent and an estimate of what is left (``timing=False``: the
+    work's own text says it already). ``Cancel`` asks
     Streamlit for a rerun, which stops this run at its next progress report (between folds):
     the job slot is released on the way out, the previous result stays on screen, and the page
     says the work was cancelled (:func:`cancelled`).
@@ -351,7 +352,8 @@ def run_with_progress(work: Callable[[Callable[[float, str], None]], T], prefix:
     started = time.monotonic()
 
     def report(share: float, text: str) -> None:
-        bar.progress(min(1.0, share), text=prefix + text + _timing(time.monotonic() - started, share))
+        spent = _timing(time.monotonic() - started, share) if timing else ""
+        bar.progress(min(1.0, share), text=prefix + text + spent)
 
     try:
         return run_safely(lambda: heavy(lambda: work(report)))

@@ -143,9 +143,12 @@ def test_compare_ranks_and_applies_the_winner(app):
     app.button(key="compare").click().run()
     assert not app.exception and not app.error
     ranking = app.dataframe[0].value
-    assert list(ranking["rank"]) == list(range(1, 7))
+    # every tactic, no balancing, and the balanced forest's own baseline: a plain random forest
+    assert len(ranking) == 7 and list(ranking["rank"]) == list(range(1, 8))
     assert set(ranking["method"]) == {"none", "SMOTE", "RandomUnderSampler", "class_weight", "threshold",
                                       "BalancedRandomForestClassifier"}
+    forest = ranking[ranking["method"] == "BalancedRandomForestClassifier"].iloc[0]
+    assert "random" in str(forest["baseline"]).lower()
     assert ranking["f2"].is_monotonic_decreasing
     assert "Best by F2" in texts(app.subheader)
     # the button offers the best-ranked tactic that changes the data, and applies it
