@@ -132,8 +132,9 @@ class ThresholdClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {self.metric!r}")
         self.classes_ = np.unique(y)
         if len(self.classes_) != 2:
+            count = len(self.classes_)
             raise ValueError(f"Only binary classification is supported: threshold tuning needs two classes; y has "
-                             f"{len(self.classes_)}")
+                             f"{count} class{'' if count == 1 else 'es'}")
         self.positive_ = _positive_of(y, self.classes_)
         oof = np.zeros(len(y))
         for train, test in _inner_splits(x, y, self.cv, self.random_state):

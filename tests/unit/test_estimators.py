@@ -19,9 +19,7 @@ from balancer.tactics import AnomalyClassifier, DecomposeClassifier, NoSignalFal
 _DATAFRAME_ONLY = "by design: takes a DataFrame with the columns its Roles name; the check passes an array"
 
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {
-    "TunedThresholdClassifierCV": {
-        # the scorer's pos_label is the minority's class code, 1: Balancer hands models class codes
-        "check_classifiers_classes": "by design: pos_label=1, the minority's code; the check uses text labels",
+    "ThresholdClassifier": {
         # predict applies the threshold tuned for the metric, not the most probable class
         "check_classifiers_train": "by design: predict uses the tuned threshold, not predict_proba's argmax",
     },
