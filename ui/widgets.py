@@ -347,8 +347,9 @@ def run_with_progress(work: Callable[[Callable[[float, str], None]], T], prefix:
     from .jobs import heavy
 
     bar = st.progress(0.0, text="Starting...")
-    st.button("Cancel", key=cancel_key, help="Stop this job (within a few seconds, between folds); "
-                                             "the previous result stays on screen.")
+    stop = st.empty()  # the button leaves the page with the bar when the work ends
+    stop.button("Cancel", key=cancel_key, help="Stop this job (within a few seconds, between folds); "
+                                               "the previous result stays on screen.")
     started = time.monotonic()
 
     def report(share: float, text: str) -> None:
@@ -359,6 +360,7 @@ def run_with_progress(work: Callable[[Callable[[float, str], None]], T], prefix:
         return run_safely(lambda: heavy(lambda: work(report)))
     finally:
         bar.empty()
+        stop.empty()
 
 
 def cancelled(cancel_key: str = "cancel") -> None:

@@ -48,6 +48,7 @@ def test_cancel_keeps_the_previous_result_and_frees_the_server(page):
     wait_idle(page)
     expect(page.get_by_text("with Logistic regression, 3 folds").first).to_be_visible(timeout=60_000)
     assert "waiting for a free slot" not in page.content()
+    expect(page.get_by_role("button", name="Cancel", exact=True)).to_have_count(0)  # gone with the job
     assert "Traceback" not in page.content()
 
 
