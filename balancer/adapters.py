@@ -22,10 +22,28 @@ replaced. What is used, and why:
   hard-wires to ``TomekLinks``, done by Balancer's ``tomek`` class instead: the function is
   rebuilt from its code object over a *copy* of its module's namespace in which ``TomekLinks``
   names ``tomek``. imbalanced-learn's module is left as it is.
-- Balancer's fast samplers subclass imbalanced-learn's (``FastSMOTE``, ``FastTomekLinks``,
-  ``FastEditedNearestNeighbours``, ``FastOneSidedSelection`` in :mod:`balancer.samplers`) and
-  override ``_fit_resample``, the method imbalanced-learn has every sampler implement behind
-  ``fit_resample``.
+- ``swapped(base, ...)`` makes a subclass of an imbalanced-learn sampler whose
+  ``_validate_estimator`` (where imbalanced-learn sets up the neighbours objects and inner samplers
+  it will use) hands back Balancer's drop-ins in their place: a ``NearestNeighbors`` becomes a
+  ``FastNeighbours`` with the same parameters, an ``EditedNearestNeighbours`` a fast one, and so on.
+  Everything else (parameters, validation, draws) stays imbalanced-learn's.
+- Balancer's fast samplers (:mod:`balancer.samplers`) subclass imbalanced-learn's and some override
+  ``_fit_resample``, the method imbalanced-learn has every sampler implement behind ``fit_resample``.
+
+From scikit-learn (1.9.1), for the neighbour search (:mod:`balancer.neighbours`):
+
+- a fitted ``NearestNeighbors``/``KNeighborsClassifier`` keeps its rows in ``_fit_X`` and its search
+  in ``_fit_method`` (``brute``, ``kd_tree`` or ``ball_tree``, what ``algorithm="auto"`` chose);
+- a tree answers every query on its own (``KDTree.query`` per row), so asking it about some rows
+  gives exactly what asking about all gives for them;
+- brute force goes through ``ArgKmin.compute`` (``sklearn.metrics._pairwise_distances_reduction``):
+  queries in chunks of ``pairwise_dist_chunk_size`` (256) rows, each against every fitted row, the
+  distances from one BLAS product per pair of chunks, and ``strategy="auto"`` choosing to run in
+  parallel over query chunks or over fitted chunks from the counts of rows and OpenMP threads
+  (``_openmp_effective_n_threads``). ``sklearn_kneighbors`` asks it about whole chunks only, in the
+  same order and with the strategy the whole call would have taken, so the products, the heaps and
+  hence the ties come out as in the whole call; ``predict`` (``ArgKminClassMode``, always
+  ``parallel_on_X``) likewise.
 
 At import the installed versions are compared with the ones checked (:data:`CHECKED`, the pins
 of ``requirements.txt``). When they differ, :data:`MISMATCH` says so, the fast engine steps aside
@@ -43,10 +61,22 @@ from importlib import metadata
 from typing import Any
 
 import numpy as np
-from imblearn import over_sampling, under_sampling
+from imblearn import over_sampling
 from imblearn.utils import check_sampling_strategy
+from scipy import sparse
+from sklearn import get_config
+from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
+from sklearn.utils.validation import validate_data
 
 from .errors import EngineError
+
+try:  # private parts: where another version moved them, MISMATCH says so and nothing here is used
+    from imblearn.under_sampling._prototype_selection import _one_sided_selection
+    from sklearn.metrics._pairwise_distances_reduction import ArgKmin, ArgKminClassMode
+    from sklearn.neighbors._classification import _adjusted_metric
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+except ImportError:  # pragma: no cover - only with other versions
+    pass
 
 #: The versions whose internals this module was checked against (the pins of requirements.txt).
 CHECKED: dict[str, str] = {"imbalanced-learn": "0.14.2", "scikit-learn": "1.9.1"}
@@ -92,6 +122,12 @@ def sampling_type(sampler_class: type | None) -> str | None:
     return getattr(sampler_class, "_sampling_type", None) if sampler_class is not None else None
 
 
+def validated_estimator(sampler: Any) -> Any:
+    """What a sampler's ``_validate_estimator()`` returns (the k-NN rule of one-sided selection and
+    condensed nearest neighbour)."""
+    return sampler._validate_estimator()
+
+
 def fitted_neighbours(sampler: Any, attribute: str) -> Any:
     """Set up ``sampler``'s neighbours object (``_validate_estimator``) and return it."""
     sampler._validate_estimator()
@@ -127,7 +163,7 @@ def smote_draws(sampler: Any, nn_num: np.ndarray, n_samples: int, y_type: Any, y
 @functools.cache
 def _one_sided_selection_with(tomek: type) -> Callable[..., Any]:
     """imbalanced-learn's ``OneSidedSelection._fit_resample`` with ``TomekLinks`` meaning ``tomek``."""
-    original = under_sampling.OneSidedSelection._fit_resample
+    original = _one_sided_selection.OneSidedSelection._fit_resample  # the defining module's, never a stand-in
     namespace = dict(original.__globals__, TomekLinks=tomek)
     return types.FunctionType(original.__code__, namespace, original.__name__, original.__defaults__,
                               original.__closure__)
@@ -136,6 +172,135 @@ def _one_sided_selection_with(tomek: type) -> Callable[..., Any]:
 def one_sided_selection(sampler: Any, X: Any, y: np.ndarray, tomek: type) -> tuple[Any, np.ndarray]:
     """Run ``sampler`` (a ``OneSidedSelection``) as imbalanced-learn does, its Tomek step by ``tomek``."""
     return _one_sided_selection_with(tomek)(sampler, X, y)  # type: ignore[no-any-return]
+
+
+def swapped(base: Any, returned: Callable[[Any], Any] | None = None,
+            **attributes: Callable[[Any], Any]) -> Any:
+    """A subclass of the imbalanced-learn sampler ``base`` whose ``_validate_estimator`` passes each
+    object it sets up in ``attributes`` (and, with ``returned``, the object it returns) through the
+    given function, which hands back Balancer's drop-in or the object itself. With library versions
+    other than the checked ones nothing is swapped."""
+
+    def _validate_estimator(self: Any, *args: Any, **kwargs: Any) -> Any:
+        out = base._validate_estimator(self, *args, **kwargs)
+        if not internals_checked():  # other versions: imbalanced-learn's own objects, as they are
+            return out
+        for name, swap in attributes.items():
+            setattr(self, name, swap(getattr(self, name)))
+        return out if returned is None else returned(out)
+
+    return type(base.__name__, (base,), {"_validate_estimator": _validate_estimator, "__module__": __name__,
+                                         "__doc__": base.__doc__})
+
+
+# --------------------------------------------------------------------------------------------
+# scikit-learn's nearest neighbours
+
+
+def fitted_rows(estimator: Any) -> Any:
+    """The rows a fitted scikit-learn neighbours estimator searches (as it validated them)."""
+    return estimator._fit_X
+
+
+def n_fitted(estimator: Any) -> int:
+    """How many rows a fitted scikit-learn neighbours estimator searches."""
+    return int(estimator.n_samples_fit_)
+
+
+def fit_method(estimator: Any) -> str:
+    """``brute``, ``kd_tree`` or ``ball_tree``: how a fitted scikit-learn neighbours estimator searches."""
+    return str(estimator._fit_method)
+
+
+def plain_euclidean(estimator: Any) -> bool:
+    """Whether a fitted scikit-learn neighbours estimator measures the plain euclidean distance."""
+    metric = getattr(estimator, "effective_metric_", None)
+    return metric == "euclidean" and not getattr(estimator, "effective_metric_params_", None)
+
+
+def query_chunk(n_queries: int) -> int:
+    """How many queries scikit-learn's brute force takes per chunk in a call with ``n_queries``."""
+    return max(1, min(n_queries, int(get_config().get("pairwise_dist_chunk_size", 256))))
+
+
+def _argkmin_strategy(n_queries: int, n_fitted_rows: int) -> str:
+    """The strategy ``ArgKmin``'s ``"auto"`` takes for these counts (read in its ``__init__``)."""
+    chunk = int(get_config().get("pairwise_dist_chunk_size", 256))
+    if n_fitted_rows < n_queries or 4 * chunk * _openmp_effective_n_threads() < n_queries:
+        return "parallel_on_X"
+    return "parallel_on_Y"
+
+
+def _whole_chunks(rows: np.ndarray, n_queries: int) -> np.ndarray:
+    """Every query position in the chunks (of scikit-learn's size) that hold one of ``rows``."""
+    chunk = query_chunk(n_queries)
+    starts = np.unique(rows // chunk) * chunk
+    return np.concatenate([np.arange(s, min(s + chunk, n_queries)) for s in starts])
+
+
+def _drop_self(found: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """scikit-learn's ``kneighbors(None)``: each row leaves itself out (the first column if absent)."""
+    mask = found != rows[:, None]
+    mask[:, 0][np.all(mask, axis=1)] = False
+    return found[mask].reshape(len(rows), found.shape[1] - 1)
+
+
+def sklearn_kneighbors(estimator: Any, X: Any, rows: np.ndarray, n_neighbors: int,
+                       query_rows: np.ndarray | None = None) -> np.ndarray:
+    """scikit-learn's own ``estimator.kneighbors(Q, n_neighbors, return_distance=False)`` for the
+    queries ``rows`` of Q, bit for bit what the call over all of Q gives them.
+
+    Q is ``X`` (``X[query_rows]`` when given) or, for None, the fitted rows each without itself. A
+    tree is asked about those rows alone; brute force about the whole chunks holding them, with the
+    whole call's strategy; anything else answers the whole call.
+    """
+    search = NearestNeighbors.kneighbors  # scikit-learn's own (KNeighborsMixin's), not a drop-in's override
+    rows = np.asarray(rows, dtype=np.int64)
+    train = X is None
+    if train and query_rows is not None:
+        raise ValueError("query_rows needs X")
+    base = estimator._fit_X if train else X
+    n_queries = len(query_rows) if query_rows is not None else base.shape[0]
+
+    def queries(positions: np.ndarray) -> Any:
+        picked = positions if query_rows is None else query_rows[positions]
+        return base[picked]
+
+    k = n_neighbors + (1 if train else 0)
+    if rows.size == 0:
+        return np.zeros((0, n_neighbors), dtype=np.int64)
+    if estimator._fit_method in ("kd_tree", "ball_tree"):
+        found = search(estimator, queries(rows), k, return_distance=False)
+    else:
+        take = _whole_chunks(rows, n_queries)
+        part = queries(take)
+        if not train:
+            part = validate_data(estimator, part, accept_sparse="csr", reset=False, order="C")
+        if not ArgKmin.is_usable_for(part, estimator._fit_X, estimator.effective_metric_):
+            whole = None if train else (X if query_rows is None else X[query_rows])
+            return np.asarray(search(estimator, whole, n_neighbors, return_distance=False))[rows]
+        found = ArgKmin.compute(X=part, Y=estimator._fit_X, k=k, metric=estimator.effective_metric_,
+                                metric_kwargs=estimator.effective_metric_params_,
+                                strategy=_argkmin_strategy(n_queries, estimator.n_samples_fit_),
+                                return_distance=False)
+        found = found[np.searchsorted(take, rows)]
+    found = np.asarray(found, dtype=np.int64)
+    return _drop_self(found, rows) if train else found
+
+
+def sklearn_predict(estimator: Any, X: Any, rows: np.ndarray) -> np.ndarray:
+    """scikit-learn's own ``KNeighborsClassifier.predict(X)`` for the queries ``rows`` of ``X``, bit for
+    bit what the call over all of ``X`` gives them (see :func:`sklearn_kneighbors`)."""
+    predict = KNeighborsClassifier.predict
+    rows = np.asarray(rows, dtype=np.int64)
+    if estimator._fit_method in ("kd_tree", "ball_tree"):
+        return np.asarray(predict(estimator, X[rows]))
+    metric, _ = _adjusted_metric(metric=estimator.metric, metric_kwargs=estimator.metric_params, p=estimator.p)
+    if (estimator.weights == "uniform" and not estimator.outputs_2d_ and not sparse.issparse(X)
+            and ArgKminClassMode.is_usable_for(X, estimator._fit_X, metric)):
+        take = _whole_chunks(rows, X.shape[0])  # predict_proba always runs "parallel_on_X"
+        return np.asarray(predict(estimator, X[take]))[np.searchsorted(take, rows)]
+    return np.asarray(predict(estimator, X))[rows]
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,12 +369,21 @@ def target_counts(sampling_strategy: Any, counts: Sequence[int], kind: str) -> d
 __all__ = [
     "CHECKED",
     "MISMATCH",
+    "fit_method",
     "fitted_neighbours",
+    "fitted_rows",
     "installed_versions",
     "internals_checked",
+    "n_fitted",
     "one_sided_selection",
+    "plain_euclidean",
+    "query_chunk",
     "sampling_type",
+    "sklearn_kneighbors",
+    "sklearn_predict",
     "smote_draws",
+    "swapped",
     "target_counts",
+    "validated_estimator",
     "version_mismatch",
 ]

@@ -1,40 +1,79 @@
-"""Fast exact nearest-neighbour search, used by every neighbour-based method.
+"""Nearest neighbours that are scikit-learn's own, found faster where that can be proved.
 
-The search is exact (the same neighbours as scikit-learn's brute force, ties broken by the lower
-row index) but screens candidates cheaply first:
+A neighbour-based sampler gives imbalanced-learn's result only if every search returns what
+scikit-learn's estimator returns: the same rows in the same order, ties and duplicate rows
+included. How scikit-learn orders equal (or nearly equal) distances depends on how it searches:
 
-1. scores ``q.f - |f|^2/2`` (the nearest row scores highest) of a block of queries against a tile
-   of rows come from one float32 matrix product (BLAS), blocks spread over two threads;
-2. each tile's rows are dealt into groups of 32 (row g, g + G, g + 2G, ...); the true nearest
-   neighbours can only lie in the groups with the best scores, so only those few groups are kept
-   as candidates;
-3. the candidates are re-ranked with exact float64 distances, and a row is accepted only when no
-   row left out could be closer given float32's error bound; the rare rows that fail the check are
-   searched again exhaustively in float64.
+* with a tree (``algorithm="auto"`` picks a KD-tree up to 15 features) each query is answered on
+  its own, so Balancer asks scikit-learn itself, for only the queries a method needs;
+* with brute force (more than 15 features, a neighbourhood of half the rows, ``algorithm="brute"``)
+  it computes ``|x|^2 + |y|^2 - 2 x.y`` by chunks of queries, with rounding errors, and its heaps
+  order what comes out equal. Here Balancer searches itself:
 
-:class:`FastNeighbours` is a drop-in ``NearestNeighbors`` that imbalanced-learn accepts wherever it
-takes a neighbours object, so imbalanced-learn's own logic and random draws are kept.
+  1. :class:`Index` finds each query's nearest candidates exactly: scores ``q.f - |f|^2/2`` of a
+     block of queries against a tile of rows from one float32 matrix product, the rows dealt into
+     groups of 32 of which only the best few can hold the nearest, the candidates re-ranked with
+     float64 distances, and a query whose left-out rows might be as close searched again in full;
+  2. a query is *settled* when consecutive candidates lie further apart than both engines' error
+     bounds together (:func:`tolerance`), so that scikit-learn's order is the exact order. Ties,
+     duplicate rows and a second row at distance 0 are never settled. Where only the labels of the
+     neighbours count (edited nearest neighbours, a k-NN vote) a query is settled when the rows that
+     could swap places all share a label (:func:`settled_labels`);
+  3. the unsettled queries are answered by scikit-learn (:func:`balancer.adapters.sklearn_kneighbors`):
+     the same estimator, the same chunks of queries and the same parallel strategy as the whole
+     call, hence the same bits;
+  4. a cost model (:func:`_plan`) runs scikit-learn's own search where the fast one cannot win: few
+     fitted rows, little work, or (from a pilot of 256 queries) too many unsettled queries, as on
+     one-hot, binary or integer tables full of ties.
+
+:class:`FastNeighbours` and :class:`FastKNeighboursClassifier` are scikit-learn's ``NearestNeighbors``
+and ``KNeighborsClassifier`` (same parameters, same answers: any metric other than the euclidean, a
+tree, sparse input or asked distances go to scikit-learn's own code) whose searches go through this.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from sklearn.neighbors import KDTree, KNeighborsClassifier, NearestNeighbors
-from threadpoolctl import threadpool_limits
+from scipy import sparse
+from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
+from threadpoolctl import ThreadpoolController
 
-from . import config
+from . import adapters, config
 
 GROUP = 32
 _BLOCK = 32            # fewest queries per block
 _BLOCK_CELLS = 1 << 22  # query x row scores per block (16 MB of float32): they stay in the cache
 _TILE = 1 << 17        # rows of the fitted set per tile (131,072)
-_MARGIN = 4            # extra candidates beyond k, absorbed by the float32 screening
-_TREE_MAX_FEATURES = 15
+_MARGIN = 3            # candidates fetched beyond the ones a question needs, to see past its boundary
+_EXACT_BLOCK = 32      # queries searched again together in float64
+_EXACT_CAP = 64        # rows tied with a query's k-th beyond which its answer is left uncertain
+
+# -- the cost model (module constants, so that tests can lower them; see _plan and
+# benchmarks/calibrate_neighbours.py for the measurements)
+_SMALL_FIT = 8_000     # fitted rows below which scikit-learn's brute force is as fast (ratio 0.95 at 6,000)
 _SMALL_WORK = 2e7      # query x fitted pairs below which scikit-learn's own search is as fast
-_SMALL_FIT = 6_000     # fitted rows below which scikit-learn's brute force is as fast (measured here)
+_PILOT = 256           # queries tried first to estimate the share that is not settled
+#: our search's time per (query, row) pair over scikit-learn's brute force's, by width: measured
+#: 0.65-0.77 below 32 features, 0.5-0.65 from 40 to 200 (12,000-25,000 rows, this machine); the
+#: upper ends are assumed
+_FAST_SHARE = ((32, 0.8), (10**9, 0.65))
+_GAIN = 0.9            # the fast path must promise at most this share of scikit-learn's time
+#: tests: True takes the fast search wherever it is exact (whatever the cost), False never takes it
+FORCE: bool | None = None
+
+EPS = float(np.finfo(np.float64).eps)
+_U32 = 2.0 ** -23      # float32's machine epsilon
+
+
+@functools.cache
+def _threadpools() -> ThreadpoolController:
+    """The process's thread pools (found once: looking them up scans the loaded libraries)."""
+    return ThreadpoolController()
 
 
 def workers() -> int:
@@ -42,8 +81,12 @@ def workers() -> int:
     return config.whole("BALANCER_THREADS")
 
 
+# --------------------------------------------------------------------------------------------
+# the exact search
+
+
 class Index:
-    """Rows prepared for repeated exact k-NN queries (squared euclidean distance)."""
+    """Rows prepared for repeated exact k-NN queries (squared euclidean distance, float64)."""
 
     def __init__(self, data: np.ndarray):
         data = np.ascontiguousarray(data, dtype=np.float64)
@@ -53,8 +96,6 @@ class Index:
             raise ValueError("Input contains NaN or infinity")
         self.data = data
         self.n, self.d = data.shape
-        # scikit-learn itself searches a KD-tree up to 15 features, where trees beat brute force
-        self.tree = KDTree(data) if self.d <= _TREE_MAX_FEATURES and self.n > 0 else None
         self.norms64 = np.einsum("ij,ij->i", data, data)
         self.max_norm = float(self.norms64.max()) if self.n else 0.0
         self.tiles: list[tuple[int, int, np.ndarray]] = []
@@ -72,53 +113,54 @@ class Index:
 
     def query(
         self, queries: np.ndarray, k: int, exclude: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Return squared distances and indices of the ``k`` nearest rows of each query, nearest first.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return squared distances and indices of the ``k`` nearest rows of each query, nearest first
+        (equal distances by the lower index), and whether each query's answer is certain: every row
+        left out is then at least as far as the k-th. A query is uncertain only where very many rows
+        lie as far as its k-th (ties), and its answer is then only approximate.
 
         ``exclude[i]`` (when given) is a row that query ``i`` may not return (itself).
         """
         queries = np.ascontiguousarray(queries, dtype=np.float64)
         q = len(queries)
-        k_eff = min(k, self.n - (1 if exclude is not None else 0))
-        if k_eff < k or q == 0:
-            if k_eff < k:
-                raise ValueError(f"Expected n_neighbors <= n_samples_fit, but n_neighbors = {k}, "
-                                 f"n_samples_fit = {self.n}, n_samples = {q}")
-            return np.zeros((0, k)), np.zeros((0, k), dtype=np.int64)
-        if self.tree is not None:
-            return self._tree_query(queries, k, exclude)
+        available = self.n - (1 if exclude is not None else 0)
+        if k > available:
+            raise ValueError(f"Expected n_neighbors <= n_samples_fit, but n_neighbors = {k}, "
+                             f"n_samples_fit = {self.n}, n_samples = {q}")
         out_d = np.empty((q, k), dtype=np.float64)
         out_i = np.empty((q, k), dtype=np.int64)
+        out_ok = np.ones(q, dtype=bool)
+        if q == 0:
+            return out_d, out_i, out_ok
 
         def run(start: int) -> None:
             stop = min(q, start + block)
             ex = None if exclude is None else exclude[start:stop]
-            d, i = self._block(queries[start:stop], k, ex)
-            out_d[start:stop] = d
-            out_i[start:stop] = i
+            out_d[start:stop], out_i[start:stop], out_ok[start:stop] = self._block(queries[start:stop], k, ex)
 
         block = int(min(1024, max(_BLOCK, _BLOCK_CELLS // max(1, min(self.n, _TILE)))))
         starts = range(0, q, block)
         threads = workers()
-        with threadpool_limits(1, user_api="blas"):
+        with _threadpools().limit(limits=1, user_api="blas"):
             if threads == 1 or q <= block:
                 for start in starts:
                     run(start)
             else:
                 with ThreadPoolExecutor(max_workers=threads) as pool:
                     list(pool.map(run, starts))
-        return out_d, out_i
+        return out_d, out_i, out_ok
 
     # -- one block of queries
-    def _block(self, qb: np.ndarray, k: int, exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def _block(self, qb: np.ndarray, k: int,
+               exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The ``k`` nearest rows of a block of queries: screened in float32, re-ranked exactly, confirmed."""
         q32 = np.empty((len(qb), self.d + 1), dtype=np.float32)
         q32[:, : self.d] = qb
         q32[:, self.d] = 1.0
-        index, values, bound = self._candidates(q32, min(k + _MARGIN, self.n), exclude)
+        index, values, bound = self._candidates(q32, min(k + 4, self.n), exclude)
         best_d, best_i = self._rerank(qb, index, values, k)
-        self._confirm(qb, k, exclude, best_d, best_i, bound)
-        return np.maximum(best_d, 0.0), best_i
+        ok = self._confirm(qb, k, exclude, best_d, best_i, bound)
+        return np.maximum(best_d, 0.0), best_i, ok
 
     def _candidates(
         self, q32: np.ndarray, m: int, exclude: np.ndarray | None
@@ -147,41 +189,84 @@ class Index:
         return np.take_along_axis(exact, order, axis=1), np.take_along_axis(index, order, axis=1)
 
     def _confirm(self, qb: np.ndarray, k: int, exclude: np.ndarray | None, best_d: np.ndarray,
-                 best_i: np.ndarray, bound: np.ndarray) -> None:
-        """Search again exhaustively (in place) the queries whose left-out rows might be as close.
+                 best_i: np.ndarray, bound: np.ndarray) -> np.ndarray:
+        """Search again in float64 (in place) the queries whose left-out rows might be as close; return
+        which answers are certain.
 
-        In score units a row at squared distance D scores (|q|^2 - D) / 2; float32 error is bounded
-        by a few ulps of the largest terms, so 1e-5 of them is allowed.
+        In score units a row at squared distance D scores (|q|^2 - D) / 2. The float32 score of a row
+        is within (d + 4) u32 (|q|^2 + |f|^2) of the exact one (rounding the inputs and a sum of d + 1
+        products in any order); twice that is allowed.
         """
         qnorm = np.einsum("ij,ij->i", qb, qb)
-        tolerance = 1e-5 * (qnorm + self.max_norm) + 1e-30
+        tolerance = (self.d + 8) * _U32 * (qnorm + self.max_norm) + 1e-30
         kth_score = (qnorm - best_d[:, -1]) / 2
-        unsure = ~(kth_score - tolerance > bound)
-        for r in np.flatnonzero(unsure):
-            ex = None if exclude is None or exclude[r] < 0 else int(exclude[r])
-            best_d[r], best_i[r] = self._exhaustive(qb[r], k, ex)
+        unsure = np.flatnonzero(~(kth_score - tolerance > bound))
+        ok = np.ones(len(qb), dtype=bool)
+        for start in range(0, unsure.size, _EXACT_BLOCK):
+            rows = unsure[start:start + _EXACT_BLOCK]
+            ex = None if exclude is None else exclude[rows]
+            best_d[rows], best_i[rows], ok[rows] = self._exact(qb[rows], k, ex)
+        return ok
 
-    def _tree_query(self, queries: np.ndarray, k: int, exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        extra = 0 if exclude is None else 1
-        assert self.tree is not None
-        dist, index = self.tree.query(queries, k=min(self.n, k + extra), sort_results=True)
+    def _approximate(self, qb: np.ndarray, qnorm: np.ndarray, start: int, stop: int,
+                     exclude: np.ndarray | None) -> np.ndarray:
+        """``|q|^2 + |f|^2 - 2 q.f`` in float64 for the rows ``start:stop`` (excluded rows: infinite)."""
+        approx = qb @ self.data[start:stop].T
+        approx *= -2.0
+        approx += qnorm[:, None]
+        approx += self.norms64[None, start:stop]
         if exclude is not None:
-            # drop the excluded row where it was returned, otherwise the farthest
-            hit = index == exclude[:, None]
-            drop = np.where(hit.any(axis=1), hit.argmax(axis=1), index.shape[1] - 1)
-            keep = np.ones(index.shape, dtype=bool)
-            keep[np.arange(len(index)), drop] = False
-            dist = dist[keep].reshape(len(index), -1)[:, :k]
-            index = index[keep].reshape(len(index), -1)[:, :k]
-        return dist**2, index.astype(np.int64)
+            local = exclude - start
+            inside = np.flatnonzero((local >= 0) & (local < stop - start))
+            approx[inside, local[inside]] = np.inf
+        return approx
 
-    def _exhaustive(self, query: np.ndarray, k: int, exclude: int | None) -> tuple[np.ndarray, np.ndarray]:
-        diff = self.data - query
+    def _exact(self, qb: np.ndarray, k: int,
+               exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Exhaustive float64 search of a few queries: distances ``|q|^2 + |f|^2 - 2 q.f`` (within
+        ``err`` of the exact ones) find every row that may be among the k nearest, which are then
+        ranked exactly. A query with more than ``_EXACT_CAP`` such rows (ties) is left uncertain."""
+        b = len(qb)
+        qnorm = np.einsum("ij,ij->i", qb, qb)
+        err = (2 * self.d + 8) * EPS * (qnorm + self.max_norm) + 1e-300
+        best = np.full((b, k), np.inf)
+        for start in range(0, self.n, _TILE):
+            approx = self._approximate(qb, qnorm, start, min(self.n, start + _TILE), exclude)
+            if approx.shape[1] > k:
+                approx = np.partition(approx, k - 1, axis=1)[:, :k]
+            best = np.partition(np.concatenate([best, approx], axis=1), k - 1, axis=1)[:, :k]
+        limit = best.max(axis=1) + 2 * err
+        cap = _EXACT_CAP + 4 * k
+        found_q: list[np.ndarray] = []
+        found_r: list[np.ndarray] = []
+        counts = np.zeros(b, dtype=np.int64)
+        for start in range(0, self.n, _TILE):
+            approx = self._approximate(qb, qnorm, start, min(self.n, start + _TILE), exclude)
+            within = approx <= limit[:, None]
+            counts += within.sum(axis=1)
+            within[counts > cap] = False
+            q_at, r_at = np.nonzero(within)
+            found_q.append(q_at)
+            found_r.append(r_at + start)
+        ok = counts <= cap
+        q_at = np.concatenate(found_q)
+        r_at = np.concatenate(found_r)
+        keep = ok[q_at]
+        q_at, r_at = q_at[keep], r_at[keep]
+        diff = self.data[r_at] - qb[q_at]
         exact = np.einsum("ij,ij->i", diff, diff)
-        if exclude is not None:
-            exact[exclude] = np.inf
-        order = np.lexsort((np.arange(self.n), exact))[:k]
-        return exact[order], order
+        order = np.lexsort((r_at, exact, q_at))
+        q_at, r_at, exact = q_at[order], r_at[order], exact[order]
+        first = np.searchsorted(q_at, np.arange(b))
+        out_d = np.full((b, k), np.inf)
+        out_i = np.zeros((b, k), dtype=np.int64)
+        for j in range(k):
+            at = first + j
+            has = ok & (at < len(q_at))
+            has[has] &= q_at[at[has]] == np.flatnonzero(has)
+            out_d[has, j] = exact[at[has]]
+            out_i[has, j] = r_at[at[has]]
+        return out_d, out_i, ok
 
 
 def _screen_tile(
@@ -235,83 +320,337 @@ def _group_maxima(score: np.ndarray, b: int, groups: int) -> np.ndarray:
     return maxima
 
 
+# --------------------------------------------------------------------------------------------
+# when our order is scikit-learn's
+
+
+def tolerance(squared: np.ndarray, query_norms: np.ndarray, d: int, max_norm: float) -> np.ndarray:
+    """How far scikit-learn's brute-force squared distance and ours may each lie from the exact one,
+    together, for candidates at exact squared distances ``squared`` (q, m).
+
+    scikit-learn computes ``|x|^2 + |y|^2 - 2 x.y`` (norms and products as sums of d terms in any
+    order, then two additions): within (d + 2.5) eps (|x|^2 + |y|^2) of the exact value; ours is a sum
+    of d rounded squares, within (d + 3) eps / 2 of it relative to itself. Twice each is allowed, and
+    the largest row norm stands for the candidate's, so that the bound grows with the distance and
+    also covers every row not fetched.
+    """
+    return ((d + 4) * EPS * squared + (2 * d + 8) * EPS * (query_norms[:, None] + max_norm)) + 1e-300
+
+
+def linked(squared: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """(q, m - 1): True where candidates j and j + 1 might come out in either order in scikit-learn."""
+    return np.diff(squared, axis=1) <= tol[:, 1:] + tol[:, :-1]
+
+
+def settled_order(links: np.ndarray) -> np.ndarray:
+    """True where no two of the fetched candidates might swap: scikit-learn's order is ours."""
+    return np.asarray(~links.any(axis=1))
+
+
+def settled_labels(links: np.ndarray, labels: np.ndarray, take: int, complete: bool,
+                   drop_first: bool) -> np.ndarray:
+    """True where the labels of scikit-learn's first ``take`` neighbours (without its first one when
+    ``drop_first``, as imbalanced-learn drops what it takes for the row itself) are certain as a
+    multiset, whatever order scikit-learn gives rows that might swap.
+
+    Candidates chained by :func:`linked` form groups; the group cut by the boundary after ``take``
+    (and, with ``drop_first``, the group of the nearest) must share one label and be known in full
+    (not run past the fetched candidates, unless every row was fetched: ``complete``).
+    """
+    q, m = labels.shape
+    group = np.zeros((q, m), dtype=np.int64)
+    if m > 1:
+        np.cumsum(~links, axis=1, out=group[:, 1:])
+    rows = np.arange(q)
+
+    def uniform(gid: np.ndarray) -> np.ndarray:
+        members = group == gid[:, None]
+        first = labels[rows, np.argmax(members, axis=1)]
+        same = np.where(members, labels == first[:, None], True).all(axis=1)
+        return same & (complete | ~members[:, -1])
+
+    ok = np.ones(q, dtype=bool)
+    if take < m:
+        cut = links[:, take - 1]
+        ok &= ~cut | uniform(group[:, take - 1])
+    elif not complete:
+        raise ValueError("fetch more candidates than the neighbours taken")
+    if drop_first and m > 1:
+        ok &= ~links[:, 0] | uniform(np.zeros(q, dtype=np.int64))
+    return ok
+
+
+# --------------------------------------------------------------------------------------------
+# answering scikit-learn's questions
+
+
+@dataclasses.dataclass
+class Question:
+    """One of scikit-learn's searches, as a sampler asks it, for some of its queries.
+
+    The queries are ``X`` (``X[query_rows]`` when given; None: the fitted rows, each without itself,
+    as scikit-learn's ``kneighbors(None)``); ``rows`` are the positions among them to answer; ``k``
+    the neighbours asked. With ``labels`` (the class code of every fitted row) only the labels of the
+    neighbours count, and ``drop_first`` leaves out the first as imbalanced-learn does.
+    """
+
+    X: Any
+    rows: np.ndarray
+    k: int
+    query_rows: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    drop_first: bool = False
+
+    @property
+    def train(self) -> bool:
+        return self.X is None
+
+    def n_queries(self, n_fit: int) -> int:
+        if self.query_rows is not None:
+            return len(self.query_rows)
+        return n_fit if self.X is None else int(self.X.shape[0])
+
+    def queries(self, data: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """The query vectors (float64) at these positions."""
+        base = data if self.X is None else self.X
+        picked = positions if self.query_rows is None else self.query_rows[positions]
+        return np.asarray(base[picked], dtype=np.float64)
+
+
+def searchable(estimator: Any, X: Any = None) -> bool:
+    """Whether Balancer's search can stand in for this fitted estimator's own on queries ``X``:
+    brute force, the euclidean distance, dense float rows, queries of the same type."""
+    fitted = adapters.fitted_rows(estimator)
+    if adapters.fit_method(estimator) != "brute" or not adapters.plain_euclidean(estimator):
+        return False
+    if not isinstance(fitted, np.ndarray) or fitted.dtype not in (np.float32, np.float64):
+        return False
+    if hasattr(estimator, "feature_names_in_"):
+        return False
+    if X is None:
+        return True
+    return (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype == fitted.dtype
+            and X.shape[1] == fitted.shape[1] and bool(np.isfinite(X).all()))
+
+
+def _index(estimator: Any) -> Index:
+    """The :class:`Index` of the estimator's fitted rows, built on first use and kept with it."""
+    index = getattr(estimator, "_balancer_index", None)
+    fitted = adapters.fitted_rows(estimator)
+    if index is None or getattr(estimator, "_balancer_fitted", None) is not fitted:
+        index = Index(fitted)
+        estimator._balancer_index = index
+        estimator._balancer_fitted = fitted
+    return index
+
+
+def release(estimator: Any) -> None:
+    """Drop the :class:`Index` kept with a fitted estimator (its memory) once its searches are done."""
+    for name in ("_balancer_index", "_balancer_fitted"):
+        if hasattr(estimator, name):
+            delattr(estimator, name)
+
+
+def _touched(question: Question, n_fit: int) -> int:
+    """How many of scikit-learn's chunks of queries hold a row of the question."""
+    n_q = question.n_queries(n_fit)
+    chunk = adapters.query_chunk(n_q)
+    return int(np.unique(question.rows // chunk).size)
+
+
+def _plan(estimator: Any, question: Question) -> bool:
+    """Whether our search should answer (True) or scikit-learn's own (False).
+
+    scikit-learn's time is taken as its pairs (every chunk of queries it must search, against every
+    fitted row); ours as ``_FAST_SHARE`` of our pairs, plus scikit-learn's time for the chunks that
+    would still hold an unsettled query, their share estimated from a pilot of ``_PILOT`` queries.
+    """
+    if FORCE is not None:
+        return FORCE
+    n_fit = adapters.n_fitted(estimator)
+    asked = len(question.rows)
+    if n_fit < _SMALL_FIT or asked * n_fit < _SMALL_WORK:
+        return False
+    n_q = question.n_queries(n_fit)
+    chunk = adapters.query_chunk(n_q)
+    touched = _touched(question, n_fit)
+    theirs = float(touched * chunk * n_fit)
+    d = adapters.fitted_rows(estimator).shape[1]
+    ours = next(share for width, share in _FAST_SHARE if d < width) * asked * n_fit
+    if ours >= _GAIN * theirs:
+        return False
+    index = _index(estimator)
+    per_chunk = asked / touched
+    for size in (_PILOT // 8, _PILOT):  # a first small pilot settles the clear cases (ties: most unsettled)
+        pilot = question.rows[np.linspace(0, asked - 1, min(size, asked)).astype(np.int64)]
+        unsettled = float((~_settled(question, index, pilot)[2]).mean())
+        share = 1.0 - (1.0 - unsettled) ** per_chunk
+        if ours + share * theirs >= _GAIN * theirs:
+            return False
+        if size >= asked:
+            break
+    return True
+
+
+def _settled(question: Question, index: Index, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Our candidates for the queries ``rows`` (indices, their labels or None) and which are settled."""
+    n_fit = index.n
+    train = question.train
+    take = question.k + (1 if train else 0)            # scikit-learn's own count (itself included)
+    m = min(take + _MARGIN, n_fit)
+    if take > n_fit:
+        raise ValueError("more neighbours asked than fitted rows")
+    queries = question.queries(index.data, rows)
+    squared, found, certain = index.query(queries, m)
+    squared[~certain] = 0.0  # any value: those queries are not settled
+    qnorm = np.einsum("ij,ij->i", queries, queries)
+    links = linked(squared, tolerance(squared, qnorm, index.d, index.max_norm))
+    complete = m == n_fit
+    if question.labels is None:
+        sure = settled_order(links[:, :min(take, m - 1)]) & certain
+        return found, np.empty(0), sure
+    candidate_labels = question.labels[found]
+    drop_first = question.drop_first or train
+    sure = settled_labels(links, candidate_labels, take, complete, drop_first) & certain
+    return found, candidate_labels, sure
+
+
+def plan(estimator: Any, question: Question) -> str:
+    """How to answer a question: ``fast`` (our search, scikit-learn for the unsettled queries),
+    ``rows`` (scikit-learn's tree, asked about those queries only) or ``whole`` (scikit-learn's own
+    call over all the queries: brute force where ours cannot win, other metrics, sparse rows)."""
+    if question.k <= 0 or question.k + question.train > adapters.n_fitted(estimator):
+        return "whole"  # scikit-learn says what is wrong
+    if adapters.fit_method(estimator) in ("kd_tree", "ball_tree"):
+        return "rows"
+    if not searchable(estimator, question.X) or len(question.rows) == 0:
+        return "whole"
+    return "fast" if _plan(estimator, question) else "whole"
+
+
+def answer(estimator: Any, question: Question, how: str | None = None) -> np.ndarray:
+    """scikit-learn's answer to the question for ``question.rows``: neighbour indices (len(rows), k),
+    or with ``labels`` their labels (the first left out with ``drop_first``), exactly as the estimator's
+    own ``kneighbors`` over all the queries gives them. ``how`` is :func:`plan`'s (asked if None)."""
+    rows = np.asarray(question.rows, dtype=np.int64)
+    how = how or plan(estimator, question)
+    if how != "fast":
+        return _theirs(estimator, question, rows, whole=how == "whole")
+    found, candidate_labels, sure = _settled(question, _index(estimator), rows)
+    train = question.train
+    if question.labels is None:
+        out = found[:, 1:question.k + 1] if train else found[:, :question.k]
+    else:
+        start = 1 if (question.drop_first or train) else 0
+        out = candidate_labels[:, start:question.k + (1 if train else 0)]
+    out = np.ascontiguousarray(out)
+    unsure = np.flatnonzero(~sure)
+    if unsure.size:
+        out[unsure] = _theirs(estimator, question, rows[unsure])
+    return out
+
+
+def _theirs(estimator: Any, question: Question, rows: np.ndarray, whole: bool = False) -> np.ndarray:
+    """scikit-learn's own answer for some queries of the question (see :func:`answer`); ``whole``: by
+    its public call over all the queries."""
+    if whole:
+        queries = question.X if question.query_rows is None else question.X[question.query_rows]
+        got = np.asarray(NearestNeighbors.kneighbors(estimator, queries, question.k, return_distance=False))[rows]
+    else:
+        got = adapters.sklearn_kneighbors(estimator, question.X, rows, question.k, question.query_rows)
+    if question.labels is None:
+        return got
+    labels = question.labels[got]
+    return labels[:, 1:] if question.drop_first else labels
+
+
 def _dense(X: Any) -> np.ndarray:
-    """A float64 array from an array-like or a scipy sparse matrix (SMOTENC passes one)."""
-    if hasattr(X, "toarray"):
+    """A float64 array from an array-like or a scipy sparse matrix."""
+    if sparse.issparse(X):
         X = X.toarray()
     return np.asarray(X, dtype=np.float64)
 
 
 class FastNeighbours(NearestNeighbors):  # type: ignore[misc]
-    """A ``NearestNeighbors`` (euclidean, exact) backed by :class:`Index`.
+    """scikit-learn's ``NearestNeighbors`` (same parameters, same answers) whose brute-force searches
+    for neighbour indices go through :func:`answer`.
 
     Pass it to imbalanced-learn wherever it accepts a neighbours object (``k_neighbors``,
-    ``n_neighbors``, ``m_neighbors``): it is cloned, fitted and queried like scikit-learn's.
+    ``n_neighbors``, ``m_neighbors``): it is cloned, fitted and queried like scikit-learn's. Distances
+    (which must be scikit-learn's bits), trees, other metrics and sparse rows are scikit-learn's own.
     """
 
-    def __init__(self, n_neighbors: int = 5, *, n_jobs: int | None = None):
-        super().__init__(n_neighbors=n_neighbors, n_jobs=n_jobs)
-
-    def fit(self, X: Any, y: Any = None) -> FastNeighbours:
-        dense = _dense(X)
-        super().fit(dense)
-        self._dense_fit = dense
-        self._lazy_index: Index | None = None
-        return self
-
-    @property
-    def _index(self) -> Index:
-        if self._lazy_index is None:  # built on the first large search only
-            self._lazy_index = Index(self._dense_fit)
-        return self._lazy_index
-
     def kneighbors(self, X: Any = None, n_neighbors: int | None = None, return_distance: bool = True) -> Any:
-        k = int(n_neighbors or self.n_neighbors)
-        fitted = self._dense_fit.shape[0]
-        queries = fitted if X is None else X.shape[0]
-        if queries * fitted < _SMALL_WORK or fitted < _SMALL_FIT:
-            return super().kneighbors(None if X is None else _dense(X), k, return_distance)
-        if X is None:  # scikit-learn's convention: the fitted rows, each without itself
-            squared, index = self._index.query(self._index.data, k, exclude=np.arange(self._index.n))
-        else:
-            squared, index = self._index.query(_dense(X), k)
-        return (np.sqrt(squared), index) if return_distance else index
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        n_fit = adapters.n_fitted(self)
+        plain = return_distance or not isinstance(k, (int, np.integer)) or k <= 0 \
+            or k + (X is None) > n_fit or (FORCE is None and n_fit < _SMALL_FIT) or not searchable(self, X)
+        if plain:
+            return super().kneighbors(X, n_neighbors, return_distance)
+        rows = np.arange(n_fit if X is None else X.shape[0])
+        return answer(self, Question(X, rows, int(k)))
 
 
 class FastKNeighboursClassifier(KNeighborsClassifier):  # type: ignore[misc]
-    """A ``KNeighborsClassifier`` (uniform weights, euclidean) whose search is :class:`Index`.
+    """scikit-learn's ``KNeighborsClassifier`` (same parameters, same answers) whose brute-force
+    searches (``kneighbors`` and the vote of ``predict`` with uniform weights) go through :func:`answer`.
 
-    Votes are counted here (ties go to the first class, as in scikit-learn), so that prediction
-    goes through the fast search rather than scikit-learn's own reduction.
+    A vote is counted here (ties go to the first class, as in scikit-learn) where the labels of the k
+    nearest are certain; elsewhere scikit-learn's own ``predict`` answers.
     """
-
-    def __init__(self, n_neighbors: int = 5, *, n_jobs: int | None = None):
-        super().__init__(n_neighbors=n_neighbors, n_jobs=n_jobs)
 
     def fit(self, X: Any, y: Any) -> FastKNeighboursClassifier:
         super().fit(X, y)
-        self._index = Index(_dense(X))
-        self._y_labels = np.asarray(y)
+        y_array = np.asarray(y)
+        self._balancer_codes = (np.searchsorted(self.classes_, y_array)
+                                if y_array.ndim == 1 and not getattr(self, "outputs_2d_", False) else None)
         return self
 
     def kneighbors(self, X: Any = None, n_neighbors: int | None = None, return_distance: bool = True) -> Any:
-        k = int(n_neighbors or self.n_neighbors)
-        if X is None:
-            squared, index = self._index.query(self._index.data, k, exclude=np.arange(self._index.n))
-        else:
-            squared, index = self._index.query(_dense(X), k)
-        return (np.sqrt(squared), index) if return_distance else index
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        index = self.kneighbors(X, return_distance=False)
-        codes = np.searchsorted(self.classes_, self._y_labels[index])
-        counts = np.zeros((len(index), len(self.classes_)))
-        for column in range(codes.shape[1]):
-            np.add.at(counts, (np.arange(len(index)), codes[:, column]), 1)
-        return counts / codes.shape[1]
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        n_fit = adapters.n_fitted(self)
+        plain = return_distance or not isinstance(k, (int, np.integer)) or k <= 0 \
+            or k + (X is None) > n_fit or (FORCE is None and n_fit < _SMALL_FIT) or not searchable(self, X)
+        if plain:
+            return super().kneighbors(X, n_neighbors, return_distance)
+        rows = np.arange(n_fit if X is None else X.shape[0])
+        return answer(self, Question(X, rows, int(k)))
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        codes = getattr(self, "_balancer_codes", None)
+        n_fit = adapters.n_fitted(self)
+        if (X is None or codes is None or self.weights != "uniform" or self.n_neighbors > n_fit
+                or (FORCE is None and n_fit < _SMALL_FIT) or not searchable(self, X)):
+            return super().predict(X)
+        rows = np.arange(X.shape[0])
+        question = Question(X, rows, int(self.n_neighbors), labels=codes)
+        if not _plan(self, question):
+            return super().predict(X)
+        _, candidate_labels, sure = _settled(question, _index(self), rows)
+        votes = candidate_labels[:, : self.n_neighbors]
+        counts = np.zeros((len(rows), len(self.classes_)), dtype=np.int64)
+        for column in range(votes.shape[1]):
+            np.add.at(counts, (rows, votes[:, column]), 1)
+        predicted = self.classes_[counts.argmax(axis=1)]
+        unsure = np.flatnonzero(~sure)
+        if unsure.size:
+            predicted[unsure] = adapters.sklearn_predict(self, X, unsure)
+        return predicted
 
 
-__all__ = ["FastKNeighboursClassifier", "FastNeighbours", "Index", "workers"]
+__all__ = [
+    "FORCE",
+    "FastKNeighboursClassifier",
+    "FastNeighbours",
+    "Index",
+    "Question",
+    "answer",
+    "linked",
+    "plan",
+    "release",
+    "searchable",
+    "settled_labels",
+    "settled_order",
+    "tolerance",
+    "workers",
+]

@@ -1,34 +1,45 @@
-"""Faster drop-ins for imbalanced-learn's neighbour-based samplers, with the same results.
+"""Balancer's drop-ins for imbalanced-learn's neighbour-based samplers: the same results, faster.
 
-Two levers:
+Every class here is imbalanced-learn's own (a subclass: the same parameters, defaults, validation,
+random draws and output, bit for bit, ``sample_indices_`` included) with three kinds of change:
 
-* where imbalanced-learn takes a neighbours object, it gets :class:`~balancer.neighbours.FastNeighbours`
-  or :class:`~balancer.neighbours.FastKNeighboursClassifier` (exact), so its own logic and random
-  draws are kept (:func:`neighbours_swapped`, :func:`one_sided_selection`, :func:`cleaning_rule`;
-  one-sided selection also gets the fast Tomek step below, through :mod:`balancer.adapters`);
-* where it has no such hook, a subclass overrides ``_fit_resample`` and asks only the questions the
-  method needs. A Tomek link joins mutual nearest neighbours of different classes, so only rows
-  outside the largest class are queried, plus one check back. Edited nearest neighbours keeps a
-  row whose k nearest neighbours share its class; that is certain when k rows of its class lie
-  closer than the nearest row of any other class, which a cheap search against the (small) other
-  classes and a sample of its own class proves for most rows; only the rest get a full search.
-  SMOTE writes its new rows straight into the output.
+* the neighbours objects and inner samplers it sets up become Balancer's drop-ins with the same
+  parameters (:func:`balancer.adapters.swapped`): a scikit-learn ``NearestNeighbors`` becomes a
+  :class:`~balancer.neighbours.FastNeighbours`, a ``KNeighborsClassifier`` a
+  :class:`~balancer.neighbours.FastKNeighboursClassifier`, an ``EditedNearestNeighbours`` a
+  :class:`FastEditedNearestNeighbours`, and so on. A neighbours object given as a parameter is used
+  as imbalanced-learn uses it: scikit-learn's classes keep their metric (any metric but the plain
+  euclidean runs scikit-learn's own search), any other object is kept as it is;
+* where only some questions matter, ``_fit_resample`` asks only those. A Tomek link joins mutual
+  nearest neighbours of different classes, so only rows outside the largest class are asked, plus
+  one check back. Edited nearest neighbours keeps a row whose k nearest share its class; that is
+  certain when k rows of its class lie closer than any row of another class, which a cheap search
+  against the (small) other classes and a sample of its own class proves for most rows; only the
+  rest are asked, and only the labels of their neighbours must be certain;
+* SMOTE writes its new rows straight into the output (one allocation instead of five temporaries).
 
-The builders at the end are the ``fast`` field of the registry's entries
+Every search returns scikit-learn's answer (:mod:`balancer.neighbours`: ties, duplicate rows and
+distance 0 go to scikit-learn itself), and where the fast search cannot win imbalanced-learn's own
+code runs. The builders at the end are the ``fast`` field of the registry's entries
 (:mod:`balancer.strategies`), which chooses between them and imbalanced-learn's own classes.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from imblearn import over_sampling, under_sampling
+from imblearn import combine, over_sampling, under_sampling
 from scipy import sparse
 from scipy.stats import mode
+from sklearn.base import clone
+from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
+from sklearn.utils import check_random_state
 
-from . import adapters, config
-from .neighbours import FastKNeighboursClassifier, FastNeighbours, Index
+from . import adapters, config, neighbours
+from .neighbours import FastKNeighboursClassifier, FastNeighbours, Index, Question
 
 if TYPE_CHECKING:  # pragma: no cover
     from .strategies import BuildContext, Builder
@@ -39,107 +50,366 @@ def engine() -> str:
     return config.text("BALANCER_ENGINE")
 
 
-def tomek_links(X: np.ndarray, y: np.ndarray, classes: Any, index: Index | None = None) -> np.ndarray:
-    """Boolean mask of the rows of ``classes`` that are in a Tomek link (as imbalanced-learn defines it).
+# --------------------------------------------------------------------------------------------
+# what becomes what
 
-    Only rows outside the largest class are queried for their nearest neighbour; a link with a
-    row of the largest class is then confirmed by querying that row alone.
+
+def fast_neighbours(estimator: Any) -> Any:
+    """scikit-learn's ``NearestNeighbors`` as a :class:`FastNeighbours` with the same parameters."""
+    if type(estimator) is NearestNeighbors:
+        return FastNeighbours(**estimator.get_params(deep=False))
+    return estimator
+
+
+def fast_classifier(estimator: Any) -> Any:
+    """scikit-learn's ``KNeighborsClassifier`` as a :class:`FastKNeighboursClassifier` with the same
+    parameters."""
+    if type(estimator) is KNeighborsClassifier:
+        return FastKNeighboursClassifier(**estimator.get_params(deep=False))
+    return estimator
+
+
+def _same_parameters(original: Any, fast: Callable[[], Any]) -> Callable[[Any], Any]:
+    def swap(sampler: Any) -> Any:
+        if type(sampler) is original:
+            return fast()(**sampler.get_params(deep=False))
+        return sampler
+
+    return swap
+
+
+def _own_code(X: Any) -> bool:
+    """Whether a drop-in runs its own ``_fit_resample`` on X: a dense 2-D array, and the library
+    versions its internals were checked against (else imbalanced-learn's code runs)."""
+    return adapters.internals_checked() and isinstance(X, np.ndarray) and not sparse.issparse(X) and X.ndim == 2
+
+
+# --------------------------------------------------------------------------------------------
+# Tomek links
+
+
+def tomek_links(nn: Any, X: np.ndarray, y: np.ndarray, classes: Iterable[Any], how: str | None = None) -> np.ndarray:
+    """Boolean mask of the rows of ``classes`` in a Tomek link, as imbalanced-learn finds them with
+    ``nn`` (``NearestNeighbors(n_neighbors=2)`` fitted on ``X``): row i's partner is the second
+    column of ``nn.kneighbors(X)`` (itself, when a duplicate comes first).
+
+    Only rows outside the largest class are asked; a link with a row of the largest class is then
+    confirmed by asking that row alone.
     """
     n = len(y)
-    index = index or Index(X)
     labels, counts = np.unique(y, return_counts=True)
     largest = labels[int(np.argmax(counts))]
     nearest = np.full(n, -1, dtype=np.int64)
     asked = np.flatnonzero(y != largest)
     if asked.size:
-        nearest[asked] = index.query(X[asked], 1, exclude=asked)[1][:, 0]
+        nearest[asked] = neighbours.answer(nn, Question(X, asked, 2), how)[:, 1]
     crossing = asked[y[nearest[asked]] != y[asked]]
     partners = np.unique(nearest[crossing])
     missing = partners[nearest[partners] < 0]
     if missing.size:
-        nearest[missing] = index.query(X[missing], 1, exclude=missing)[1][:, 0]
+        nearest[missing] = neighbours.answer(nn, Question(X, missing, 2), how)[:, 1]
     known = np.flatnonzero(nearest >= 0)
     link = np.zeros(n, dtype=bool)
     other = nearest[known]
     link[known] = (y[other] != y[known]) & (nearest[other] == known)
-    return link & np.isin(y, np.asarray(list(classes), dtype=y.dtype))
+    wanted = list(classes)
+    return link & np.isin(y, np.asarray(wanted, dtype=y.dtype) if wanted else np.zeros(0, dtype=y.dtype))
 
 
 class FastTomekLinks(under_sampling.TomekLinks):
-    """``TomekLinks`` that queries only the rows outside the largest class (same rows kept)."""
+    """imbalanced-learn's ``TomekLinks`` that asks only about the rows outside the largest class."""
 
-    def _fit_resample(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        X = np.asarray(X, dtype=np.float64)
-        links = tomek_links(X, y, self.sampling_strategy_.keys())
+    def _fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        if not _own_code(X):
+            return super()._fit_resample(X, y)
+        nn = FastNeighbours(n_neighbors=2, n_jobs=self.n_jobs).fit(X)  # the estimator imbalanced-learn makes
+        asked = Question(X, np.flatnonzero(y != _largest(y)), 2)
+        how = neighbours.plan(nn, asked)
+        if how == "whole":
+            return super()._fit_resample(X, y)
+        links = tomek_links(nn, X, y, self.sampling_strategy_.keys(), how)
         self.sample_indices_ = np.flatnonzero(~links)
         return X[self.sample_indices_], y[self.sample_indices_]
 
 
-def _proved_safe(X: np.ndarray, y: np.ndarray, rows: np.ndarray, others: np.ndarray, k: int) -> np.ndarray:
-    """For the rows of one class: True where k rows of the class are surely its k nearest neighbours.
+def _largest(y: np.ndarray) -> Any:
+    labels, counts = np.unique(y, return_counts=True)
+    return labels[int(np.argmax(counts))]
 
-    The distance to the nearest row of another class is compared with the k-th nearest row of the
-    same class within growing samples of the class: if k rows of the class are strictly closer,
-    the k nearest all share the class.
+
+# --------------------------------------------------------------------------------------------
+# edited nearest neighbours
+
+
+def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, others: np.ndarray, k: int) -> np.ndarray:
+    """For the rows ``asked`` of one class (``rows``): True where scikit-learn's k + 1 nearest rows
+    (itself included) in ``X`` surely all belong to the class.
+
+    The distance to the nearest row of another class (``others``) is compared with the k-th nearest
+    row of the same class (besides itself) within growing samples of the class: if, even with both
+    engines' rounding (:func:`~balancer.neighbours.tolerance`), k rows of the class are closer, the
+    k + 1 nearest all share the class whatever order scikit-learn gives them.
     """
-    safe = np.zeros(rows.size, dtype=bool)
-    nearest_other = Index(X[others]).query(X[rows], 1)[0][:, 0]
-    order = np.random.default_rng(0).permutation(rows)
+    queries = np.asarray(X[asked], dtype=np.float64)
+    qnorm = np.einsum("ij,ij->i", queries, queries)
+    d = X.shape[1]
+    max_norm = float(np.einsum("ij,ij->i", X, X, dtype=np.float64).max())
+    safe = np.zeros(asked.size, dtype=bool)
+    other_d, _, certain = Index(X[others]).query(queries, 1)
+    lower = other_d[:, 0] - neighbours.tolerance(other_d, qnorm, d, max_norm)[:, 0]
+    order = rows[np.random.default_rng(0).permutation(rows.size)]
     for size in (2_000, 20_000):
         if safe.all() or size >= rows.size // 2:
             break
         sample = np.sort(order[:size])
-        position = np.full(len(y), -1)
-        position[sample] = np.arange(sample.size)
-        asked = np.flatnonzero(~safe)
-        own = position[rows[asked]]
-        within, _ = Index(X[sample]).query(X[rows[asked]], k, exclude=own)
-        safe[asked[within[:, -1] < nearest_other[asked]]] = True
+        position = np.searchsorted(sample, asked)
+        inside = (position < sample.size) & (sample[np.minimum(position, sample.size - 1)] == asked)
+        own = np.where(inside, position, -1)
+        todo = np.flatnonzero(~safe & certain)
+        within, _, sure = Index(X[sample]).query(queries[todo], k, exclude=own[todo])
+        upper = (within + neighbours.tolerance(within, qnorm[todo], d, max_norm)).max(axis=1)
+        safe[todo[sure & (upper < lower[todo])]] = True
     return safe
 
 
-def _edited(X: np.ndarray, y: np.ndarray, target: Any, k: int, kind_sel: str, index: Index) -> np.ndarray:
-    """For the rows of class ``target``: True where edited nearest neighbours keeps them."""
-    rows = np.flatnonzero(y == target)
-    others = np.flatnonzero(y != target)
-    keep = np.zeros(rows.size, dtype=bool)
-    if others.size and others.size <= rows.size and rows.size > 4 * (k + 1):
-        keep = _proved_safe(X, y, rows, others, k)
-    unsure = ~keep
-    if unsure.any():
-        asked = rows[unsure]
-        labels = y[index.query(X[asked], k, exclude=asked)[1]]
-        if kind_sel == "mode":
-            voted, _ = mode(labels, axis=1, keepdims=False)
-            keep[unsure] = np.ravel(voted) == target
-        else:
-            keep[unsure] = np.all(labels == target, axis=1)
-    return keep
+def _keep(labels: np.ndarray, target_code: int, kind_sel: str) -> np.ndarray:
+    """imbalanced-learn's rule on the labels (codes) of each row's neighbours."""
+    if kind_sel == "mode":
+        voted, _ = mode(labels, axis=1, keepdims=False)
+        return np.asarray(np.ravel(voted) == target_code)
+    return np.asarray(np.all(labels == target_code, axis=1))
 
 
-class FastEditedNearestNeighbours(under_sampling.EditedNearestNeighbours):
-    """``EditedNearestNeighbours`` that proves most rows safe cheaply (same rows kept)."""
+_FastEditedNearestNeighboursBase: Any = adapters.swapped(under_sampling.EditedNearestNeighbours,
+                                                        nn_=fast_neighbours)
 
-    def _fit_resample(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        k = int(adapters.fitted_neighbours(self, "nn_").n_neighbors) - 1
-        X = np.asarray(X, dtype=np.float64)
-        index = Index(X)
+
+class FastEditedNearestNeighbours(_FastEditedNearestNeighboursBase):
+    """imbalanced-learn's ``EditedNearestNeighbours`` that proves most rows safe cheaply and asks only
+    about the labels of the others' neighbours."""
+
+    def _fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        if not _own_code(X):
+            return super()._fit_resample(X, y)
+        nn = adapters.fitted_neighbours(self, "nn_")
+        nn.fit(X)
+        classes, codes = np.unique(y, return_inverse=True)
         kept = []
-        for target in np.unique(y):
-            members = np.flatnonzero(y == target)
+        for code, target in enumerate(classes):
+            members = np.flatnonzero(codes == code)
             if target in self.sampling_strategy_:
-                members = members[_edited(X, y, target, k, self.kind_sel, index)]
+                members = members[self._edited(nn, X, codes, members, code)]
             kept.append(members)
+        neighbours.release(nn)
         self.sample_indices_ = np.concatenate(kept).astype(int)
         return X[self.sample_indices_], y[self.sample_indices_]
 
+    def _edited(self, nn: Any, X: np.ndarray, codes: np.ndarray, rows: np.ndarray, code: int) -> np.ndarray:
+        """For the rows of one class: True where imbalanced-learn keeps them."""
+        if type(nn) not in (FastNeighbours, NearestNeighbors):  # another object: asked as imbalanced-learn does
+            found = nn.kneighbors(X[rows], return_distance=False)[:, 1:]
+            return _keep(codes[found], code, self.kind_sel)
+        k = int(nn.n_neighbors)  # imbalanced-learn's count, the row itself included
+        question = Question(X, np.arange(rows.size), k, query_rows=rows, labels=codes, drop_first=True)
+        how = neighbours.plan(nn, question)
+        keep = np.zeros(rows.size, dtype=bool)
+        others = np.flatnonzero(codes != code)
+        if how == "fast" and 0 < others.size <= rows.size // 4 and rows.size > 4 * k:
+            # proving rows safe costs a search against the other classes and a sample of this one;
+            # it pays where most rows are safe (a pilot of 256 rows says)
+            pilot = np.linspace(0, rows.size - 1, min(256, rows.size)).astype(np.int64)
+            if _proved_safe(X, rows[pilot], rows, others, k - 1).mean() >= 0.5:
+                keep = _proved_safe(X, rows, rows, others, k - 1)
+        unsure = np.flatnonzero(~keep)
+        if unsure.size:
+            rest = Question(X, unsure, k, query_rows=rows, labels=codes, drop_first=True)
+            keep[unsure] = _keep(neighbours.answer(nn, rest, how), code, self.kind_sel)
+        return keep
 
-class FastOneSidedSelection(under_sampling.OneSidedSelection):
-    """``OneSidedSelection``: imbalanced-learn's own steps and random draws, with the fast Tomek step
-    (give it the fast 1-NN rule as ``n_neighbors``, a :class:`FastKNeighboursClassifier`)."""
 
-    def _fit_resample(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return adapters.one_sided_selection(self, np.asarray(X, dtype=np.float64), y, FastTomekLinks)
+_edited_nearest = _same_parameters(under_sampling.EditedNearestNeighbours, lambda: FastEditedNearestNeighbours)
+
+
+_FastRepeatedEditedNearestNeighboursBase: Any = adapters.swapped(under_sampling.RepeatedEditedNearestNeighbours,
+                                                                enn_=_edited_nearest)
+
+
+class FastRepeatedEditedNearestNeighbours(_FastRepeatedEditedNearestNeighboursBase):
+    """imbalanced-learn's ``RepeatedEditedNearestNeighbours``, each round a :class:`FastEditedNearestNeighbours`."""
+
+
+_FastAllKNNBase: Any = adapters.swapped(under_sampling.AllKNN, enn_=_edited_nearest)
+
+
+class FastAllKNN(_FastAllKNNBase):
+    """imbalanced-learn's ``AllKNN``, each round a :class:`FastEditedNearestNeighbours`."""
+
+
+# --------------------------------------------------------------------------------------------
+# the rules built on a 1-NN (or k-NN) classifier
+
+
+_FastOneSidedSelectionBase: Any = adapters.swapped(under_sampling.OneSidedSelection, returned=fast_classifier)
+
+
+class FastOneSidedSelection(_FastOneSidedSelectionBase):
+    """imbalanced-learn's ``OneSidedSelection`` (its own steps and random draws) with the fast k-NN rule
+    and the fast Tomek step."""
+
+    def _fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        if not adapters.internals_checked():
+            return super()._fit_resample(X, y)
+        return adapters.one_sided_selection(self, X, y, FastTomekLinks)
+
+
+_FastCondensedNearestNeighbourBase: Any = adapters.swapped(under_sampling.CondensedNearestNeighbour,
+                                                          returned=fast_classifier)
+
+
+class FastCondensedNearestNeighbour(_FastCondensedNearestNeighbourBase):
+    """imbalanced-learn's ``CondensedNearestNeighbour`` that follows each row's nearest kept row as
+    rows are kept, instead of classifying every row again after each one.
+
+    imbalanced-learn walks the rows of a class; a row its 1-NN rule (fitted on the rows kept so far)
+    misclassifies is kept, the rule refitted and every row of the class classified again: time in
+    kept rows x class rows x kept rows. Here each row's two nearest kept rows are known and updated
+    with the distances to each newly kept row only; a prediction is the label of the nearest where
+    the two are further apart than both engines' rounding, and scikit-learn's own (the same call as
+    imbalanced-learn's, on the same rows) elsewhere. Same random draws, same rows kept, same
+    ``estimators_``. Other rules than the plain euclidean 1-NN run imbalanced-learn's loop.
+    """
+
+    def _fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        estimator = adapters.validated_estimator(self)
+        if (not _own_code(X) or X.dtype not in (np.float32, np.float64) or type(estimator) is not
+                FastKNeighboursClassifier or estimator.n_neighbors != 1 or estimator.weights != "uniform"
+                or not adapters.plain_euclidean(clone(estimator).fit(X[:2], y[:2]))):
+            return super()._fit_resample(X, y)
+        target_stats = Counter(y)
+        class_minority = min(target_stats, key=lambda label: target_stats[label])
+        if _mostly_tied(X, np.flatnonzero(y == class_minority), np.flatnonzero(y != class_minority)):
+            return super()._fit_resample(X, y)  # scikit-learn would answer most predictions anyway
+        random_state = check_random_state(self.random_state)
+        idx_under = np.empty((0,), dtype=int)
+        self.estimators_ = []
+        for target_class in np.unique(y):
+            if target_class in self.sampling_strategy_:
+                idx_maj = np.flatnonzero(y == target_class)
+                idx_maj_sample = idx_maj[random_state.randint(low=0, high=target_stats[target_class],
+                                                              size=self.n_seeds_S)]
+                C_indices = np.append(np.flatnonzero(y == class_minority), idx_maj_sample)
+                kept = _Condensing(X, y, C_indices, idx_maj, estimator).run(idx_maj_sample)
+                idx_maj_sample = kept
+                C_indices = np.append(np.flatnonzero(y == class_minority), kept)
+                self.estimators_.append(clone(estimator).fit(X[C_indices], y[C_indices]))
+                idx_under = np.concatenate((idx_under, idx_maj_sample), axis=0)
+            else:
+                idx_under = np.concatenate((idx_under, np.flatnonzero(y == target_class)), axis=0)
+        self.sample_indices_ = idx_under
+        return X[idx_under], y[idx_under]
+
+
+def _mostly_tied(X: np.ndarray, kept: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether most of (a sample of) ``rows`` have their two nearest ``kept`` rows too close to tell apart."""
+    if kept.size < 2 or rows.size == 0:
+        return False
+    sample = rows[np.linspace(0, rows.size - 1, min(256, rows.size)).astype(np.int64)]
+    queries = np.asarray(X[sample], dtype=np.float64)
+    squared, _, certain = Index(X[kept]).query(queries, 2)
+    tol = neighbours.tolerance(squared, np.einsum("ij,ij->i", queries, queries), X.shape[1],
+                               float(np.einsum("ij,ij->i", X, X, dtype=np.float64).max()))
+    sure = certain & (squared[:, 1] - squared[:, 0] > tol[:, 0] + tol[:, 1])
+    return bool(sure.mean() < 0.5)
+
+
+class _Condensing:
+    """imbalanced-learn's condensing loop for one class, with each row's two nearest kept rows."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, C_indices: np.ndarray, S_indices: np.ndarray, rule: Any):
+        self.X, self.y, self.rule = X, y, rule
+        self.C = list(C_indices)
+        self.S = S_indices
+        self.S_x = X[S_indices]  # as scikit-learn gets them (unsure rows)
+        self.S_64 = np.asarray(self.S_x, dtype=np.float64)  # our distances are float64's
+        self.qnorm = np.einsum("ij,ij->i", self.S_64, self.S_64)
+        self.d = X.shape[1]
+        self.max_norm = float(np.einsum("ij,ij->i", X, X, dtype=np.float64).max())
+        self.fitted: Any = None
+        if len(self.C) >= 2:
+            squared, found, certain = Index(X[self.C]).query(self.S_64, 2)
+            self.best_d, self.second_d = squared[:, 0].copy(), squared[:, 1].copy()
+            self.best_i = np.asarray(self.C)[found[:, 0]]
+            self.best_d[~certain] = 0.0  # unsure until a row is strictly nearer
+            self.second_d[~certain] = 0.0
+        else:
+            diff = self.S_64 - np.asarray(X[self.C[0]], dtype=np.float64)
+            self.best_d = np.einsum("ij,ij->i", diff, diff)
+            self.second_d = np.full(len(self.S), np.inf)
+            self.best_i = np.full(len(self.S), self.C[0])
+        self._settle()
+
+    def _settle(self) -> None:
+        """Which rows' nearest kept row is certain: the second lies further than both engines' rounding."""
+        second = np.where(np.isfinite(self.second_d), self.second_d, self.best_d)
+        tol = neighbours.tolerance(np.stack([self.best_d, second], axis=1), self.qnorm, self.d, self.max_norm)
+        self.sure = self.second_d - self.best_d > tol[:, 0] + tol[:, 1]
+
+    def _rule(self) -> Any:
+        """The 1-NN rule fitted on the kept rows (as imbalanced-learn's is), for unsure rows."""
+        if self.fitted is None:
+            self.fitted = clone(self.rule).fit(self.X[self.C], self.y[self.C])
+        return self.fitted
+
+    def _keep(self, row: int) -> None:
+        self.C.append(row)
+        self.fitted = None
+        diff = self.S_64 - np.asarray(self.X[row], dtype=np.float64)
+        new = np.einsum("ij,ij->i", diff, diff)
+        nearer = new < self.best_d
+        self.second_d = np.where(nearer, self.best_d, np.minimum(self.second_d, new))
+        self.best_d = np.where(nearer, new, self.best_d)
+        self.best_i = np.where(nearer, row, self.best_i)
+        self._settle()
+
+    def predict_all(self) -> np.ndarray:
+        predicted = self.y[self.best_i]
+        unsure = np.flatnonzero(~self.sure)
+        if unsure.size:
+            predicted[unsure] = adapters.sklearn_predict(self._rule(), self.S_x, unsure)
+        return predicted
+
+    def run(self, seeds: np.ndarray) -> np.ndarray:
+        """imbalanced-learn's loop: the rows of the class kept (the seeds first)."""
+        kept = seeds.copy()
+        good = set(kept.tolist())
+        target = self.y[self.S[0]]
+        for position in range(len(self.S)):
+            if position in good:
+                continue
+            if self.sure[position]:
+                predicted = self.y[self.best_i[position]]
+            else:
+                predicted = KNeighborsClassifier.predict(self._rule(), self.S_x[position].reshape(1, -1))[0]
+            if predicted != target:
+                kept = np.append(kept, self.S[position])
+                self._keep(int(self.S[position]))
+                right = np.flatnonzero(self.predict_all() == target)
+                good = set(np.unique(np.append(kept, right)).tolist())
+        return kept
+
+
+_FastNeighbourhoodCleaningRuleBase: Any = adapters.swapped(under_sampling.NeighbourhoodCleaningRule,
+                                                          nn_=fast_classifier,
+                                                          edited_nearest_neighbours_=_edited_nearest)
+
+
+class FastNeighbourhoodCleaningRule(_FastNeighbourhoodCleaningRuleBase):
+    """imbalanced-learn's ``NeighbourhoodCleaningRule`` with the fast k-NN rule and the fast edited
+    nearest neighbours (set up from its own parameters at each fit, as imbalanced-learn does)."""
+
+
+# --------------------------------------------------------------------------------------------
+# SMOTE and its relatives
 
 
 _BLOCK = 32_768
@@ -149,20 +419,28 @@ def _interpolate(X_class: np.ndarray, nns: np.ndarray, rows: np.ndarray, cols: n
                  into: np.ndarray) -> None:
     """Write SMOTE's new rows ``X[rows] + steps * (nn - X[rows])`` into ``into``, in blocks.
 
-    The arithmetic and its order are imbalanced-learn's, so every bit is identical.
+    The arithmetic and its order are imbalanced-learn's, so every bit is identical: the difference in
+    X's type, the step and the sum in float64, the result cast back to X's type.
     """
+    in_place = X_class.dtype == np.float64
     for start in range(0, len(rows), _BLOCK):
         stop = min(start + _BLOCK, len(rows))
         block_rows = rows[start:stop]
         base = X_class[block_rows]
         diffs = X_class[nns[block_rows, cols[start:stop]]]
         np.subtract(diffs, base, out=diffs)
-        np.multiply(steps[start:stop], diffs, out=diffs)
-        np.add(base, diffs, out=into[start:stop])
+        if in_place:
+            np.multiply(steps[start:stop], diffs, out=diffs)
+            np.add(base, diffs, out=into[start:stop])
+        else:
+            into[start:stop] = (base + steps[start:stop] * diffs).astype(X_class.dtype)
 
 
-class FastSMOTE(over_sampling.SMOTE):
-    """SMOTE with the same draws and the same rows, made with less memory traffic.
+_FastSMOTEBase: Any = adapters.swapped(over_sampling.SMOTE, nn_k_=fast_neighbours)
+
+
+class FastSMOTE(_FastSMOTEBase):
+    """imbalanced-learn's ``SMOTE`` with the same draws and the same rows, made with less memory traffic.
 
     imbalanced-learn copies X, makes each class's new rows with five full-size temporaries and
     stacks everything at the end. Here the output is allocated once, X written at the top, and the
@@ -170,7 +448,7 @@ class FastSMOTE(over_sampling.SMOTE):
     """
 
     def _fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
-        if sparse.issparse(X) or not isinstance(X, np.ndarray):
+        if not _own_code(X):
             return super()._fit_resample(X, y)
         nn = adapters.fitted_neighbours(self, "nn_k_")
         n, total = len(X), len(X) + sum(int(v) for v in self.sampling_strategy_.values())
@@ -189,65 +467,109 @@ class FastSMOTE(over_sampling.SMOTE):
             _interpolate(X_class, nns, rows, cols, steps, X_out[position:position + n_samples])
             y_out[position:position + n_samples] = class_sample
             position += n_samples
+        neighbours.release(nn)
         return X_out, y_out
+
+
+_FastADASYNBase: Any = adapters.swapped(over_sampling.ADASYN, nn_=fast_neighbours)
+
+
+class FastADASYN(_FastADASYNBase):
+    """imbalanced-learn's ``ADASYN`` with the fast neighbour search."""
+
+
+_FastBorderlineSMOTEBase: Any = adapters.swapped(over_sampling.BorderlineSMOTE, nn_k_=fast_neighbours,
+                                                nn_m_=fast_neighbours)
+
+
+class FastBorderlineSMOTE(_FastBorderlineSMOTEBase):
+    """imbalanced-learn's ``BorderlineSMOTE`` with the fast neighbour search."""
+
+
+_FastSVMSMOTEBase: Any = adapters.swapped(over_sampling.SVMSMOTE, nn_k_=fast_neighbours, nn_m_=fast_neighbours)
+
+
+class FastSVMSMOTE(_FastSVMSMOTEBase):
+    """imbalanced-learn's ``SVMSMOTE`` with the fast neighbour search (most of its time is its SVM)."""
+
+
+_smote = _same_parameters(over_sampling.SMOTE, lambda: FastSMOTE)
+_tomek = _same_parameters(under_sampling.TomekLinks, lambda: FastTomekLinks)
+
+
+_FastSMOTEENNBase: Any = adapters.swapped(combine.SMOTEENN, smote_=_smote, enn_=_edited_nearest)
+
+
+class FastSMOTEENN(_FastSMOTEENNBase):
+    """imbalanced-learn's ``SMOTEENN`` with :class:`FastSMOTE` and :class:`FastEditedNearestNeighbours`."""
+
+
+_FastSMOTETomekBase: Any = adapters.swapped(combine.SMOTETomek, smote_=_smote, tomek_=_tomek)
+
+
+class FastSMOTETomek(_FastSMOTETomekBase):
+    """imbalanced-learn's ``SMOTETomek`` with :class:`FastSMOTE` and :class:`FastTomekLinks`."""
+
+
+#: imbalanced-learn's class -> Balancer's drop-in (the same parameters and results)
+DROP_INS: dict[type, type] = {
+    over_sampling.SMOTE: FastSMOTE,
+    over_sampling.ADASYN: FastADASYN,
+    over_sampling.BorderlineSMOTE: FastBorderlineSMOTE,
+    over_sampling.SVMSMOTE: FastSVMSMOTE,
+    under_sampling.TomekLinks: FastTomekLinks,
+    under_sampling.EditedNearestNeighbours: FastEditedNearestNeighbours,
+    under_sampling.RepeatedEditedNearestNeighbours: FastRepeatedEditedNearestNeighbours,
+    under_sampling.AllKNN: FastAllKNN,
+    under_sampling.OneSidedSelection: FastOneSidedSelection,
+    under_sampling.CondensedNearestNeighbour: FastCondensedNearestNeighbour,
+    under_sampling.NeighbourhoodCleaningRule: FastNeighbourhoodCleaningRule,
+    combine.SMOTEENN: FastSMOTEENN,
+    combine.SMOTETomek: FastSMOTETomek,
+}
 
 
 # --------------------------------------------------------------------------------------------
 # the fast builders of the registry's entries: (validated parameters, build context) -> sampler
 
 
-def neighbours_swapped(**extra: int) -> Builder:
-    """imbalanced-learn's own class, each named neighbour count ``k`` given as
-    ``FastNeighbours(k + extra)`` (imbalanced-learn adds the row itself to its own counts)."""
+def drop_in(cls: type) -> Builder:
+    """Build the drop-in ``cls`` with the entry's parameters, as imbalanced-learn's class would be."""
 
     def build(params: dict[str, Any], ctx: BuildContext) -> Any:
-        swapped = {name: FastNeighbours(params[name] + add) for name, add in extra.items()}
-        return ctx.construct({**params, **swapped})
+        return ctx.construct(params, cls)
 
     return build
 
 
-def smote(params: dict[str, Any], ctx: BuildContext) -> Any:
-    """:class:`FastSMOTE` with the fast neighbour search."""
-    return ctx.construct({**params, "k_neighbors": FastNeighbours(params["k_neighbors"] + 1)}, FastSMOTE)
-
-
-def tomek(params: dict[str, Any], ctx: BuildContext) -> Any:
-    """:class:`FastTomekLinks`."""
-    return ctx.construct(params, FastTomekLinks)
-
-
-def edited(params: dict[str, Any], ctx: BuildContext) -> Any:
-    """:class:`FastEditedNearestNeighbours`."""
-    return ctx.construct(params, FastEditedNearestNeighbours)
-
-
-def cleaning_rule(params: dict[str, Any], ctx: BuildContext) -> Any:
-    """``NeighbourhoodCleaningRule`` with the fast classifier and the fast edited nearest neighbours."""
-    k = params["n_neighbors"]
-    return ctx.construct({
-        **params,
-        "n_neighbors": FastKNeighboursClassifier(n_neighbors=k),
-        "edited_nearest_neighbours": ctx.part("EditedNearestNeighbours", {"n_neighbors": k, "kind_sel": "mode"}),
-    })
-
-
-def one_sided_selection(params: dict[str, Any], ctx: BuildContext) -> Any:
-    """:class:`FastOneSidedSelection` with the fast 1-NN (or k-NN) rule."""
-    k = params["n_neighbors"]
-    return ctx.construct({**params, "n_neighbors": FastKNeighboursClassifier(n_neighbors=1 if k is None else k)},
-                         FastOneSidedSelection)
+smote = drop_in(FastSMOTE)
+tomek = drop_in(FastTomekLinks)
+edited = drop_in(FastEditedNearestNeighbours)
+cleaning_rule = drop_in(FastNeighbourhoodCleaningRule)
+one_sided_selection = drop_in(FastOneSidedSelection)
 
 
 __all__ = [
+    "DROP_INS",
+    "FastADASYN",
+    "FastAllKNN",
+    "FastBorderlineSMOTE",
+    "FastCondensedNearestNeighbour",
     "FastEditedNearestNeighbours",
+    "FastNeighbourhoodCleaningRule",
     "FastOneSidedSelection",
+    "FastRepeatedEditedNearestNeighbours",
     "FastSMOTE",
+    "FastSMOTEENN",
+    "FastSMOTETomek",
+    "FastSVMSMOTE",
     "FastTomekLinks",
     "cleaning_rule",
+    "drop_in",
     "edited",
     "engine",
-    "neighbours_swapped",
+    "fast_classifier",
+    "fast_neighbours",
     "one_sided_selection",
     "smote",
     "tomek",

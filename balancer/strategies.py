@@ -309,12 +309,13 @@ def _smote_enn(params: dict[str, Any], ctx: BuildContext) -> Any:
         "smote": ctx.part("SMOTE", {"k_neighbors": params["k_neighbors"]}),
         "enn": ctx.part("EditedNearestNeighbours",
                         {"n_neighbors": params["n_neighbors"], "kind_sel": params["kind_sel"]}, "all"),
-    })
+    }, samplers.FastSMOTEENN if ctx.engine == "fast" else None)
 
 
 def _smote_tomek(params: dict[str, Any], ctx: BuildContext) -> Any:
     return ctx.construct({"smote": ctx.part("SMOTE", {"k_neighbors": params["k_neighbors"]}),
-                          "tomek": ctx.part("TomekLinks", {}, "all")})
+                          "tomek": ctx.part("TomekLinks", {}, "all")},
+                         samplers.FastSMOTETomek if ctx.engine == "fast" else None)
 
 
 def _kmeans_smote(params: dict[str, Any], ctx: BuildContext) -> Any:
@@ -368,7 +369,7 @@ _ENTRIES: tuple[Strategy, ...] = (
              compare_default=True, **_SMOTE_PARTS),
     Strategy("SMOTENC", "over",
              "SMOTE for mixed numeric and categorical columns: categories come from the neighbours.",
-             (_k(),), over_sampling.SMOTENC, fast=samplers.neighbours_swapped(k_neighbors=1),
+             (_k(),), over_sampling.SMOTENC,
              variants=_SMOTE_VARIANTS, encoding="ordinal", spark=_ON_DRIVER, **_SMOTE_PARTS),
     Strategy("SMOTEN", "over",
              "SMOTE for all-categorical tables (value difference metric).",
@@ -378,7 +379,7 @@ _ENTRIES: tuple[Strategy, ...] = (
     Strategy("ADASYN", "over",
              "Like SMOTE, but makes more rows where the minority is hardest to learn.",
              (_k("n_neighbors", 5, "neighbours used to weigh difficulty and to interpolate"),),
-             over_sampling.ADASYN, fast=samplers.neighbours_swapped(n_neighbors=1), class_k=("n_neighbors",),
+             over_sampling.ADASYN, fast=samplers.drop_in(samplers.FastADASYN), class_k=("n_neighbors",),
              neighbour_based=True, spark=_ON_DRIVER_WITH_CONTEXT, compare_default=True,
              hints=(Hint(" ADASYN only makes rows where minority rows have neighbours of other classes, and "
                          "here none does: the classes are already well apart. Use SMOTE or RandomOverSampler.",
@@ -389,7 +390,7 @@ _ENTRIES: tuple[Strategy, ...] = (
                           low=1, high=100),
               Param("kind", "choice", "borderline-1", "borderline-2 also interpolates toward other classes",
                     choices=("borderline-1", "borderline-2"))),
-             over_sampling.BorderlineSMOTE, fast=samplers.neighbours_swapped(k_neighbors=1, m_neighbors=1),
+             over_sampling.BorderlineSMOTE, fast=samplers.drop_in(samplers.FastBorderlineSMOTE),
              spark=_ON_DRIVER_WITH_CONTEXT, compare_default=True, **_SMOTE_PARTS),
     # most of SVMSMOTE's time is its SVM (the same in both engines); the searches get faster
     Strategy("SVMSMOTE", "over",
@@ -398,7 +399,7 @@ _ENTRIES: tuple[Strategy, ...] = (
                           low=1, high=100),
               Param("out_step", "float", 0.5, "step size when extrapolating away from other classes",
                     low=0, high=1)),
-             over_sampling.SVMSMOTE, fast=samplers.neighbours_swapped(k_neighbors=1, m_neighbors=1),
+             over_sampling.SVMSMOTE, fast=samplers.drop_in(samplers.FastSVMSMOTE),
              spark=_ON_DRIVER_WITH_CONTEXT, **_SMOTE_PARTS),
     Strategy("KMeansSMOTE", "over",
              "Cluster first with k-means, then SMOTE inside clusters rich in minority rows.",
@@ -432,7 +433,8 @@ _ENTRIES: tuple[Strategy, ...] = (
              (Param("n_neighbors", "int", None, "neighbours of the rule", low=1, high=100,
                     optional=True, none_label="1"),
               Param("n_seeds_S", "int", 1, "rows the kept set starts from", low=1, high=1000)),
-             under_sampling.CondensedNearestNeighbour, **_CLEANING),
+             under_sampling.CondensedNearestNeighbour,
+             fast=samplers.drop_in(samplers.FastCondensedNearestNeighbour), **_CLEANING),
     Strategy("EditedNearestNeighbours", "under",
              "Drop rows of the larger classes whose neighbours disagree with them.",
              (_k("n_neighbors", 3, "neighbours that vote on each row"), _KIND_SEL),
@@ -441,13 +443,14 @@ _ENTRIES: tuple[Strategy, ...] = (
              "Edited nearest neighbours, repeated until nothing more is dropped.",
              (_k("n_neighbors", 3, "neighbours that vote on each row"),
               Param("max_iter", "int", 100, "most repetitions", low=1, high=1000), _KIND_SEL),
-             under_sampling.RepeatedEditedNearestNeighbours, fast=samplers.neighbours_swapped(n_neighbors=1),
+             under_sampling.RepeatedEditedNearestNeighbours,
+             fast=samplers.drop_in(samplers.FastRepeatedEditedNearestNeighbours),
              **_CLEANING),
     Strategy("AllKNN", "under",
              "Edited nearest neighbours with 1, 2, ... k neighbours in turn.",
              (_k("n_neighbors", 3, "largest neighbourhood"), _KIND_SEL,
               Param("allow_minority", "bool", False, "allow the majority to become the minority")),
-             under_sampling.AllKNN, **_CLEANING),
+             under_sampling.AllKNN, fast=samplers.drop_in(samplers.FastAllKNN), **_CLEANING),
     Strategy("InstanceHardnessThreshold", "under",
              "Drop the rows of the larger classes that a cross-validated forest finds hardest.",
              (Param("cv", "int", 5, "folds used to estimate hardness", low=2, high=20),),
@@ -458,8 +461,8 @@ _ENTRIES: tuple[Strategy, ...] = (
                     choices=(1, 2, 3)),
               _k("n_neighbors", 3, "minority neighbours averaged over"),
               _k("n_neighbors_ver3", 3, "neighbours of the first step of version 3")),
-             under_sampling.NearMiss, fast=samplers.neighbours_swapped(n_neighbors=0, n_neighbors_ver3=0),
-             compare_default=True, **_CLEANING),
+             # no fast variant: NearMiss ranks rows by scikit-learn's distances, bit for bit
+             under_sampling.NearMiss, compare_default=True, **_CLEANING),
     Strategy("NeighbourhoodCleaningRule", "under",
              "Edited nearest neighbours plus cleaning around misclassified minority rows.",
              (_k("n_neighbors", 3, "neighbours that vote on each row"),

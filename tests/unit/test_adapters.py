@@ -18,7 +18,8 @@ from tests.conftest import mixed_table
 ROOT = Path(__file__).resolve().parents[2]
 #: imbalanced-learn's private methods and attributes Balancer relies on (``_fit_resample`` is the
 #: method every sampler implements, and may be overridden anywhere).
-PRIVATE = {"_validate_estimator", "_make_samples", "_generate_samples", "_sampling_type", "_count_class_sample"}
+PRIVATE = {"_validate_estimator", "_make_samples", "_generate_samples", "_sampling_type", "_count_class_sample",
+           "_fit_X", "_fit_method", "_tree", "_y", "_mode", "_safe_indexing"}
 
 
 def test_checked_versions_are_the_pinned_ones():
@@ -51,6 +52,27 @@ def test_other_versions_fall_back_to_imbalanced_learn_with_a_notice(monkeypatch)
     assert notice in fallen.notices
     assert fallen.data.equals(fast.data)
     assert notice not in resample(data, "label", "RandomOverSampler", seed=4).notices  # no fast variant
+
+
+def test_every_fast_entry_steps_aside_on_other_versions(monkeypatch):
+    """Check that with unchecked versions every entry with a fast variant builds imbalanced-learn's class."""
+    monkeypatch.setattr(adapters, "MISMATCH", "other versions")
+    for strategy in strategies.STRATEGIES.values():
+        if strategy.fast is None:
+            continue
+        built = strategies.build(strategy.name, strategy.defaults(), "auto", 0, engine="fast")
+        assert type(built) is strategy.sampler, strategy.name
+        assert strategies.fallback_notice(strategy.name, "fast") == "other versions"
+        for part in ("smote", "enn", "tomek"):
+            inner = getattr(built, part, None)
+            assert inner is None or type(inner).__module__.startswith("imblearn."), (strategy.name, part)
+
+
+def test_the_mismatch_is_read_at_import():
+    """Check MISMATCH is what version_mismatch says of the installed versions (None here: the pins)."""
+    assert adapters.version_mismatch() == adapters.MISMATCH
+    assert adapters.installed_versions() == adapters.CHECKED
+    assert adapters.internals_checked() and strategies.engine_in_use("fast") == "fast"
 
 
 def test_private_names_only_in_the_adapters():

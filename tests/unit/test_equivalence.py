@@ -1,28 +1,48 @@
-"""Balancer's fast neighbour paths give exactly imbalanced-learn's results."""
+"""Balancer's fast engine gives exactly imbalanced-learn's results: rows, order, synthetic values and
+``sample_indices_``, on tables full of ties and duplicate rows too.
+
+The fast search hands small searches to scikit-learn; :data:`balancer.neighbours.FORCE` makes it
+search itself wherever it may (the ``forced`` fixture), and the tests marked slow run at sizes where
+it does so on its own (over 6,000 fitted rows).
+"""
 
 from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from imblearn import under_sampling
 from scipy import sparse
-from sklearn.neighbors import NearestNeighbors
+from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 
-from balancer import neighbours, resample, strategies
-from balancer.neighbours import FastKNeighboursClassifier, FastNeighbours, Index
+from balancer import adapters, neighbours, resample, samplers, strategies
+from balancer.errors import BalancerError
+from balancer.neighbours import FastKNeighboursClassifier, FastNeighbours, Index, Question
+from balancer.prepare import Preparer, column_roles
 from tests.conftest import mixed_table
 
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+#: every neighbour-based tactic the registry has (CondensedNearestNeighbour is too slow for many
+#: runs; SMOTEN and KMeansSMOTE have no fast variant and no fast search)
 NEIGHBOUR_METHODS = [s.name for s in strategies.STRATEGIES.values()
                      if s.neighbour_based and s.name not in ("SMOTEN", "KMeansSMOTE", "CondensedNearestNeighbour")]
+FAST_METHODS = [s.name for s in strategies.STRATEGIES.values() if s.fast is not None]
 
 
-@pytest.fixture(autouse=True)
-def always_fast(monkeypatch):
-    """Use the fast engine even on small tables (it hands tiny searches to scikit-learn)."""
-    monkeypatch.setattr(neighbours, "_SMALL_WORK", 0)
-    monkeypatch.setattr(neighbours, "_SMALL_FIT", 0)
+@pytest.fixture
+def forced(monkeypatch):
+    """Make the fast search answer wherever it may (scikit-learn only for unsettled queries)."""
+    monkeypatch.setattr(neighbours, "FORCE", True)
     # several tiles and short groups, as on big tables (both group-maximum paths run)
     monkeypatch.setattr(neighbours, "_TILE", 256)
+
+
+# --------------------------------------------------------------------------------------------
+# tables
 
 
 def numeric(n: int = 700, features: int = 20, classes: int = 2, seed: int = 0) -> pd.DataFrame:
@@ -31,78 +51,246 @@ def numeric(n: int = 700, features: int = 20, classes: int = 2, seed: int = 0) -
     y = rng.choice(classes, size=n, p=weights)
     x = rng.normal(size=(n, features)) + y[:, None] * 0.7
     frame = pd.DataFrame(x.round(6), columns=[f"f{i}" for i in range(features)])
-    frame["target"] = np.array(["maj", "min", "mid"])[y]
-    frame["target"] = frame["target"].astype("str")
+    frame["target"] = pd.array(np.array(["maj", "min", "mid"])[y], dtype="str")
     return frame
+
+
+def binary(n: int = 600, features: int = 18, seed: int = 0) -> pd.DataFrame:
+    """0/1 features: distances are small integers, so nearly every neighbour ties with others."""
+    rng = np.random.default_rng(seed)
+    x = (rng.random((n, features)) < 0.3).astype("int64")
+    y = (x[:, :3].sum(axis=1) + (rng.random(n) < 0.15) >= 3)
+    frame = pd.DataFrame(x, columns=[f"b{i}" for i in range(features)])
+    frame["target"] = pd.array(np.where(y, "yes", "no"), dtype="str")
+    return frame
+
+
+def integers(n: int = 600, features: int = 17, seed: int = 0) -> pd.DataFrame:
+    """Small integer features, many duplicate rows, and duplicates with different labels."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 3, (n // 3, features))
+    x = base[rng.integers(0, len(base), n)]
+    y = (x[:, 0] + (rng.random(n) < 0.2) >= 2)
+    frame = pd.DataFrame(x, columns=[f"i{i}" for i in range(features)])
+    frame["target"] = pd.array(np.where(y, "pos", "neg"), dtype="str")
+    return frame
+
+
+def car(repeat: int = 1, seed: int = 0) -> pd.DataFrame:
+    """The all-categorical car table (every combination of six attributes; 'vgood' the minority)."""
+    levels = {"buying": ["vhigh", "high", "med", "low"], "maint": ["vhigh", "high", "med", "low"],
+              "doors": ["2", "3", "4", "5more"], "persons": ["2", "4", "more"],
+              "lug_boot": ["small", "med", "big"], "safety": ["low", "med", "high"]}
+    rows = list(itertools.product(*levels.values())) * repeat
+    frame = pd.DataFrame(rows, columns=list(levels)).astype("str")
+    good = ((frame["safety"] == "high") & (frame["buying"].isin(["low", "med"]))
+            & (frame["persons"] != "2") & (frame["lug_boot"] != "small"))
+    noise = np.random.default_rng(seed).random(len(frame)) < (0.05 if repeat > 1 else 0.0)
+    frame["Class"] = pd.array(np.where(good ^ noise, "vgood", "other"), dtype="str")
+    return frame
+
+
+def wide(n: int = 500, features: int = 120, seed: int = 0) -> pd.DataFrame:
+    return numeric(n=n, features=features, seed=seed)
 
 
 TABLES = {
     "numeric-binary": lambda: numeric(),
     "numeric-multiclass": lambda: numeric(n=900, classes=3, seed=1),
     "mixed-binary": lambda: mixed_table(n=400, minority=60, seed=2),
+    "mixed-duplicates": lambda: mixed_table(n=300, minority=50, seed=2),
     "low-dimensional": lambda: numeric(n=800, features=6, seed=3),
+    "binary-features": lambda: binary(),
+    "integer-duplicates": lambda: integers(),
+    "one-hot-car": lambda: car(),
+    "wide": lambda: wide(),
 }
+
+
+def _target(data: pd.DataFrame) -> str:
+    return next(c for c in ("label", "target", "Class") if c in data.columns)
 
 
 def run(data: pd.DataFrame, method: str, seed: int, engine: str, monkeypatch):
     monkeypatch.setenv("BALANCER_ENGINE", engine)
-    target = "label" if "label" in data.columns else "target"
-    return resample(data, target, method, seed=seed)
+    try:
+        return resample(data, _target(data), method, seed=seed)
+    except BalancerError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def assert_same(fast, reference) -> None:
+    if isinstance(reference, str) or isinstance(fast, str):
+        assert fast == reference
+        return
+    pd.testing.assert_frame_equal(fast.data, reference.data)
+    assert np.array_equal(fast.source_rows, reference.source_rows)
+    assert np.array_equal(fast.synthetic, reference.synthetic)
 
 
 @pytest.mark.parametrize("table", list(TABLES))
 @pytest.mark.parametrize("method", NEIGHBOUR_METHODS)
-def test_same_rows_as_imblearn(method, table, monkeypatch):
-    """Check kept and synthesized rows are identical to imbalanced-learn's, for several seeds."""
+def test_same_rows_as_imblearn(method, table, monkeypatch, forced):
+    """Check kept and synthesized rows are identical to imbalanced-learn's, ties and duplicates included."""
     data = TABLES[table]()
-    for seed in (0, 1, 7):
-        fast = run(data, method, seed, "fast", monkeypatch)
-        reference = run(data, method, seed, "imblearn", monkeypatch)
-        pd.testing.assert_frame_equal(fast.data, reference.data)
-        assert np.array_equal(fast.source_rows, reference.source_rows)
-        assert np.array_equal(fast.synthetic, reference.synthetic)
+    for seed in (0, 7):
+        assert_same(run(data, method, seed, "fast", monkeypatch), run(data, method, seed, "imblearn", monkeypatch))
 
 
-@pytest.mark.parametrize(("n", "d", "k"), [(500, 20, 1), (3000, 20, 5), (3000, 40, 11), (2000, 8, 3), (300_000, 17, 2)])
+@pytest.mark.parametrize("path", sorted(SHARED.glob("*.csv")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("method", FAST_METHODS)
+def test_real_tables(path, method, monkeypatch, forced):
+    """Check the shared real tables (target ``Class``, prepared as resample prepares them)."""
+    data = pd.read_csv(path, na_values=["?"])
+    if "Class" not in data.columns:
+        pytest.skip("no Class column")
+    assert_same(run(data, method, 0, "fast", monkeypatch), run(data, method, 0, "imblearn", monkeypatch))
+
+
+# --------------------------------------------------------------------------------------------
+# the samplers on the prepared matrix, at the sizes where the fast search runs by itself
+
+
+def prepared(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The matrix and codes resample hands a sampler (one-hot categories, standardised numbers)."""
+    target = _target(data)
+    matrix = Preparer(column_roles(data, target), categories="onehot").fit(data).transform(data)
+    return matrix, np.unique(data[target].astype(str), return_inverse=True)[1]
+
+
+def compare_samplers(original: type, X: np.ndarray, y: np.ndarray, **params) -> None:
+    fast_class = samplers.DROP_INS[original]
+    if "random_state" in original().get_params():
+        params.setdefault("random_state", 0)
+    reference, fast = original(**params), fast_class(**params)
+    try:
+        expected = reference.fit_resample(X, y)
+    except (ValueError, RuntimeError) as exc:
+        with pytest.raises(type(exc), match=re.escape(str(exc)[:40])):
+            fast.fit_resample(X, y)
+        return
+    got = fast.fit_resample(X, y)
+    assert got[0].dtype == expected[0].dtype
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+    if hasattr(reference, "sample_indices_"):
+        assert np.array_equal(fast.sample_indices_, reference.sample_indices_)
+
+
+LARGE = {
+    "isotropic": lambda: numeric(n=7_000, features=20, seed=4),
+    "binary-features": lambda: binary(n=7_000, features=20, seed=4),
+    "integer-duplicates": lambda: integers(n=7_000, features=18, seed=4),
+    "one-hot-car": lambda: car(repeat=4, seed=4),
+    "wide": lambda: wide(n=6_500, features=150, seed=4),
+}
+LARGE_METHODS = [c for c in samplers.DROP_INS if c is not under_sampling.CondensedNearestNeighbour]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("force", [None, True], ids=["cost-model", "forced"])
+@pytest.mark.parametrize("table", list(LARGE))
+@pytest.mark.parametrize("original", LARGE_METHODS, ids=lambda c: c.__name__)
+def test_large_tables(original, table, force, monkeypatch):
+    """Check every drop-in against imbalanced-learn's class on 6,500-7,000 rows (the search runs)."""
+    monkeypatch.setattr(neighbours, "FORCE", force)
+    X, y = prepared(LARGE[table]())
+    compare_samplers(original, X, y)
+
+
+@pytest.mark.parametrize("original", list(samplers.DROP_INS), ids=lambda c: c.__name__)
+def test_duplicate_rows_with_other_labels(original, forced):
+    """Check duplicate rows (several with different labels) and whole groups of them."""
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(40, 16))
+    X = np.vstack([base, base[:25], base[:10], base[:10]]).round(3)
+    y = np.concatenate([(rng.random(40) < 0.3), rng.random(25) < 0.5, np.ones(10, bool), np.zeros(10, bool)])
+    compare_samplers(original, X, y.astype(int))
+
+
+CONDENSING = {
+    "numeric": lambda: numeric(n=600, features=20, seed=8),
+    "low-dimensional": lambda: numeric(n=600, features=5, seed=8),
+    "numeric-multiclass": lambda: numeric(n=600, classes=3, seed=8),
+    "binary-features": lambda: binary(n=400, seed=8),
+    "integer-duplicates": lambda: integers(n=400, seed=8),
+    "one-hot-car": lambda: car(),
+}
+
+
+@pytest.mark.parametrize("table", list(CONDENSING))
+def test_condensed_nearest_neighbour(table):
+    """Check the condensing that follows each row's nearest kept rows keeps imbalanced-learn's rows."""
+    X, y = prepared(CONDENSING[table]())
+    for seed in (0, 3):
+        compare_samplers(under_sampling.CondensedNearestNeighbour, X, y, random_state=seed)
+    compare_samplers(under_sampling.CondensedNearestNeighbour, X, y, n_seeds_S=5, sampling_strategy="all")
+
+
+@pytest.mark.slow
+def test_condensed_nearest_neighbour_large():
+    """Check the condensing on 4,000 rows (imbalanced-learn takes a while)."""
+    X, y = prepared(numeric(n=4_000, features=20, seed=9))
+    compare_samplers(under_sampling.CondensedNearestNeighbour, X, y)
+
+
+def test_one_sided_selection_on_duplicates(forced):
+    """Check the case found by hand: one-sided selection keeps what imbalanced-learn keeps (224 rows)."""
+    X, y = prepared(mixed_table(n=300, minority=50, seed=2))
+    compare_samplers(under_sampling.OneSidedSelection, X, y)
+    assert len(samplers.FastOneSidedSelection(random_state=0).fit_resample(X, y)[1]) == \
+        len(under_sampling.OneSidedSelection(random_state=0).fit_resample(X, y)[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("original", list(samplers.DROP_INS), ids=lambda c: c.__name__)
+def test_float32_stays_float32(original, dtype, forced):
+    """Check float32 input gives imbalanced-learn's float32 output (and float64 float64)."""
+    X, y = prepared(numeric(n=400, features=18, seed=5))
+    compare_samplers(original, X.astype(dtype), y)
+
+
+# --------------------------------------------------------------------------------------------
+# the neighbour search
+
+
+@pytest.mark.parametrize(("n", "d", "k"), [(500, 20, 1), (3000, 20, 5), (3000, 40, 11), (2000, 8, 3),
+                                           (300_000, 17, 2)])
 def test_index_matches_sklearn(n, d, k):
     """Check the exact search returns scikit-learn's neighbours and distances (several tiles too)."""
     rng = np.random.default_rng(n + d)
     data = rng.normal(size=(n, d))
     queries = np.vstack([rng.normal(size=(200, d)), data[:50]])
-    squared, index = Index(data).query(queries, k)
+    squared, index, certain = Index(data).query(queries, k)
     ref_dist, ref_index = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(data).kneighbors(queries)
+    assert certain.all()
     assert np.array_equal(index, ref_index)
     assert np.allclose(np.sqrt(squared), ref_dist, atol=1e-6)
 
 
-def test_index_excludes_self_and_falls_back_exactly():
-    """Check self-exclusion, and the exhaustive float64 fallback on near-ties beyond float32."""
+def test_index_excludes_self_and_falls_back_exactly(forced):
+    """Check self-exclusion and the float64 fallback on near-ties beyond float32: exact where it can
+    tell, uncertain where float64 cannot either, and scikit-learn's answers through FastNeighbours."""
     rng = np.random.default_rng(5)
-    base = rng.normal(size=(1, 20)) * 1e4
-    data = base + rng.normal(size=(400, 20)) * 1e-3   # far from the origin: float32 cannot separate
-    squared, index = Index(data).query(data[:30], 2, exclude=np.arange(30))
-    diffs = ((data[:30, None, :] - data[None, :, :]) ** 2).sum(axis=2)
-    diffs[np.arange(30), np.arange(30)] = np.inf
-    expected = np.argsort(diffs, axis=1, kind="stable")[:, :2]
-    assert np.array_equal(index, expected)
-    assert not np.any(index == np.arange(30)[:, None])
+    for scale in (1e2, 1e4):
+        base = rng.normal(size=(1, 20)) * scale
+        data = base + rng.normal(size=(400, 20)) * 1e-3   # far from the origin: float32 cannot separate
+        squared, index, certain = Index(data).query(data[:30], 2, exclude=np.arange(30))
+        diffs = ((data[:30, None, :] - data[None, :, :]) ** 2).sum(axis=2)
+        diffs[np.arange(30), np.arange(30)] = np.inf
+        expected = np.argsort(diffs, axis=1, kind="stable")[:, :2]
+        assert certain.all() == (scale < 1e3)
+        assert np.array_equal(index[certain], expected[certain])
+        assert not np.any(index[certain] == np.arange(30)[certain, None])
+        assert np.array_equal(FastNeighbours(n_neighbors=2).fit(data).kneighbors(return_distance=False),
+                              NearestNeighbors(n_neighbors=2).fit(data).kneighbors(return_distance=False))
 
 
-def test_fast_neighbours_is_a_drop_in():
-    """Check FastNeighbours and FastKNeighboursClassifier answer like scikit-learn's, sparse input too."""
-    rng = np.random.default_rng(0)
-    data = rng.normal(size=(600, 20))
-    labels = rng.integers(0, 3, 600)
-    ours = FastNeighbours(n_neighbors=4).fit(sparse.csr_matrix(data))
-    theirs = NearestNeighbors(n_neighbors=4).fit(data)
-    assert np.array_equal(ours.kneighbors(data[:40], return_distance=False),
-                          theirs.kneighbors(data[:40], return_distance=False))
-    assert np.array_equal(ours.kneighbors()[1], theirs.kneighbors()[1])
-    from sklearn.neighbors import KNeighborsClassifier
-
-    fast = FastKNeighboursClassifier(n_neighbors=3).fit(data, labels)
-    slow = KNeighborsClassifier(n_neighbors=3).fit(data, labels)
-    assert np.array_equal(fast.predict(data[:100]), slow.predict(data[:100]))
+def test_index_says_when_ties_leave_it_unsure():
+    """Check a query tied with very many rows is reported uncertain rather than answered."""
+    data = np.zeros((500, 18))
+    data[:, 0] = np.arange(500) % 2
+    _, _, certain = Index(data).query(np.zeros((3, 18)), 4)
+    assert not certain.any()
 
 
 def test_group_maxima_both_paths_agree():
@@ -120,10 +308,105 @@ def test_index_matches_brute_force_on_a_long_tile(monkeypatch):
     rng = np.random.default_rng(1)
     data = rng.normal(size=(40_000, 8))
     queries = rng.normal(size=(50, 8))
-    index_obj = neighbours.Index(data)
-    index_obj.tree = None  # force the screened search (8 features would use a KD-tree)
-    dist, index = index_obj.query(queries, 3)
+    dist, index, certain = neighbours.Index(data).query(queries, 3)
     brute = ((queries[:, None, :] - data[None, :, :]) ** 2).sum(axis=2)
     expected = np.argsort(brute, axis=1, kind="stable")[:, :3]
-    assert np.array_equal(index, expected)
+    assert certain.all() and np.array_equal(index, expected)
     assert np.allclose(dist, np.take_along_axis(brute, expected, axis=1))
+
+
+def _tie_heavy(n: int, d: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 3, (n // 2, d)).astype(float)
+    return np.vstack([X, X[rng.integers(0, len(X), n - len(X))]])
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "ties", "float32", "low-dimensional"])
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_fast_neighbours_are_sklearns(kind, k, forced):
+    """Check FastNeighbours and FastKNeighboursClassifier answer as scikit-learn's, ties included."""
+    rng = np.random.default_rng(k)
+    X = {"gaussian": lambda: rng.normal(size=(900, 20)), "ties": lambda: _tie_heavy(900, 20),
+         "float32": lambda: _tie_heavy(900, 20).astype(np.float32),
+         "low-dimensional": lambda: _tie_heavy(900, 5)}[kind]()
+    labels = rng.integers(0, 3, len(X))
+    ours, theirs = FastNeighbours(n_neighbors=k).fit(X), NearestNeighbors(n_neighbors=k).fit(X)
+    assert np.array_equal(ours.kneighbors(X[:400], return_distance=False),
+                          theirs.kneighbors(X[:400], return_distance=False))
+    assert np.array_equal(ours.kneighbors(return_distance=False), theirs.kneighbors(return_distance=False))
+    for got, expected in zip(ours.kneighbors(X[:50]), theirs.kneighbors(X[:50])):
+        assert np.array_equal(got, expected)  # distances: scikit-learn's own bits
+    fast = FastKNeighboursClassifier(n_neighbors=k).fit(X[:500], labels[:500])
+    slow = KNeighborsClassifier(n_neighbors=k).fit(X[:500], labels[:500])
+    assert np.array_equal(fast.predict(X[500:]), slow.predict(X[500:]))
+    assert np.array_equal(fast.kneighbors(X[500:], k + 1, return_distance=False),
+                          slow.kneighbors(X[500:], k + 1, return_distance=False))
+
+
+def test_fast_neighbours_other_metrics_and_sparse_are_sklearns(forced):
+    """Check another metric, sparse rows and a tree are scikit-learn's own answers."""
+    X = _tie_heavy(600, 20)
+    for params in ({"metric": "manhattan"}, {"algorithm": "ball_tree"}, {"p": 1}, {"algorithm": "kd_tree"}):
+        ours = FastNeighbours(n_neighbors=3, **params).fit(X)
+        theirs = NearestNeighbors(n_neighbors=3, **params).fit(X)
+        assert np.array_equal(ours.kneighbors(X, return_distance=False), theirs.kneighbors(X, return_distance=False))
+    ours = FastNeighbours(n_neighbors=3).fit(sparse.csr_matrix(X))
+    theirs = NearestNeighbors(n_neighbors=3).fit(sparse.csr_matrix(X))
+    assert np.array_equal(ours.kneighbors(sparse.csr_matrix(X), return_distance=False),
+                          theirs.kneighbors(sparse.csr_matrix(X), return_distance=False))
+
+
+@pytest.mark.parametrize("n_queries", [37, 700, 3000, 9000])
+@pytest.mark.parametrize("train", [False, True])
+def test_sklearn_rows_are_the_whole_calls(n_queries, train):
+    """Check scikit-learn asked about some queries (whole chunks, the whole call's strategy) answers
+    them as the whole call does, on ties and duplicates, in both parallel strategies."""
+    rng = np.random.default_rng(n_queries)
+    X = _tie_heavy(2500, 20, seed=n_queries)
+    queries = None if train else _tie_heavy(n_queries, 20, seed=n_queries + 1)
+    nn = NearestNeighbors(n_neighbors=4).fit(X)
+    whole = nn.kneighbors(queries, return_distance=False)
+    rows = np.sort(rng.choice(len(whole), size=min(60, len(whole)), replace=False))
+    assert np.array_equal(adapters.sklearn_kneighbors(nn, queries, rows, 4), whole[rows])
+    if not train:
+        labels = rng.integers(0, 2, len(X))
+        clf = KNeighborsClassifier(n_neighbors=3).fit(X, labels)
+        assert np.array_equal(adapters.sklearn_predict(clf, queries, rows), clf.predict(queries)[rows])
+
+
+def test_settled_labels_groups():
+    """Check which candidate lists have certain labels."""
+    links = np.array([[False, True, False], [True, False, False], [False, False, True], [False, False, True]])
+    labels = np.array([[0, 1, 1, 2], [0, 1, 1, 1], [0, 1, 1, 1], [0, 1, 1, 2]])
+    # take 2: row 0 cuts the tied pair (1, 1) -> fine; rows 2 and 3 do not cut; row 1 drops one of a tied pair
+    assert settled_labels_rows(links, labels, take=2, drop_first=False) == [True, True, True, True]
+    assert settled_labels_rows(links, labels, take=2, drop_first=True) == [True, False, True, True]
+    # take 3: row 2 and 3 cut the last pair, which row 3 cannot decide (1 or 2) and is not complete
+    assert settled_labels_rows(links, labels, take=3, drop_first=False) == [True, True, False, False]
+
+
+def settled_labels_rows(links, labels, take, drop_first):
+    return list(neighbours.settled_labels(links, labels, take, complete=False, drop_first=drop_first))
+
+
+def test_duplicates_and_zero_distances_are_never_settled():
+    """Check a row with a duplicate (or at distance 0) is left to scikit-learn."""
+    X = np.vstack([np.eye(20), np.eye(20)[:3]])
+    index = Index(X)
+    squared, found, _ = index.query(X, 3)
+    qnorm = np.einsum("ij,ij->i", X, X)
+    links = neighbours.linked(squared, neighbours.tolerance(squared, qnorm, 20, index.max_norm))
+    assert not neighbours.settled_order(links).any()  # eye: every other row at the same distance
+
+
+def test_cost_model_hands_tie_heavy_tables_to_sklearn():
+    """Check the plan: scikit-learn's own call on small or tie-heavy work, ours on large continuous work."""
+    rng = np.random.default_rng(0)
+    smooth = rng.normal(size=(12_000, 20))
+    nn = FastNeighbours(n_neighbors=4).fit(smooth)
+    assert neighbours.plan(nn, Question(smooth, np.arange(12_000), 4)) == "fast"
+    assert neighbours.plan(nn, Question(smooth, np.arange(50), 4)) == "whole"  # little work
+    ties = _tie_heavy(12_000, 20)
+    assert neighbours.plan(FastNeighbours(n_neighbors=4).fit(ties), Question(ties, np.arange(12_000), 4)) == "whole"
+    low = rng.normal(size=(12_000, 6))
+    assert neighbours.plan(FastNeighbours(n_neighbors=4).fit(low), Question(low, np.arange(12_000), 4)) == "rows"
