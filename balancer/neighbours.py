@@ -571,7 +571,24 @@ def _dense(X: Any) -> np.ndarray:
     return np.asarray(X, dtype=np.float64)
 
 
-class FastNeighbours(NearestNeighbors):  # type: ignore[misc]
+class _FastSearch:
+    """``kneighbors`` for both fast estimators: neighbour indices through :func:`answer` where the
+    fast search can be used, else scikit-learn's own (the next class in the method order)."""
+
+    n_neighbors: int
+
+    def kneighbors(self, X: Any = None, n_neighbors: int | None = None, return_distance: bool = True) -> Any:
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        n_fit = adapters.n_fitted(self)
+        plain = return_distance or not isinstance(k, (int, np.integer)) or k <= 0 \
+            or k + (X is None) > n_fit or (FORCE is None and n_fit < _SMALL_FIT) or not searchable(self, X)
+        if plain:
+            return super().kneighbors(X, n_neighbors, return_distance)  # type: ignore[misc]
+        rows = np.arange(n_fit if X is None else X.shape[0])
+        return answer(self, Question(X, rows, int(k)))
+
+
+class FastNeighbours(_FastSearch, NearestNeighbors):  # type: ignore[misc]
     """scikit-learn's ``NearestNeighbors`` (same parameters, same answers) whose brute-force searches
     for neighbour indices go through :func:`answer`.
 
@@ -580,18 +597,9 @@ class FastNeighbours(NearestNeighbors):  # type: ignore[misc]
     (which must be scikit-learn's bits), trees, other metrics and sparse rows are scikit-learn's own.
     """
 
-    def kneighbors(self, X: Any = None, n_neighbors: int | None = None, return_distance: bool = True) -> Any:
-        k = self.n_neighbors if n_neighbors is None else n_neighbors
-        n_fit = adapters.n_fitted(self)
-        plain = return_distance or not isinstance(k, (int, np.integer)) or k <= 0 \
-            or k + (X is None) > n_fit or (FORCE is None and n_fit < _SMALL_FIT) or not searchable(self, X)
-        if plain:
-            return super().kneighbors(X, n_neighbors, return_distance)
-        rows = np.arange(n_fit if X is None else X.shape[0])
-        return answer(self, Question(X, rows, int(k)))
 
 
-class FastKNeighboursClassifier(KNeighborsClassifier):  # type: ignore[misc]
+class FastKNeighboursClassifier(_FastSearch, KNeighborsClassifier):  # type: ignore[misc]
     """scikit-learn's ``KNeighborsClassifier`` (same parameters, same answers) whose brute-force
     searches (``kneighbors`` and the vote of ``predict`` with uniform weights) go through :func:`answer`.
 
@@ -606,15 +614,6 @@ class FastKNeighboursClassifier(KNeighborsClassifier):  # type: ignore[misc]
                                 if y_array.ndim == 1 and not getattr(self, "outputs_2d_", False) else None)
         return self
 
-    def kneighbors(self, X: Any = None, n_neighbors: int | None = None, return_distance: bool = True) -> Any:
-        k = self.n_neighbors if n_neighbors is None else n_neighbors
-        n_fit = adapters.n_fitted(self)
-        plain = return_distance or not isinstance(k, (int, np.integer)) or k <= 0 \
-            or k + (X is None) > n_fit or (FORCE is None and n_fit < _SMALL_FIT) or not searchable(self, X)
-        if plain:
-            return super().kneighbors(X, n_neighbors, return_distance)
-        rows = np.arange(n_fit if X is None else X.shape[0])
-        return answer(self, Question(X, rows, int(k)))
 
     def predict(self, X: Any) -> np.ndarray:
         codes = getattr(self, "_balancer_codes", None)

@@ -32,13 +32,9 @@ class Viewer:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class NewRun:
-    """A run to save: what it ran on, how, and what came out.
-
-    ``dataset`` is the table's name (never its content) and ``dataset_sha256`` the hex SHA-256 of its
-    bytes; ``recipe`` is the recipe's JSON text and ``report`` the HTML report. ``file`` is the
-    resampled CSV when the user asked to keep it: it is kept only up to ``BALANCER_KEEP_MB``.
-    """
+class RunFacts:
+    """What every run records, saved or to be saved: its kind, the dataset it ran on (name,
+    SHA-256, size, target), the tactics, parameters and seed, and the metrics it gave."""
 
     kind: str
     dataset: str
@@ -50,6 +46,17 @@ class NewRun:
     parameters: Mapping[str, Any]
     seed: int | None
     metrics: Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NewRun(RunFacts):
+    """A run to save: what it ran on, how, and what came out.
+
+    ``dataset`` is the table's name (never its content) and ``dataset_sha256`` the hex SHA-256 of its
+    bytes; ``recipe`` is the recipe's JSON text and ``report`` the HTML report. ``file`` is the
+    resampled CSV when the user asked to keep it: it is kept only up to ``BALANCER_KEEP_MB``.
+    """
+
     recipe: str
     report: str
     shared: bool = True
@@ -87,7 +94,7 @@ class NewRun:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class RunSummary:
+class RunSummary(RunFacts):
     """A saved run as the History list shows it: everything but the recipe, report and file.
 
     ``created_at`` is in UTC; ``user`` is its owner; ``file_size`` is the kept file's size in bytes
@@ -95,19 +102,9 @@ class RunSummary:
     """
 
     id: str
-    kind: str
     created_at: datetime
     user: str
     shared: bool
-    dataset: str
-    dataset_sha256: str
-    rows: int
-    columns: int
-    target: str
-    tactics: tuple[str, ...]
-    parameters: dict[str, Any]
-    seed: int | None
-    metrics: dict[str, Any]
     note: str
     file_size: int | None
 

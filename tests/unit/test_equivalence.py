@@ -158,7 +158,9 @@ def prepared(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return matrix, np.unique(data[target].astype(str), return_inverse=True)[1]
 
 
-def compare_samplers(original: type, X: np.ndarray, y: np.ndarray, **params) -> None:
+def assert_same_as_imblearn(original: type, X: np.ndarray, y: np.ndarray, **params) -> None:
+    """Assert the drop-in for ``original`` gives imbalanced-learn's output (rows, order, dtype,
+    ``sample_indices_``) on ``X, y``, or fails with the same error."""
     fast_class = samplers.DROP_INS[original]
     if "random_state" in original().get_params():
         params.setdefault("random_state", 0)
@@ -194,7 +196,7 @@ def test_large_tables(original, table, force, monkeypatch):
     """Check every drop-in against imbalanced-learn's class on 6,500-7,000 rows (the search runs)."""
     monkeypatch.setattr(neighbours, "FORCE", force)
     X, y = prepared(LARGE[table]())
-    compare_samplers(original, X, y)
+    assert_same_as_imblearn(original, X, y)
 
 
 @pytest.mark.parametrize("original", list(samplers.DROP_INS), ids=lambda c: c.__name__)
@@ -204,7 +206,7 @@ def test_duplicate_rows_with_other_labels(original, forced):
     base = rng.normal(size=(40, 16))
     X = np.vstack([base, base[:25], base[:10], base[:10]]).round(3)
     y = np.concatenate([(rng.random(40) < 0.3), rng.random(25) < 0.5, np.ones(10, bool), np.zeros(10, bool)])
-    compare_samplers(original, X, y.astype(int))
+    assert_same_as_imblearn(original, X, y.astype(int))
 
 
 CONDENSING = {
@@ -222,21 +224,21 @@ def test_condensed_nearest_neighbour(table):
     """Check the condensing that follows each row's nearest kept rows keeps imbalanced-learn's rows."""
     X, y = prepared(CONDENSING[table]())
     for seed in (0, 3):
-        compare_samplers(under_sampling.CondensedNearestNeighbour, X, y, random_state=seed)
-    compare_samplers(under_sampling.CondensedNearestNeighbour, X, y, n_seeds_S=5, sampling_strategy="all")
+        assert_same_as_imblearn(under_sampling.CondensedNearestNeighbour, X, y, random_state=seed)
+    assert_same_as_imblearn(under_sampling.CondensedNearestNeighbour, X, y, n_seeds_S=5, sampling_strategy="all")
 
 
 @pytest.mark.slow
 def test_condensed_nearest_neighbour_large():
     """Check the condensing on 4,000 rows (imbalanced-learn takes a while)."""
     X, y = prepared(numeric(n=4_000, features=20, seed=9))
-    compare_samplers(under_sampling.CondensedNearestNeighbour, X, y)
+    assert_same_as_imblearn(under_sampling.CondensedNearestNeighbour, X, y)
 
 
 def test_one_sided_selection_on_duplicates(forced):
     """Check the case found by hand: one-sided selection keeps what imbalanced-learn keeps (224 rows)."""
     X, y = prepared(mixed_table(n=300, minority=50, seed=2))
-    compare_samplers(under_sampling.OneSidedSelection, X, y)
+    assert_same_as_imblearn(under_sampling.OneSidedSelection, X, y)
     assert len(samplers.FastOneSidedSelection(random_state=0).fit_resample(X, y)[1]) == \
         len(under_sampling.OneSidedSelection(random_state=0).fit_resample(X, y)[1])
 
@@ -246,7 +248,7 @@ def test_one_sided_selection_on_duplicates(forced):
 def test_float32_stays_float32(original, dtype, forced):
     """Check float32 input gives imbalanced-learn's float32 output (and float64 float64)."""
     X, y = prepared(numeric(n=400, features=18, seed=5))
-    compare_samplers(original, X.astype(dtype), y)
+    assert_same_as_imblearn(original, X.astype(dtype), y)
 
 
 # --------------------------------------------------------------------------------------------
