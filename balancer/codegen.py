@@ -136,6 +136,18 @@ def read(path: str) -> pd.DataFrame:
     data = pd.read_csv(path, sep="\\t" if path.endswith(".tsv") else DELIMITER, **options)
     if data.shape[1] == 1:  # not that delimiter: let pandas find it
         data = pd.read_csv(path, sep=None, engine="python", **options)
+    return as_read(data)
+
+
+def as_read(data: pd.DataFrame) -> pd.DataFrame:
+    """The columns in the types Balancer read them in (whole numbers with gaps stay whole numbers,
+    not floats), so the balanced file is written as Balancer writes it."""
+    for column, dtype in DTYPES.items():
+        if column in data.columns and str(data[column].dtype) != dtype:
+            try:
+                data[column] = data[column].astype(dtype)
+            except (TypeError, ValueError):
+                pass  # another table than the one the script was made from: keep pandas' type
     return data
 
 
@@ -410,6 +422,7 @@ def _settings(recipe: Recipe, data: pd.DataFrame, repeats: int | None = None) ->
         "SAMPLER": sampler,
         "MADE_WITH": {str(k): str(v) for k, v in recipe.versions.items()},
         "MISSING": list(NULL_TOKENS),
+        "DTYPES": {str(c): str(t) for c, t in data.dtypes.items()},
         "LABELS": labels,
         "POSITIVE": len(labels) - 1 if len(labels) == 2 else None,
         "NUMERIC": list(roles.numeric),

@@ -17,7 +17,7 @@ from balancer.codegen import literal, python_script
 from balancer.errors import DataError
 from balancer.recipe import Recipe, make
 from balancer.tables import write_csv
-from tests.conftest import mixed_table, run_cli
+from tests.conftest import DATA, mixed_table, run_cli
 
 PAYLOAD = 'import os; os.system("touch {marker}")'
 #: Names an attacker (or an unlucky export) can give a column or a class; {marker} is a file path.
@@ -191,6 +191,21 @@ def test_the_script_prints_the_apps_metrics_and_writes_its_file(method, model, m
         return
     code, _, err = run_cli(capsys, "resample", path, "--target", "label", "--method", method, "--seed", 3,
                            "--out", tmp_path / "app.csv")
+    assert code == 0, err
+    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
+
+
+def test_the_script_writes_whole_numbers_with_gaps_as_balancer_does(tmp_path, capsys):
+    """Check a real table whose integer columns have gaps (hepatitis, `?` for missing) gives the
+    app's file byte for byte: pandas alone would read those columns as floats and write 85.0."""
+    path = tmp_path / "hepatitis.csv"
+    path.write_bytes((DATA / "hepatitis.csv").read_bytes())
+    data = read_table(path)
+    assert str(data["protime"].dtype) == "Int64"
+    made = make("evaluate", "class", "SMOTE", {}, 0, model="logistic_regression", folds=5)
+    _run_script(tmp_path, python_script(made, data), path, "out.csv")
+    code, _, err = run_cli(capsys, "resample", path, "--target", "class", "--method", "SMOTE", "--out",
+                           tmp_path / "app.csv")
     assert code == 0, err
     assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
 
