@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: install chromium java postgres run test test-fast test-unit test-app test-browser lint bench bench-spark load container-test clean lock
+.PHONY: install chromium java postgres run test test-fast test-unit test-app test-browser lint bench bench-quick bench-spark load container-test clean lock
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-spark.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,11 +74,21 @@ lint: install
 	$(VENV)/bin/ruff check balancer ui pages app.py serve.py tests benchmarks
 	$(VENV)/bin/mypy
 
+# Every benchmark at full size, each writing its section of benchmarks/RESULTS.md: about 3 hours
+# here (the neighbour-based samplers on five tables are most of it). Run nothing beside it.
 bench: install
 	$(PY) benchmarks/bench_export.py
 	$(PY) benchmarks/bench_compare.py
-	$(PY) benchmarks/bench_neighbours.py
+	$(PY) benchmarks/bench_neighbours.py --write
+	$(PY) benchmarks/bench_memory.py --timeout 600 --write
+	$(PY) benchmarks/imblearn_suite.py --write
 	$(PY) benchmarks/bench_job.py
+
+# The same at small sizes (minutes), to see that every benchmark runs; it writes nothing.
+bench-quick: install
+	$(PY) benchmarks/bench_compare.py --quick --no-write
+	$(PY) benchmarks/bench_neighbours.py --quick
+	$(PY) benchmarks/bench_memory.py --quick
 
 # Not part of `make bench` (about 15 minutes, 3 GB of disk): 20,000,000 x 20 rows of Parquet balanced
 # with --engine spark on local[2] and a 1 GB driver, against the local engine.

@@ -204,9 +204,11 @@ class Preparer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             choices = np.array(list(kept) + ([other] if other is not None else [])
                                + ([None] if missing_level else []), dtype=object)
             out[column] = choices[codes]
-        frame = pd.DataFrame(index=pd.RangeIndex(n))
-        for column in template.columns:
-            frame[column] = cast_like(out.get(column), template[column], n)
+        # a column at a time, each freed once cast, and joined without a copy (one block per column)
+        columns = [cast_like(out.pop(column, None), template.iloc[:, position], n).reset_index(drop=True)
+                   for position, column in enumerate(template.columns)]
+        frame = pd.concat(columns, axis=1, keys=range(len(columns))) if columns else pd.DataFrame(index=pd.RangeIndex(n))
+        frame.columns = template.columns
         return frame
 
 

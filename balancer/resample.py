@@ -8,7 +8,9 @@ rows are decoded back into the table's values and dtypes.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import functools
 import re
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
@@ -18,7 +20,7 @@ import pandas as pd
 from imblearn import combine, over_sampling, under_sampling
 from imblearn.utils import check_sampling_strategy
 
-from . import config, strategies
+from . import config, samplers, strategies
 from .errors import DataError, EngineError, LimitError, MethodError, ParameterError
 from .prepare import Preparer, Roles, cast_like, column_roles
 from .profiling import check_target, class_counts, label_str
@@ -277,21 +279,47 @@ def resample(
     run_params = _checked_params(the_plan, labels, y, coded_ss, given, max_rows)
     if strategies.get(the_plan.method).sampler is None:  # the baseline: every row as it is
         source = np.arange(len(work))
-        return _finish(data, work, positions, target, the_plan, run_params, seed, source, None)
+        return _finish(data, work, positions, target, the_plan, run_params, seed, source, [None])
+    give_back()  # what reading the columns' roles freed
     preparer, matrix = _features(the_plan, work, run_params)
+    give_back()
     sampler, x_res, y_codes, run_params = _run(the_plan, run_params, given, matrix, y, coded_ss, seed, labels,
                                                preparer)
     source = provenance(sampler, matrix, y, x_res, y_codes)
     del sampler  # the output is built next: free what is no longer needed first
+    give_back()
     gaps = gap_columns(work, the_plan.roles)
     kept: np.ndarray | None = matrix if gaps else None  # only to find the rows whose gaps are kept
     del matrix
     synthetic = _decode_synthetic(work, target, source, preparer, x_res, y_codes, labels, kept, y,
                                   the_plan.roles, gaps)
     del kept, x_res
-    if synthetic is not None:
+    if synthetic is not None and list(synthetic.columns) != list(data.columns):
         synthetic = synthetic[list(data.columns)]
-    return _finish(data, work, positions, target, the_plan, run_params, seed, source, synthetic)
+    handed = [synthetic]  # _finish frees its columns as it copies them: no reference may stay here
+    del synthetic
+    return _finish(data, work, positions, target, the_plan, run_params, seed, source, handed)
+
+
+@functools.cache
+def _libc() -> Any:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018  (glibc only)
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+def give_back() -> None:
+    """Return the memory freed so far to the system (glibc's ``malloc_trim``; nothing elsewhere).
+
+    Preparing the matrix and searching neighbours free many blocks of a few MB; glibc keeps those in
+    the process for reuse, and the output built next would then come on top of them. Giving them
+    back keeps a resample's peak at what it holds live (see benchmarks/bench_memory.py)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def _checked_params(the_plan: Plan, labels: list[Hashable], y: np.ndarray, coded_ss: Any, given: set[str],
@@ -334,7 +362,8 @@ def _run(
     notice = strategies.fallback_notice(actual.name)
     if notice:
         the_plan.notices.append(notice)
-    sampler = build_sampler(actual.name, params, coded_ss, seed, indices)
+    # the rows are rebuilt from the table: the sampler need not make them a second time
+    sampler = samplers.rows_only(build_sampler(actual.name, params, coded_ss, seed, indices))
     try:
         x_res, y_codes = run_sampler(sampler, matrix, y, actual.name, labels)
     except EngineError:
@@ -342,7 +371,7 @@ def _run(
         if retry is None or retry.param in given:
             raise
         params = dict(params, **{retry.param: retry.value})
-        sampler = build_sampler(actual.name, params, coded_ss, seed, indices)
+        sampler = samplers.rows_only(build_sampler(actual.name, params, coded_ss, seed, indices))
         x_res, y_codes = run_sampler(sampler, matrix, y, actual.name, labels)
         the_plan.notices.append(retry.notice)
     return sampler, x_res, y_codes, params
@@ -413,8 +442,8 @@ def provenance(sampler: Any, matrix: np.ndarray, y: np.ndarray, x_res: np.ndarra
     indices = getattr(sampler, "sample_indices_", None)
     if indices is not None:
         return np.asarray(indices, dtype="int64")
-    # over-samplers stack the input first, then the synthetic rows
-    return np.concatenate([np.arange(n), np.full(len(x_res) - n, -1)])
+    # over-samplers stack the input first, then the synthetic rows (x_res may hold only those: rows_only)
+    return np.concatenate([np.arange(n), np.full(len(y_res) - n, -1)])
 
 
 def _match_rows(matrix: np.ndarray, y: np.ndarray, x_res: np.ndarray, y_res: np.ndarray) -> np.ndarray:
@@ -452,7 +481,10 @@ def _decode_synthetic(
     assert preparer is not None and x_res is not None
     n_original = len(source) - n_synthetic
     stacked = _stacked(source, len(work))
-    made = x_res[n_original:] if stacked else x_res[is_synthetic]
+    if len(x_res) == n_synthetic:  # the new rows alone (samplers.rows_only)
+        made = x_res
+    else:
+        made = x_res[n_original:] if stacked else x_res[is_synthetic]
     made_codes = y_codes[n_original:] if stacked else y_codes[is_synthetic]
     synthetic = preparer.inverse(made, work)
     synthetic[target] = cast_like(np.asarray(labels, dtype=object)[made_codes], work[target], n_synthetic)
@@ -582,27 +614,43 @@ def _size_warnings(before: Mapping[Hashable, int], rows_out: int, rows_in: int, 
     return out
 
 
+def stack(originals: pd.DataFrame, synthetic: pd.DataFrame, order: np.ndarray | None = None) -> pd.DataFrame:
+    """``originals`` then ``synthetic`` (same columns), reordered by ``order`` when given, as
+    ``pd.concat`` would make them, but a column at a time: each synthetic column is dropped from
+    ``synthetic`` once copied, so that the memory held is the result and one column more, not the
+    result and every synthetic row."""
+    columns = []
+    for position, column in enumerate(originals.columns):
+        merged = pd.concat([originals.iloc[:, position], synthetic.pop(column)], ignore_index=True)
+        if order is not None:
+            merged = merged.iloc[order].reset_index(drop=True)
+        columns.append(merged)
+    out = pd.concat(columns, axis=1, keys=range(len(columns)))  # one block per column: no copy
+    out.columns = originals.columns
+    return out
+
+
 def _finish(
     data: pd.DataFrame, work: pd.DataFrame, positions: np.ndarray, target: str, the_plan: Plan,
-    params: dict[str, Any], seed: int, source: np.ndarray, synthetic: pd.DataFrame | None,
+    params: dict[str, Any], seed: int, source: np.ndarray, handed: list[pd.DataFrame | None],
 ) -> Resampled:
+    """The result: the original rows the sampler kept and the synthetic rows (``handed[0]``, taken
+    over and emptied column by column), in the sampler's order."""
     notices = the_plan.notices
+    synthetic = handed.pop()
     is_original = source >= 0
     n_original = int(is_original.sum())
     # over-samplers keep every input row, in order, and put the new ones after: no reordering copy
     stacked = _stacked(source, len(work))
     originals = work if stacked else work.iloc[source[is_original]]
     if synthetic is not None:
-        n_synthetic = len(synthetic)
-        combined = pd.concat([originals, synthetic], ignore_index=True)
-        del synthetic
-        if stacked:
-            out = combined
-        else:
+        order = None
+        if not stacked:
             order = np.empty(len(source), dtype="int64")
             order[is_original] = np.arange(n_original)
-            order[~is_original] = n_original + np.arange(n_synthetic)
-            out = combined.iloc[order].reset_index(drop=True)
+            order[~is_original] = n_original + np.arange(len(synthetic))
+        out = stack(originals, synthetic, order)
+        del synthetic
         notices.extend(_left_empty(the_plan.roles))
     else:
         out = originals.reset_index(drop=True)
@@ -640,4 +688,5 @@ __all__ = [
     "resample",
     "resolve_method",
     "run_sampler",
+    "stack",
 ]

@@ -78,6 +78,24 @@ def _same_parameters(original: Any, fast: Callable[[], Any]) -> Callable[[Any], 
     return swap
 
 
+def rows_only(sampler: Any) -> Any:
+    """Ask a drop-in for less than imbalanced-learn's output, for a caller that rebuilds the rows
+    from its own table (:func:`balancer.resample.resample`): an under-sampler then returns X's first
+    0 rows (``sample_indices_`` and y as usual), SMOTE only its new rows after X. The output is then
+    not made twice, which is what keeps a resample within its memory budget. Other samplers are left
+    as they are; returns the sampler."""
+    if type(sampler) in (FastTomekLinks, FastEditedNearestNeighbours, FastCondensedNearestNeighbour, FastSMOTE):
+        sampler._balancer_rows_only = True
+    return sampler
+
+
+def _selected(sampler: Any, X: np.ndarray, y: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An under-sampler's output, ``X[indices], y[indices]`` (see :func:`rows_only`)."""
+    if getattr(sampler, "_balancer_rows_only", False):
+        return X[:0], y[indices]
+    return X[indices], y[indices]
+
+
 def _own_code(X: Any) -> bool:
     """Whether a drop-in runs its own ``_fit_resample`` on X: a dense 2-D array, and the library
     versions its internals were checked against (else imbalanced-learn's code runs)."""
@@ -128,8 +146,10 @@ class FastTomekLinks(under_sampling.TomekLinks):
         if how == "whole":
             return super()._fit_resample(X, y)
         links = tomek_links(nn, X, y, self.sampling_strategy_.keys(), how)
+        neighbours.release(nn)
+        del nn
         self.sample_indices_ = np.flatnonzero(~links)
-        return X[self.sample_indices_], y[self.sample_indices_]
+        return _selected(self, X, y, self.sample_indices_)
 
 
 def _largest(y: np.ndarray) -> Any:
@@ -202,7 +222,7 @@ class FastEditedNearestNeighbours(_FastEditedNearestNeighboursBase):
             kept.append(members)
         neighbours.release(nn)
         self.sample_indices_ = np.concatenate(kept).astype(int)
-        return X[self.sample_indices_], y[self.sample_indices_]
+        return _selected(self, X, y, self.sample_indices_)
 
     def _edited(self, nn: Any, X: np.ndarray, codes: np.ndarray, rows: np.ndarray, code: int) -> np.ndarray:
         """For the rows of one class: True where imbalanced-learn keeps them."""
@@ -306,7 +326,7 @@ class FastCondensedNearestNeighbour(_FastCondensedNearestNeighbourBase):
             else:
                 idx_under = np.concatenate((idx_under, np.flatnonzero(y == target_class)), axis=0)
         self.sample_indices_ = idx_under
-        return X[idx_under], y[idx_under]
+        return _selected(self, X, y, idx_under)
 
 
 def _mostly_tied(X: np.ndarray, kept: np.ndarray, rows: np.ndarray) -> bool:
@@ -452,10 +472,15 @@ class FastSMOTE(_FastSMOTEBase):
             return super()._fit_resample(X, y)
         nn = adapters.fitted_neighbours(self, "nn_k_")
         n, total = len(X), len(X) + sum(int(v) for v in self.sampling_strategy_.values())
-        X_out = np.empty((total, X.shape[1]), dtype=X.dtype)
-        X_out[:n] = X
         y_out = np.empty(total, dtype=y.dtype)
         y_out[:n] = y
+        if getattr(self, "_balancer_rows_only", False):  # the new rows only (see rows_only)
+            X_out = np.empty((total - n, X.shape[1]), dtype=X.dtype)
+            offset = n
+        else:
+            X_out = np.empty((total, X.shape[1]), dtype=X.dtype)
+            X_out[:n] = X
+            offset = 0
         position = n
         for class_sample, n_samples in self.sampling_strategy_.items():
             if n_samples == 0:
@@ -464,7 +489,7 @@ class FastSMOTE(_FastSMOTEBase):
             nn.fit(X_class)
             nns = nn.kneighbors(X_class, return_distance=False)[:, 1:]
             rows, cols, steps = adapters.smote_draws(self, nns, n_samples, class_sample, y.dtype)
-            _interpolate(X_class, nns, rows, cols, steps, X_out[position:position + n_samples])
+            _interpolate(X_class, nns, rows, cols, steps, X_out[position - offset:position - offset + n_samples])
             y_out[position:position + n_samples] = class_sample
             position += n_samples
         neighbours.release(nn)
@@ -571,6 +596,7 @@ __all__ = [
     "fast_classifier",
     "fast_neighbours",
     "one_sided_selection",
+    "rows_only",
     "smote",
     "tomek",
     "tomek_links",

@@ -149,6 +149,7 @@ def boosting(rows: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="small sizes (1,500 and 10,000 rows)")
+    parser.add_argument("--no-write", action="store_true", help="print the section, leave RESULTS.md as it is")
     args = parser.parse_args()
     satimage_rows, big_rows = (1_500, 10_000) if args.quick else (4_435, 100_000)
     rows, notes = [], []
@@ -170,7 +171,9 @@ def main() -> None:
             "| data | rows x features | folds x repeats | results | fits | workers | Balancer | straightforward | "
             "speed-up | slowest (seconds of fits) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
             + "\n".join(rows) + "\n\n" + "  \n".join(notes) + "\n\n" + boost)
-    write_section("Default comparison", body)
+    print(body)
+    if not args.no_write:
+        write_section("Default comparison", body)
 
 
 if __name__ == "__main__":

@@ -237,3 +237,39 @@ def test_features_needed_for_neighbour_methods(mixed):
     with pytest.raises(DataError, match="RandomOverSampler"):
         resample(data, "label", "TomekLinks")
     assert resample(data, "label", "RandomOverSampler").after == {"c0": 210, "c1": 210}
+
+
+@pytest.mark.parametrize("name", ["SMOTE", "TomekLinks", "EditedNearestNeighbours", "CondensedNearestNeighbour",
+                                  "SMOTEENN", "RandomOverSampler"])
+def test_asking_the_sampler_for_less_changes_nothing(name, monkeypatch):
+    """Check the result is the same, row for row and dtype for dtype, whether the fast sampler makes
+    its whole output or only what resample keeps of it (the new rows, or the indices): that saving
+    is what keeps a resample within its memory budget (benchmarks/bench_memory.py)."""
+    from balancer import samplers
+
+    data = mixed_table(n=600, minority=80)
+    lean = resample(data, "label", name, seed=3)
+    monkeypatch.setattr(samplers, "rows_only", lambda sampler: sampler)
+    whole = resample(data, "label", name, seed=3)
+    pd.testing.assert_frame_equal(lean.data, whole.data)
+    assert np.array_equal(lean.source_rows, whole.source_rows)
+    assert lean.after == whole.after
+
+
+def test_rows_only_is_honoured_by_the_fast_samplers():
+    """Check the drop-ins asked for less return it: an under-sampler X's first 0 rows with y and
+    sample_indices_ as usual, SMOTE its new rows only (and y whole)."""
+    from balancer import samplers
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 4))
+    y = (rng.random(400) < 0.15).astype(int)
+    for cls in (samplers.FastTomekLinks, samplers.FastEditedNearestNeighbours):
+        full_X, full_y = cls().fit_resample(X, y)
+        sampler = samplers.rows_only(cls())
+        lean_X, lean_y = sampler.fit_resample(X, y)
+        assert lean_X.shape == (0, 4) and np.array_equal(lean_y, full_y)
+        assert np.array_equal(X[sampler.sample_indices_], full_X)
+    full_X, full_y = samplers.FastSMOTE(random_state=1).fit_resample(X, y)
+    lean_X, lean_y = samplers.rows_only(samplers.FastSMOTE(random_state=1)).fit_resample(X, y)
+    assert np.array_equal(lean_y, full_y) and np.array_equal(lean_X, full_X[len(X):])
