@@ -47,8 +47,9 @@ from . import adapters, config
 
 GROUP = 32
 _BLOCK = 32            # fewest queries per block
-_BLOCK_CELLS = 1 << 21  # query x row scores per block (8 MB of float32 a thread: as fast as 16 MB, and less memory)
-_TILE = 1 << 17        # rows of the fitted set per tile (131,072)
+_BLOCK_CELLS = 1 << 20  # query x row scores per block (4 MB of float32 a thread): near the cache
+_TILE = 1 << 16        # rows of the fitted set per tile (65,536; 0.8-0.9 ns per pair at 100,000 x 20
+                       # here, against 1.45 with 131,072 and 16 MB blocks)
 _MARGIN = 3            # candidates fetched beyond the ones a question needs, to see past its boundary
 _EXACT_BLOCK = 32      # queries searched again together in float64
 _EXACT_CAP = 64        # rows tied with a query's k-th beyond which its answer is left uncertain
@@ -58,10 +59,10 @@ _EXACT_CAP = 64        # rows tied with a query's k-th beyond which its answer i
 _SMALL_FIT = 8_000     # fitted rows below which scikit-learn's brute force is as fast (ratio 0.95 at 6,000)
 _SMALL_WORK = 2e7      # query x fitted pairs below which scikit-learn's own search is as fast
 _PILOT = 256           # queries tried first to estimate the share that is not settled
-#: our search's time per (query, row) pair over scikit-learn's brute force's, by width: measured
-#: 0.65-0.77 below 32 features, 0.5-0.65 from 40 to 200 (12,000-25,000 rows, this machine); the
-#: upper ends are assumed
-_FAST_SHARE = ((32, 0.8), (10**9, 0.65))
+#: our search's time per (query, row) pair over scikit-learn's brute force's, by width (features
+#: below the first number: the second): measured 0.35-0.56 from 16 to 20 features, 0.43-0.68 from
+#: 40 to 200 (8,000-100,000 rows, benchmarks/calibrate_neighbours.py); a margin above is assumed
+_FAST_SHARE = ((32, 0.7), (10**9, 0.75))
 _GAIN = 0.9            # the fast path must promise at most this share of scikit-learn's time
 #: tests: True takes the fast search wherever it is exact (whatever the cost), False never takes it
 FORCE: bool | None = None
