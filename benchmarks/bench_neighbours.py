@@ -115,17 +115,22 @@ def _status(field: str) -> int:
 
 
 def child(table: str, rows: int, method: str, engines: list[str], repeats: int) -> None:
-    """Time the engines in turns (imbalanced-learn, Balancer, imbalanced-learn, ...) on the same
-    matrix in this process, so that a change in the machine's load touches both alike; the first
-    run of each measures its peak memory (the peak reset before it)."""
+    """Time the engines in turns (imbalanced-learn, Balancer, Balancer, imbalanced-learn, ...) on the
+    same matrix in this process, so that a change in the machine's load touches both alike, after an
+    untimed run of each on a slice; the first timed run of each measures its peak memory (the peak
+    reset before it)."""
     import gc
 
     import numpy as np
 
     X, y = matrix(table, rows)
     report: dict[str, dict] = {e: {"seconds": [], "peak_mb": 0.0} for e in engines}
+    warm = min(len(y), 3_000)  # a first untimed run of each engine on a slice: lazy imports, thread pools
+    for engine in engines:
+        with contextlib.suppress(Exception):
+            sampler(method, engine).fit_resample(X[:warm], y[:warm])
     for round_ in range(repeats):
-        for engine in engines:
+        for engine in (engines if round_ % 2 == 0 else engines[::-1]):
             fresh = sampler(method, engine)
             gc.collect()
             with contextlib.suppress(OSError):  # reset the peak to what the process holds now (Linux 4.0+)
@@ -275,7 +280,10 @@ turns on the same matrix; the best of {repeats} run(s) each{' (quick sizes)' if 
 engine's peak above what the process held just before its first run (MB; the matrix's own size in
 brackets). The bound is the time of the distances the method
 must compute at the float64 matrix-product rate measured in this run, and our time as a multiple
-of it. `python benchmarks/bench_neighbours.py{' --quick' if quick else ''}`. Machine: {machine()}.
+of it. NearMiss has no fast variant (it ranks rows by scikit-learn's distance bits): both columns
+run imbalanced-learn's code, so its rows show the measurement's own noise (NearMiss-2 keeps every
+minority row as a neighbour, 7.6 GB at 100,000 rows, and its first run in a process is the slower).
+`python benchmarks/bench_neighbours.py{' --quick' if quick else ''}`. Machine: {machine()}.
 
 | table | method | rows | imbalanced-learn s | Balancer s | speed-up | identical | peak MB imblearn / Balancer (input) | bound s (ours / bound) |
 |---|---|---:|---:|---:|---:|---|---|---:|
