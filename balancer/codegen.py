@@ -13,9 +13,10 @@ the numbers (:data:`_EMBEDDED`: the ``Preparer``, the fold assignment, the metri
 correction, the decoding of synthetic rows, the CSV writer), copied from the installed modules
 when the script is made, and the settings Balancer resolved for this table (column roles, class
 codes, neighbour counts lowered for the table and for the training folds, folds lowered for
-small classes, the calibration). What it does not copy, it says: model-side tactics (threshold,
-anomaly, decompose, the ensembles), error costs and sigmoid or isotonic calibration are not
-reproduced (the script says so on stderr and evaluates the model without them), and the file is
+small classes, the calibration), and the tactics that change the model (threshold tuning, anomaly
+detection, decompose, the imbalance ensembles: their builders and classes are copied too). What it
+does not copy, it says: error costs and sigmoid or isotonic calibration are not reproduced (the
+script says so on stderr and evaluates the model without them), and the file is
 byte for byte the app's when polars and pyarrow are installed and DATA is standard CSV (comma,
 decimal point), as Balancer writes it; other inputs are read by pandas, which may type a column
 differently than Balancer's reader.
@@ -37,6 +38,7 @@ import functools
 import importlib
 import inspect
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,12 +73,20 @@ the functions after them are copies of Balancer's own code, so the numbers are t
 
 #: Balancer's own code the script carries: (module, top-level names), in the order they are written.
 _EMBEDDED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("balancer.errors", ("BalancerError", "ParameterError")),
     ("balancer.profiling", ("label_str",)),
     ("balancer.prepare", ("MAX_LEVELS", "_ONE_HOT_SCALE", "Roles", "_as_float", "Preparer", "decimals",
                           "_check_frame", "cast_like")),
-    ("balancer.metrics", ("METRICS", "score", "_Fold", "_SCORERS")),
+    ("balancer.metrics", ("METRICS", "score", "_Fold", "_SCORERS", "threshold_scores", "best_threshold")),
     ("balancer.decision", ("prior_weights", "ClassCounter", "Rule", "_proba")),
-    ("balancer.evaluate", ("repeat_seed", "_group_owner", "_grouped_folds", "_level", "_fold_sampling_strategy")),
+    ("balancer.evaluate", ("MAX_REPEATS", "repeat_seed", "_group_owner", "_grouped_folds", "_grouped_holdout",
+                           "_level", "_fold_sampling_strategy", "_whole", "splits", "matrix_groups",
+                           "distinct_per_class")),
+    # the tactics that change the model: its builders (FINALS in the script) and their classes
+    ("balancer.tactics", ("_SPARSE", "STAND_INS", "tuning_metric", "_inner_splits", "_positive_of", "ThresholdClassifier", "AnomalyClassifier",
+                          "DecomposeClassifier", "NoSignalFallback", "threshold_model", "anomaly_model",
+                          "decompose_model", "balanced_random_forest", "easy_ensemble", "rus_boost",
+                          "balanced_bagging")),
     ("balancer.resample", ("provenance", "_match_rows", "_stacked", "_decode_synthetic", "fill_constants",
                            "gap_columns", "keep_missing", "_donor_space", "nearest_originals")),
     ("balancer.tables.write", ("_FORMULA_START", "escape_formulas", "escape_formula", "to_arrow", "_csv_field",
@@ -92,7 +102,7 @@ import math
 import re
 import sys
 import warnings
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,11 +111,17 @@ import pandas as pd
 from imblearn import combine, over_sampling, under_sampling
 from imblearn.pipeline import Pipeline
 from sklearn import metrics as skm
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
-from sklearn.model_selection import StratifiedKFold
+from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import IsolationForest
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import FixedThresholdClassifier, StratifiedKFold, StratifiedShuffleSplit
 from sklearn.preprocessing import OneHotEncoder
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import Tags, get_tags
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 try:  # the writer Balancer uses; without it the file is written by pandas (not byte for byte the app's)
     import polars as pl
@@ -239,8 +255,16 @@ def pipeline_for(sampling_strategy: Any) -> Pipeline:
         steps.append(("expand", ColumnTransformer(
             [("onehot", OneHotEncoder(handle_unknown="ignore"), preparer.categorical_indices)],
             remainder="passthrough")))
-    steps.append(("model", make_model(coded_weights())))
+    model = make_model(coded_weights())
+    if FINAL is not None:  # a tactic that wraps or replaces the model
+        model = FINALS[FINAL](model, FINAL_PARAMS, SEED, TUNED_FOR, len(LABELS) - 1)
+    steps.append(("model", model))
     return Pipeline(steps)
+
+
+FINALS = {"threshold_model": threshold_model, "anomaly_model": anomaly_model, "decompose_model": decompose_model,
+          "balanced_random_forest": balanced_random_forest, "easy_ensemble": easy_ensemble, "rus_boost": rus_boost,
+          "balanced_bagging": balanced_bagging}
 
 
 def coded_weights() -> Any:
@@ -437,6 +461,7 @@ def _settings(recipe: Recipe, data: pd.DataFrame, repeats: int | None = None) ->
         "SAMPLING_STRATEGY": _coded_strategy(tactic, labels),
         "MARK_SYNTHETIC": bool(recipe.mark_synthetic),
     }
+    values |= _final(request, tactic)
     values |= _dialect(data)
     values |= _resampling(recipe, data, strategy, labels)
     values |= _evaluation(request, tactic)
@@ -506,10 +531,29 @@ def _evaluation(request: Any, tactic: Any) -> dict[str, Any]:
             "CALIBRATION": folds.calibration if folds.calibration in ("none", "prior") else "none", "_NOTES": []}
 
 
+#: the builders of the tactics that change the model, as the script names them (FINALS in _MAIN)
+_FINALS = ("threshold_model", "anomaly_model", "decompose_model", "balanced_random_forest", "easy_ensemble",
+           "rus_boost", "balanced_bagging")
+
+
+def _final(request: Any, tactic: Any) -> dict[str, Any]:
+    """What wraps or replaces the model, as :func:`balancer.evaluate` builds it: the builder's name,
+    its parameters and the metric a tuned threshold maximises."""
+    from . import tactics
+
+    build = tactic.strategy.estimator
+    name = getattr(build, "__name__", None)
+    if build is None or name not in _FINALS or getattr(tactics, name) is not build:
+        return {"FINAL": None, "FINAL_PARAMS": {}, "TUNED_FOR": None}
+    return {"FINAL": name, "FINAL_PARAMS": dict(tactic.model_params),
+            "TUNED_FOR": tactics.tuning_metric(request.metric)[0]}
+
+
 def _not_reproduced(recipe: Recipe, strategy: Any, model: str) -> list[str]:
     """What the script leaves out, in words (printed on stderr by the script)."""
     notes = []
-    if strategy.estimator is not None:
+    name = getattr(strategy.estimator, "__name__", None)
+    if strategy.estimator is not None and name not in _FINALS:
         notes.append(f"{strategy.name} changes the model in a way this script does not copy: the metrics are those "
                      f"of {model} without it, not Balancer's")
     if recipe.costs:
@@ -536,12 +580,17 @@ def _embedded() -> str:
             name = _defined(node)
             if name in names:
                 start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-                found[name] = "\n".join(lines[start - 1:node.end_lineno])
+                # an import of Balancer's own modules inside a copied function: those names are copied too
+                found[name] = "\n".join(line for line in lines[start - 1:node.end_lineno]
+                                        if not _RELATIVE_IMPORT.match(line))
         missing = set(names) - set(found)
         if missing:
             raise RuntimeError(f"{module_name} has no {', '.join(sorted(missing))} to copy into the script")
         parts += [f"# from {module_name}", ""] + [found[name] + "\n\n" for name in names]
     return "\n".join(parts)
+
+
+_RELATIVE_IMPORT = re.compile(r"^\s+from \.[\w.]* import [\w, ]+$")
 
 
 def _defined(node: ast.stmt) -> str | None:

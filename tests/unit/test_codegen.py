@@ -19,6 +19,8 @@ from balancer.recipe import Recipe, make
 from balancer.tables import write_csv
 from tests.conftest import DATA, mixed_table, run_cli
 
+MODEL_SIDE = {"class_weight", "threshold", "anomaly", "decompose", "BalancedRandomForestClassifier",
+              "EasyEnsembleClassifier", "RUSBoostClassifier", "BalancedBaggingClassifier"}
 PAYLOAD = 'import os; os.system("touch {marker}")'
 #: Names an attacker (or an unlucky export) can give a column or a class; {marker} is a file path.
 HOSTILE = [
@@ -164,6 +166,15 @@ def _run_script(tmp_path, script: str, data_path, *args: str) -> tuple[dict, str
     ("SMOTE", "random_forest", True),  # SMOTENC, and synthetic rows keep their donors' missing cells
     ("class_weight", "logistic_regression", False),
     ("class_weight", "random_forest", True),
+    # the tactics that change the model: their builders and classes travel with the script
+    ("threshold", "logistic_regression", False),
+    ("threshold", "random_forest", True),
+    ("anomaly", "logistic_regression", True),
+    ("decompose", "logistic_regression", False),
+    ("BalancedRandomForestClassifier", "logistic_regression", True),
+    ("EasyEnsembleClassifier", "logistic_regression", False),
+    ("RUSBoostClassifier", "logistic_regression", False),
+    ("BalancedBaggingClassifier", "logistic_regression", True),
 ])
 def test_the_script_prints_the_apps_metrics_and_writes_its_file(method, model, missing, tmp_path, capsys):
     """Check the script's metrics equal `balancer evaluate --json`'s (to 1e-9; unrounded with
@@ -186,7 +197,7 @@ def test_the_script_prints_the_apps_metrics_and_writes_its_file(method, model, m
         direct = evaluate(data, "label", method, model=model, folds=4, seed=3, baseline=False)
         for name, value in direct.metrics.items():
             assert exact[name] == pytest.approx(value, abs=1e-9, nan_ok=True), name
-    if method == "class_weight":  # a model-side tactic has no balanced file
+    if method in MODEL_SIDE:  # a model-side tactic has no balanced file
         assert not (tmp_path / "out.csv").exists() and "wrote" not in note
         return
     code, _, err = run_cli(capsys, "resample", path, "--target", "label", "--method", method, "--seed", 3,
@@ -245,11 +256,13 @@ def test_the_script_marks_synthetic_rows_when_the_recipe_asks(tmp_path):
 
 
 def test_the_script_says_what_it_does_not_reproduce(tmp_path):
-    """Check a tactic that changes the model is named on stderr as not reproduced."""
+    """Check what the script leaves out (sigmoid calibration) is named on stderr, and a tactic that
+    changes the model, which it now carries, is not."""
     frame = _plain_table()
     path = tmp_path / "d.csv"
     path.write_bytes(write_csv(frame))
-    made = make("evaluate", "label", "threshold", {}, 0, folds=3)
+    made = make("evaluate", "label", "threshold", {}, 0, folds=3, calibration="sigmoid")
     printed, note = _run_script(tmp_path, python_script(made, read_table(path)), path)
-    assert "threshold changes the model in a way this script does not copy" in note
+    assert "sigmoid calibration is not applied" in note
+    assert "does not copy" not in note
     assert set(printed) >= {"recall", "pr_auc"}
