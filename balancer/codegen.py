@@ -75,6 +75,7 @@ the functions after them are copies of Balancer's own code, so the numbers are t
 _EMBEDDED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("balancer.errors", ("BalancerError", "ParameterError")),
     ("balancer.profiling", ("label_str",)),
+    ("balancer.tables.clean", ("_TRUTH",)),
     ("balancer.prepare", ("MAX_LEVELS", "_ONE_HOT_SCALE", "Roles", "_as_float", "Preparer", "decimals",
                           "_check_frame", "cast_like")),
     ("balancer.metrics", ("METRICS", "score", "_Fold", "_SCORERS", "threshold_scores", "best_threshold")),
@@ -117,6 +118,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import IsolationForest
 from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import FixedThresholdClassifier, StratifiedKFold, StratifiedShuffleSplit
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils import Tags, get_tags
@@ -157,13 +159,28 @@ def read(path: str) -> pd.DataFrame:
 
 def as_read(data: pd.DataFrame) -> pd.DataFrame:
     """The columns in the types Balancer read them in (whole numbers with gaps stay whole numbers,
-    not floats), so the balanced file is written as Balancer writes it."""
-    for column, dtype in DTYPES.items():
-        if column in data.columns and str(data[column].dtype) != dtype:
-            try:
-                data[column] = data[column].astype(dtype)
-            except (TypeError, ValueError):
-                pass  # another table than the one the script was made from: keep pandas' type
+    not floats; true/false in any case, spaces around, become booleans), so the balanced file is
+    written as Balancer writes it. A column is cast only when no value changes: on another table
+    than the one the script was made from, pandas' type is kept."""
+    data.columns = [str(c).strip() for c in data.columns]
+    for column in data.columns:
+        dtype = DTYPES.get(column)
+        series = data[column]
+        if dtype is None or str(series.dtype) == dtype:
+            continue
+        try:
+            if dtype in ("bool", "boolean") and not pd.api.types.is_bool_dtype(series.dtype):
+                present = series.notna()
+                mapped = series.astype("string").str.strip().str.lower().map(_TRUTH)
+                if mapped[present].isna().any():
+                    continue  # a value other than true/false
+                data[column] = mapped.astype(dtype)
+                continue
+            converted = series.astype(dtype)
+            if converted.astype(series.dtype).equals(series):  # nothing rounded, nothing lost
+                data[column] = converted
+        except (TypeError, ValueError):
+            pass
     return data
 
 
@@ -330,7 +347,6 @@ def main(argv: list[str]) -> int:
         print("usage: python this_script.py DATA [OUT] [--exact]", file=sys.stderr)
         return 2
     data = read(paths[0])
-    data.columns = [str(c).strip() for c in data.columns]
     for note in NOT_REPRODUCED:
         print(f"note: {note}", file=sys.stderr)
     if WRITES_FILE:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -266,3 +268,61 @@ def test_the_script_says_what_it_does_not_reproduce(tmp_path):
     assert "sigmoid calibration is not applied" in note
     assert "does not copy" not in note
     assert set(printed) >= {"recall", "pr_auc"}
+
+
+def test_the_script_reads_booleans_and_spaced_headers_as_balancer_does(tmp_path, capsys):
+    """Check true/false written in any case with spaces around, and a header with a trailing space
+    over whole numbers, come out of the script's file as out of the app's (pandas alone would read
+    them as text and as floats), byte for byte."""
+    rng = np.random.default_rng(0)
+    n = 200
+    label = np.where(rng.random(n) < 0.2, "yes", "no")
+    flags = np.where(rng.random(n) < 0.5, "true", "FaLsE ")
+    whole = rng.integers(0, 50, n).astype(float)
+    whole[::17] = np.nan
+    lines = ["x,flag,count ,label"] + [
+        f"{rng.normal():.4f},{f},{'' if np.isnan(w) else int(w)},{lab}" for f, w, lab in zip(flags, whole, label)]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    data = read_table(path)
+    assert str(data["flag"].dtype) == "bool" and str(data["count"].dtype) == "Int64"
+    made = make("evaluate", "label", "SMOTE", {}, 0, model="logistic_regression", folds=3)
+    _run_script(tmp_path, python_script(made, data), path, "out.csv")
+    code, _, err = run_cli(capsys, "resample", path, "--target", "label", "--method", "SMOTE", "--out",
+                           tmp_path / "app.csv")
+    assert code == 0, err
+    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
+
+
+def test_the_script_keeps_another_tables_values(tmp_path):
+    """Check the script made for one table, given another whose column holds fractions where the
+    first had whole numbers, keeps the fractions (no silent cut to integers)."""
+    frame = _plain_table()
+    frame["count"] = np.arange(len(frame)) % 7
+    first = tmp_path / "first.csv"
+    first.write_bytes(write_csv(frame))
+    script = python_script(make("evaluate", "label", "RandomOverSampler", {}, 0, folds=3), read_table(first))
+    other = frame.copy()
+    other["count"] = other["count"] + 0.5
+    second = tmp_path / "second.csv"
+    second.write_bytes(write_csv(other))
+    _run_script(tmp_path, script, second, "out.csv")
+    written = pd.read_csv(tmp_path / "out.csv")
+    assert (written["count"] % 1 == 0.5).all()
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None and not (Path(sys.executable).parent / "ruff").exists(),
+                    reason="ruff is a development tool")
+def test_every_name_in_the_script_is_defined(tmp_path):
+    """Check no generated script uses a name it does not define or import (ruff's F821), for every
+    model-side tactic and a few samplers, so that no path of the copied code fails at run time."""
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    data = mixed_table()
+    for method in sorted(MODEL_SIDE | {"SMOTE", "TomekLinks", "none"}):
+        script = tmp_path / f"{method}.py"
+        # not logistic regression: the copied tactics fall back on it, whose import must not depend on the model
+        made = make("evaluate", "label", method, {}, 0, folds=3, model="random_forest")
+        script.write_text(python_script(made, data))
+        done = subprocess.run([ruff, "check", "--no-cache", "--isolated", "--select", "F821", str(script)],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, (method, done.stdout[-2000:])
