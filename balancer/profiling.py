@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import config
-from .errors import TargetError
+from .errors import DataError, TargetError
 
 KINDS = ("numeric", "integer", "categorical", "boolean", "datetime", "text", "identifier")
 #: Kinds that take part in the computation; the others are carried through untouched.
@@ -238,8 +238,19 @@ def suggest(name: str, choices: list[str]) -> str:
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
+def require_unique_columns(data: pd.DataFrame) -> None:
+    """Raise :class:`DataError` when two columns share a name (Balancer's readers rename the second
+    ``name_2``; a DataFrame given to the library may still have them)."""
+    if not data.columns.is_unique:
+        repeated = [str(c) for c in data.columns[data.columns.duplicated()].unique()][:5]
+        raise DataError(f"column names must be unique; repeated: {', '.join(map(repr, repeated))}. "
+                        "Rename them (Balancer's readers add _2, _3 to repeated names)")
+
+
 def require_column(data: pd.DataFrame, target: str) -> None:
-    """Raise :class:`TargetError` unless ``target`` is a column of ``data``."""
+    """Raise :class:`TargetError` unless ``target`` is a column of ``data`` (and
+    :class:`DataError` when column names repeat)."""
+    require_unique_columns(data)
     if target not in data.columns:
         columns = [str(c) for c in data.columns]
         shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
@@ -347,6 +358,7 @@ def profile(data: pd.DataFrame, target: str | None = None) -> Profile:
     Raises :class:`~balancer.errors.TargetError` only for a target that is not a column; a target
     that cannot be balanced (one class, continuous, too many classes) gives a warning instead.
     """
+    require_unique_columns(data)
     if target is not None:
         require_column(data, target)
     columns = tuple(_column_info(data[column], column) for column in data.columns)

@@ -124,3 +124,19 @@ def test_missing_values_are_one_finding_and_a_table_per_class():
     assert a.missing == 2 and a.share == pytest.approx(2 / 6)
     assert a.by_class == {"p": 0.5, "n": 0.25}
     assert found.to_dict()["missing"][0]["by_class"] == {"p": 0.5, "n": 0.25}
+
+
+def test_repeated_column_names_are_a_clear_error():
+    """Check a DataFrame with two columns of one name (the readers rename them; the library may be
+    given one) gets a DataError naming it from profile, resample, evaluate and compare, not an
+    AttributeError from deep inside."""
+    import balancer
+    from balancer.errors import DataError
+
+    frame = pd.DataFrame([[1, 2, "x"], [3, 4, "y"], [5, 6, "x"], [7, 8, "x"]] * 10, columns=["a", "a", "label"])
+    for call in (lambda: balancer.profile(frame), lambda: balancer.profile(frame, "label"),
+                 lambda: balancer.resample(frame, "label", "RandomOverSampler"),
+                 lambda: balancer.evaluate(frame, "label", "none", folds=2),
+                 lambda: balancer.compare(frame, "label", ["none"], folds=2, repeats=1)):
+        with pytest.raises(DataError, match="repeated: 'a'"):
+            call()
