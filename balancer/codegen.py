@@ -79,7 +79,7 @@ _EMBEDDED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("balancer.prepare", ("MAX_LEVELS", "_ONE_HOT_SCALE", "Roles", "_as_float", "Preparer", "decimals",
                           "_check_frame", "cast_like")),
     ("balancer.metrics", ("METRICS", "score", "_Fold", "_SCORERS", "threshold_scores", "best_threshold")),
-    ("balancer.decision", ("prior_weights", "ClassCounter", "Rule", "_proba")),
+    ("balancer.decision", ("prior_weights", "pipeline_prior", "ClassCounter", "Rule", "_proba")),
     ("balancer.evaluate", ("MAX_REPEATS", "repeat_seed", "_group_owner", "_grouped_folds", "_grouped_holdout",
                            "_level", "_fold_sampling_strategy", "_whole", "splits", "matrix_groups",
                            "distinct_per_class")),
@@ -293,18 +293,7 @@ def coded_weights() -> Any:
 
 def prior(pipeline: Pipeline, y: np.ndarray) -> np.ndarray:
     """The prior correction's weights: the true class rates over those the model was trained on."""
-    n = len(LABELS)
-    true = np.bincount(y, minlength=n)
-    counter = pipeline.named_steps.get("count")
-    seen = true if counter is None else np.pad(counter.counts_, (0, n - len(counter.counts_)))
-    weights = coded_weights()
-    if weights is None:
-        weights = np.ones(n)
-    elif weights == "balanced":
-        weights = np.divide(1.0, seen, out=np.zeros(n), where=seen > 0)
-    else:
-        weights = np.array([weights[c] for c in range(n)], dtype=float)
-    return prior_weights(true, seen, weights)
+    return pipeline_prior(pipeline, coded_weights(), y, len(LABELS))
 
 
 def cross_validate(data: pd.DataFrame) -> dict[str, float]:

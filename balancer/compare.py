@@ -95,7 +95,7 @@ from .decision import (
     Rule,
     bayes_threshold,
     checked_calibration,
-    prior_weights,
+    pipeline_prior,
     search_threshold,
 )
 from .decision import expected_cost as cost_of
@@ -627,7 +627,7 @@ def _fit(task: _Task, source: _Shared, x: np.ndarray, y: np.ndarray) -> Fitted:
         calibrated = CalibratedClassifierCV(inner, method=task.calibration, cv=cv)
         with _data_errors(task.name, f"the inner folds that calibrate {where}"):
             calibrated.fit(x, y)
-    weights = _prior(pipeline, task.class_weight, y, task.n_classes) if task.calibration == "prior" else None
+    weights = pipeline_prior(pipeline, task.class_weight, y, task.n_classes) if task.calibration == "prior" else None
     costs, threshold, matrix = task.costs, None, None
     if costs is not None and costs.positive is not None:
         if task.calibration != "none":
@@ -642,20 +642,6 @@ def _fit(task: _Task, source: _Shared, x: np.ndarray, y: np.ndarray) -> Fitted:
     elif costs is not None:
         matrix = costs.matrix
     return Fitted(pipeline, calibrated, Rule(task.positive, weights, threshold, matrix), task.n_classes)
-
-
-def _prior(pipeline: Pipeline, class_weight: Any, y: np.ndarray, n: int) -> np.ndarray:
-    """The prior correction's weights (as :func:`balancer.evaluate._prior`)."""
-    true = np.bincount(y, minlength=n)
-    counter = pipeline.named_steps.get("count")
-    seen = true if counter is None else np.pad(counter.counts_, (0, n - len(counter.counts_)))
-    if class_weight is None:
-        weights = np.ones(n)
-    elif class_weight == "balanced":
-        weights = np.divide(1.0, seen, out=np.zeros(n), where=seen > 0)
-    else:
-        weights = np.array([class_weight[c] for c in range(n)], dtype=float)
-    return prior_weights(true, seen, weights)
 
 
 def _run_file(task: _FileTask) -> dict[str, Any]:

@@ -218,6 +218,23 @@ def prior_weights(true_counts: np.ndarray, model_counts: np.ndarray, class_weigh
     return np.divide(true_rates, model_rates, out=np.zeros_like(true_rates, dtype=float), where=model_rates > 0)
 
 
+def pipeline_prior(pipeline: Any, class_weight: Any, y: np.ndarray, n: int) -> np.ndarray:
+    """The prior correction's weights for a fitted pipeline: the training rows' class rates (``y``,
+    codes 0..n-1) over those the model saw (counted by its ``count`` step after the sampler, when it
+    has one), weighted by ``class_weight`` (None, ``"balanced"``: inversely proportional to what the
+    model saw, or a weight per class code)."""
+    true = np.bincount(y, minlength=n)
+    counter = pipeline.named_steps.get("count")
+    seen = true if counter is None else np.pad(counter.counts_, (0, n - len(counter.counts_)))
+    if class_weight is None:
+        weights = np.ones(n)
+    elif isinstance(class_weight, str) and class_weight == "balanced":
+        weights = np.divide(1.0, seen, out=np.zeros(n), where=seen > 0)
+    else:
+        weights = np.array([class_weight[c] for c in range(n)], dtype=float)
+    return prior_weights(true, seen, weights)
+
+
 class ClassCounter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """A pipeline step that passes its input through and records the rows per class it was fitted
     on: placed after a sampler, it sees the class counts the model is trained on."""
@@ -342,6 +359,7 @@ __all__ = [
     "expected_cost",
     "nothing_cost",
     "parse_costs",
+    "pipeline_prior",
     "prior_weights",
     "search_threshold",
 ]

@@ -79,7 +79,7 @@ from .decision import (
     expected_cost,
     nothing_cost,
     parse_costs,
-    prior_weights,
+    pipeline_prior,
     search_threshold,
 )
 from .errors import BalancerError, EngineError, MethodError, ParameterError, TargetError
@@ -1139,7 +1139,7 @@ def _fit_model(request: Request, folds: Folds, run: Run, rows: np.ndarray, where
         inner, cv = _inner(request, folds, run, rows, notices, f"the inner folds that calibrate {where}")
         calibrated = CalibratedClassifierCV(_pipeline(request, folds, inner), method=run.calibration, cv=cv)
         _fit(calibrated, x, y, run.name, f"the inner folds that calibrate {where}")
-    weights = _prior(pipeline, run, y, n) if run.calibration == "prior" else None
+    weights = pipeline_prior(pipeline, run.class_weight, y, n) if run.calibration == "prior" else None
     costs, threshold, matrix = folds.costs, None, None
     if costs is not None and costs.positive is not None:
         threshold = (bayes_threshold(costs) if run.calibration != "none"
@@ -1187,21 +1187,6 @@ def _searched_threshold(
     with _data_errors(run.name, place):
         oof = cross_val_predict(_pipeline(request, folds, inner), x, y, cv=cv, method="predict_proba")
     return search_threshold(y == folds.positive, oof[:, folds.positive], folds.costs)
-
-
-def _prior(pipeline: Pipeline, run: Run, y: np.ndarray, n: int) -> np.ndarray:
-    """The prior correction's weights: the training rows' class rates over those the model saw
-    (counted after the sampler, weighted by the class weights)."""
-    true = np.bincount(y, minlength=n)
-    counter = pipeline.named_steps.get("count")
-    seen = true if counter is None else np.pad(counter.counts_, (0, n - len(counter.counts_)))
-    if run.class_weight is None:
-        weights = np.ones(n)
-    elif run.class_weight == "balanced":  # weights inversely proportional to what the model sees
-        weights = np.divide(1.0, seen, out=np.zeros(n), where=seen > 0)
-    else:
-        weights = np.array([run.class_weight[c] for c in range(n)], dtype=float)
-    return prior_weights(true, seen, weights)
 
 
 def _build_result(

@@ -208,6 +208,16 @@ def test_the_script_prints_the_apps_metrics_and_writes_its_file(method, model, m
     assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
 
 
+def _assert_smote_file_is_the_apps(tmp_path, capsys, path, data: pd.DataFrame, target: str, folds: int) -> None:
+    """The balanced file the script writes with SMOTE is `balancer resample`'s, byte for byte."""
+    made = make("evaluate", target, "SMOTE", {}, 0, model="logistic_regression", folds=folds)
+    _run_script(tmp_path, python_script(made, data), path, "out.csv")
+    code, _, err = run_cli(capsys, "resample", path, "--target", target, "--method", "SMOTE", "--out",
+                           tmp_path / "app.csv")
+    assert code == 0, err
+    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
+
+
 def test_the_script_writes_whole_numbers_with_gaps_as_balancer_does(tmp_path, capsys):
     """Check a real table whose integer columns have gaps (hepatitis, `?` for missing) gives the
     app's file byte for byte: pandas alone would read those columns as floats and write 85.0."""
@@ -215,12 +225,7 @@ def test_the_script_writes_whole_numbers_with_gaps_as_balancer_does(tmp_path, ca
     path.write_bytes((DATA / "hepatitis.csv").read_bytes())
     data = read_table(path)
     assert str(data["protime"].dtype) == "Int64"
-    made = make("evaluate", "class", "SMOTE", {}, 0, model="logistic_regression", folds=5)
-    _run_script(tmp_path, python_script(made, data), path, "out.csv")
-    code, _, err = run_cli(capsys, "resample", path, "--target", "class", "--method", "SMOTE", "--out",
-                           tmp_path / "app.csv")
-    assert code == 0, err
-    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
+    _assert_smote_file_is_the_apps(tmp_path, capsys, path, data, "class", folds=5)
 
 
 def test_the_script_keeps_copies_together_repeats_and_scales_class_counts(tmp_path):
@@ -286,12 +291,7 @@ def test_the_script_reads_booleans_and_spaced_headers_as_balancer_does(tmp_path,
     path.write_text("\n".join(lines) + "\n")
     data = read_table(path)
     assert str(data["flag"].dtype) == "bool" and str(data["count"].dtype) == "Int64"
-    made = make("evaluate", "label", "SMOTE", {}, 0, model="logistic_regression", folds=3)
-    _run_script(tmp_path, python_script(made, data), path, "out.csv")
-    code, _, err = run_cli(capsys, "resample", path, "--target", "label", "--method", "SMOTE", "--out",
-                           tmp_path / "app.csv")
-    assert code == 0, err
-    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
+    _assert_smote_file_is_the_apps(tmp_path, capsys, path, data, "label", folds=3)
 
 
 def test_the_script_keeps_another_tables_values(tmp_path):
