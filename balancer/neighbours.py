@@ -57,7 +57,7 @@ _EXACT_CAP = 64        # rows tied with a query's k-th beyond which its answer i
 # -- the cost model (module constants, so that tests can lower them; see _plan and
 # benchmarks/calibrate_neighbours.py for the measurements)
 _SMALL_FIT = 8_000     # fitted rows below which scikit-learn's brute force is as fast (ratio 0.95 at 6,000)
-_SMALL_WORK = 2e7      # query x fitted pairs below which scikit-learn's own search is as fast
+_SMALL_WORK = 2e7      # pairs scikit-learn would search (chunks holding an asked query x fitted rows) below which it is as fast
 _PILOT = 256           # queries tried first to estimate the share that is not settled
 #: our search's time per (query, row) pair over scikit-learn's brute force's, by width (features
 #: below the first number: the second): measured 0.35-0.56 from 16 to 20 features, 0.43-0.68 from
@@ -470,12 +470,14 @@ def _plan(estimator: Any, question: Question) -> bool:
         return FORCE
     n_fit = adapters.n_fitted(estimator)
     asked = len(question.rows)
-    if n_fit < _SMALL_FIT or asked * n_fit < _SMALL_WORK:
-        return False
     n_q = question.n_queries(n_fit)
     chunk = adapters.query_chunk(n_q)
     touched = _touched(question, n_fit)
     theirs = float(touched * chunk * n_fit)
+    # small is what scikit-learn would search, not what is asked: 1,000 minority rows spread over
+    # 20,000 touch every chunk of queries, so scikit-learn searches 20,000 x 20,000 pairs for them
+    if n_fit < _SMALL_FIT or theirs < _SMALL_WORK:
+        return False
     d = adapters.fitted_rows(estimator).shape[1]
     ours = next(share for width, share in _FAST_SHARE if d < width) * asked * n_fit
     if ours >= _GAIN * theirs:

@@ -408,6 +408,8 @@ def test_cost_model_hands_tie_heavy_tables_to_sklearn():
     nn = FastNeighbours(n_neighbors=4).fit(smooth)
     assert neighbours.plan(nn, Question(smooth, np.arange(12_000), 4)) == "fast"
     assert neighbours.plan(nn, Question(smooth, np.arange(50), 4)) == "whole"  # little work
+    # few queries, but spread over every chunk of scikit-learn's: it would search them all
+    assert neighbours.plan(nn, Question(smooth, np.arange(0, 12_000, 24), 4)) == "fast"
     ties = _tie_heavy(12_000, 20)
     assert neighbours.plan(FastNeighbours(n_neighbors=4).fit(ties), Question(ties, np.arange(12_000), 4)) == "whole"
     low = rng.normal(size=(12_000, 6))
