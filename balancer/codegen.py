@@ -13,10 +13,12 @@ the numbers (:data:`_EMBEDDED`: the ``Preparer``, the fold assignment, the metri
 correction, the decoding of synthetic rows, the CSV writer), copied from the installed modules
 when the script is made, and the settings Balancer resolved for this table (column roles, class
 codes, neighbour counts lowered for the table and for the training folds, folds lowered for
-small classes, the calibration), and the tactics that change the model (threshold tuning, anomaly
-detection, decompose, the imbalance ensembles: their builders and classes are copied too). What it
-does not copy, it says: error costs and sigmoid or isotonic calibration are not reproduced (the
-script says so on stderr and evaluates the model without them), and the file is
+small classes, the calibration, the inner folds of each training fold), the tactics that change
+the model (threshold tuning, anomaly detection, decompose, the imbalance ensembles: their builders
+and classes are copied too), and the decision: error costs (the Bayes threshold on calibrated
+probabilities, the threshold searched on inner out-of-fold predictions, or the cost matrix) and
+the calibration (prior correction, or scikit-learn's sigmoid or isotonic calibration on inner
+folds), as :func:`balancer.evaluate` fits them in each training fold. The file is
 byte for byte the app's when polars and pyarrow are installed and DATA is standard CSV (comma,
 decimal point), as Balancer writes it; other inputs are read by pandas, which may type a column
 differently than Balancer's reader.
@@ -79,7 +81,8 @@ _EMBEDDED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("balancer.prepare", ("MAX_LEVELS", "_ONE_HOT_SCALE", "Roles", "_as_float", "Preparer", "decimals",
                           "_check_frame", "cast_like")),
     ("balancer.metrics", ("METRICS", "score", "_Fold", "_SCORERS", "threshold_scores", "best_threshold")),
-    ("balancer.decision", ("prior_weights", "pipeline_prior", "ClassCounter", "Rule", "_proba")),
+    ("balancer.decision", ("PER_ROWS", "Costs", "bayes_threshold", "costs_at", "search_threshold", "prior_weights",
+                           "pipeline_prior", "ClassCounter", "Rule", "_proba", "Fitted")),
     ("balancer.evaluate", ("MAX_REPEATS", "repeat_seed", "_group_owner", "_grouped_folds", "_grouped_holdout",
                            "_level", "_fold_sampling_strategy", "_whole", "splits", "matrix_groups",
                            "distinct_per_class")),
@@ -119,7 +122,9 @@ from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import IsolationForest
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import FixedThresholdClassifier, StratifiedKFold, StratifiedShuffleSplit
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.model_selection import (FixedThresholdClassifier, StratifiedKFold, StratifiedShuffleSplit,
+                                     cross_val_predict)
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils import Tags, get_tags
 from sklearn.utils.multiclass import check_classification_targets
@@ -260,13 +265,15 @@ def fold_splits(y: np.ndarray, groups: np.ndarray | None) -> list[tuple[np.ndarr
     return out
 
 
-def pipeline_for(sampling_strategy: Any) -> Pipeline:
-    """prepare -> sampler -> (class counter) -> (one-hot for SMOTENC/SMOTEN) -> model."""
+def pipeline_for(sampling_strategy: Any, params: dict[str, Any] | None = None, count: bool = False) -> Pipeline:
+    """prepare -> sampler -> (class counter) -> (one-hot for SMOTENC/SMOTEN) -> model; the sampler
+    with FOLD_PARAMS unless ``params`` are given (an inner cross-validation's)."""
     preparer = Preparer(roles(), categories=ENCODING)
     steps: list[tuple[str, Any]] = [("prepare", preparer)]
     if SAMPLER != "none":
-        steps.append(("sample", make_sampler(FOLD_PARAMS, sampling_strategy, preparer.categorical_indices)))
-        if CALIBRATION == "prior":
+        steps.append(("sample", make_sampler(FOLD_PARAMS if params is None else params, sampling_strategy,
+                                             preparer.categorical_indices)))
+        if count:
             steps.append(("count", ClassCounter()))
     if ENCODING == "ordinal" and preparer.categorical_indices:
         steps.append(("expand", ColumnTransformer(
@@ -296,6 +303,35 @@ def prior(pipeline: Pipeline, y: np.ndarray) -> np.ndarray:
     return pipeline_prior(pipeline, coded_weights(), y, len(LABELS))
 
 
+def fit_fold(x: pd.DataFrame, y: np.ndarray, groups: np.ndarray | None, fold_strategy: Any,
+             inner: dict[str, Any] | None) -> Fitted:
+    """The tactic fitted on one training fold, with its calibration and decision rule, as Balancer
+    fits it: CALIBRATION (prior, or sigmoid/isotonic on the inner folds) and COSTS (the Bayes
+    threshold on calibrated probabilities, else the threshold of least cost on the inner folds'
+    out-of-fold probabilities; the cost matrix for more classes)."""
+    n = len(LABELS)
+    pipeline = pipeline_for(fold_strategy, count=CALIBRATION == "prior")
+    pipeline.fit(x, y)
+    cv = None if inner is None else splits(y, groups, inner["k"], 1, SEED)
+    calibrated = None
+    if CALIBRATION in ("sigmoid", "isotonic"):
+        inner_pipeline = pipeline_for(inner["sampling_strategy"], inner["params"])
+        calibrated = CalibratedClassifierCV(inner_pipeline, method=CALIBRATION, cv=cv).fit(x, y)
+    weights = prior(pipeline, y) if CALIBRATION == "prior" else None
+    threshold = matrix = None
+    if COSTS is not None and POSITIVE is not None:
+        costs = Costs(tuple(LABELS), np.asarray(COSTS, dtype=float), POSITIVE)
+        if CALIBRATION != "none":
+            threshold = bayes_threshold(costs)
+        else:
+            inner_pipeline = pipeline_for(inner["sampling_strategy"], inner["params"])
+            oof = cross_val_predict(inner_pipeline, x, y, cv=cv, method="predict_proba")
+            threshold = search_threshold(y == POSITIVE, oof[:, POSITIVE], costs)
+    elif COSTS is not None:
+        matrix = np.asarray(COSTS, dtype=float)
+    return Fitted(pipeline, calibrated, Rule(POSITIVE, weights, threshold, matrix), n)
+
+
 def cross_validate(data: pd.DataFrame) -> dict[str, float]:
     """Every metric's mean over the held-out folds, as `balancer evaluate` scores them."""
     if DROPPED in data.columns:
@@ -303,15 +339,14 @@ def cross_validate(data: pd.DataFrame) -> dict[str, float]:
     work, y = with_target(data)
     n = len(LABELS)
     fold_strategy = _fold_sampling_strategy(SAMPLING_STRATEGY, FOLDS, [])
+    groups = copy_groups(work)
     scores = []
-    for train, test in fold_splits(y, copy_groups(work)):
-        pipeline = pipeline_for(fold_strategy)
-        pipeline.fit(work.iloc[train], y[train])
-        rule = Rule(POSITIVE, prior(pipeline, y[train]) if CALIBRATION == "prior" else None)
+    for i, (train, test) in enumerate(fold_splits(y, groups)):
+        fitted = fit_fold(work.iloc[train], y[train], None if groups is None else groups[train], fold_strategy,
+                          None if INNER is None else INNER[i])
         rows = work.iloc[test]
-        proba = rule.probabilities(_proba(pipeline, rows, n))
-        predicted = np.asarray(pipeline.predict(rows), dtype="int64")
-        scores.append(score(y[test], predicted, proba, n, POSITIVE))
+        proba = fitted.proba(rows)
+        scores.append(score(y[test], fitted.predict(rows, proba), proba, n, POSITIVE))
     means = {}
     for name in METRICS:
         values = [s[name] for s in scores if math.isfinite(s[name])]
@@ -438,7 +473,7 @@ def _settings(recipe: Recipe, data: pd.DataFrame, repeats: int | None = None) ->
         data=table, target=recipe.target, strategy=strategy, params=dict(recipe.params), model=model,
         folds=int(recipe.folds or 5), seed=int(recipe.seed), class_weight=recipe.class_weight,
         metric=recipe.metric if recipe.metric in _metric_names() else "f2", baseline=False, holdout=None,
-        costs=None, calibration=recipe.calibration if recipe.calibration in ("none", "prior") else None,
+        costs=recipe.costs, calibration=recipe.calibration,
         repeats=int(repeats or getattr(recipe, "repeats", None) or 1))
     tactic = ev._resolve_tactic(request)
     roles = tactic.plan.roles
@@ -527,13 +562,35 @@ def _evaluation(request: Any, tactic: Any) -> dict[str, Any]:
     try:
         folds = ev._choose_calibration(request, tactic, ev._fit_to_training_folds(
             request, tactic, ev._prepare_folds(request, tactic)))
+        inner = _inner_folds(request, tactic, folds)
     except BalancerError as exc:
         return {"FOLDS": int(request.folds), "REPEATS": request.repeats, "FOLD_PARAMS": {}, "CALIBRATION": "none",
+                "COSTS": None, "INNER": None,
                 "_NOTES": [f"Balancer cannot evaluate this table ({exc}); neither can this script"]}
     params = {k: v for k, v in folds.sampler_params.items() if k != "sampling_strategy"}
     return {"FOLDS": int(folds.k), "REPEATS": int(folds.repeats),
             "FOLD_PARAMS": params if tactic.strategy.estimator is None else {},
-            "CALIBRATION": folds.calibration if folds.calibration in ("none", "prior") else "none", "_NOTES": []}
+            "CALIBRATION": folds.calibration, "COSTS": None if folds.costs is None else folds.costs.matrix.tolist(),
+            "INNER": inner, "_NOTES": []}
+
+
+def _inner_folds(request: Any, tactic: Any, folds: Any) -> list[dict[str, Any]] | None:
+    """For each training fold, the inner cross-validation :func:`balancer.evaluate` runs in it
+    (sigmoid or isotonic calibration; the threshold searched for costs without calibration): its
+    number of folds, and the sampler's per-class counts and neighbour counts sized to its training
+    folds. None when there is none."""
+    ev = _evaluate_module()
+    searched = folds.costs is not None and folds.costs.positive is not None and folds.calibration == "none"
+    if folds.calibration not in ("sigmoid", "isotonic") and not searched:
+        return None
+    run = ev._plan_runs(request, tactic, folds)[0]
+    out = []
+    for train, _ in folds.splits:
+        inner, cv = ev._inner(request, folds, run, train, [], "the training folds")
+        out.append({"k": len(cv), "sampling_strategy": inner.sampling_strategy,
+                    "params": {k: v for k, v in inner.params.items() if k != "sampling_strategy"}
+                    if tactic.strategy.estimator is None else {}})
+    return out
 
 
 #: the builders of the tactics that change the model, as the script names them (FINALS in _MAIN)
@@ -561,11 +618,6 @@ def _not_reproduced(recipe: Recipe, strategy: Any, model: str) -> list[str]:
     if strategy.estimator is not None and name not in _FINALS:
         notes.append(f"{strategy.name} changes the model in a way this script does not copy: the metrics are those "
                      f"of {model} without it, not Balancer's")
-    if recipe.costs:
-        notes.append("the error costs are not applied: the metrics are those of the model's own decisions")
-    if recipe.calibration in ("sigmoid", "isotonic"):
-        notes.append(f"{recipe.calibration} calibration is not applied: ROC AUC and PR AUC of more than two classes "
-                     "may differ from Balancer's")
     return notes
 
 

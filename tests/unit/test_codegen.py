@@ -262,17 +262,43 @@ def test_the_script_marks_synthetic_rows_when_the_recipe_asks(tmp_path):
     assert (tmp_path / "marked.csv").read_bytes() == write_csv(app.with_marker())
 
 
-def test_the_script_says_what_it_does_not_reproduce(tmp_path):
-    """Check what the script leaves out (sigmoid calibration) is named on stderr, and a tactic that
-    changes the model, which it now carries, is not."""
-    frame = _plain_table()
+@pytest.mark.parametrize(("method", "model", "costs", "calibration", "classes"), [
+    ("SMOTE", "logistic_regression", {"fn": 20, "fp": 1}, None, 2),  # prior (the default), Bayes threshold
+    ("SMOTE", "logistic_regression", {"fn": 20, "fp": 1}, "none", 2),  # threshold searched on inner folds
+    ("RandomUnderSampler", "random_forest", None, "sigmoid", 2),
+    ("none", "logistic_regression", {"fn": 5, "fp": 2}, "isotonic", 2),
+    ("threshold", "logistic_regression", {"fn": 10, "fp": 1}, "sigmoid", 2),  # a model-side tactic, calibrated
+    ("class_weight", "logistic_regression", {"c2,c0": 8, "c1,c0": 3}, None, 3),  # a cost matrix
+    ("SMOTE", "random_forest", None, "isotonic", 3),
+])
+def test_the_script_applies_the_apps_costs_and_calibration(method, model, costs, calibration, classes, tmp_path,
+                                                           capsys):
+    """Check error costs and every calibration travel with the script: its metrics equal `balancer
+    evaluate --json`'s to 1e-9 (and Python's evaluate(), unrounded), and it names nothing as left out."""
+    frame = _plain_table(n=300, classes=classes)
     path = tmp_path / "d.csv"
     path.write_bytes(write_csv(frame))
-    made = make("evaluate", "label", "threshold", {}, 0, folds=3, calibration="sigmoid")
-    printed, note = _run_script(tmp_path, python_script(made, read_table(path)), path)
-    assert "sigmoid calibration is not applied" in note
-    assert "does not copy" not in note
-    assert set(printed) >= {"recall", "pr_auc"}
+    data = read_table(path)
+    extra = {"costs": costs} if costs else {}
+    made = make("evaluate", "label", method, {}, 1, model=model, folds=3, calibration=calibration, **extra)
+    printed, note = _run_script(tmp_path, python_script(made, data), path, "out.csv", "--exact")
+    assert "note:" not in note
+    args = ["--costs", json.dumps(costs)] if costs else []
+    args += ["--calibration", calibration] if calibration else []
+    code, out, err = run_cli(capsys, "evaluate", path, "--target", "label", "--method", method, "--model", model,
+                             "--folds", 3, "--seed", 1, "--json", *args)
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["calibration_method"] == (calibration or ("prior" if method != "none" else "none"))
+    assert set(printed) == set(shown["metrics"])
+    for name, value in shown["metrics"].items():
+        assert (printed[name] is None) if value is None else printed[name] == pytest.approx(value, abs=1e-6), name
+    direct = evaluate(data, "label", method, model=model, folds=3, seed=1, baseline=False, costs=costs,
+                      calibration=calibration)
+    for name, value in direct.metrics.items():
+        assert printed[name] == pytest.approx(value, abs=1e-9, nan_ok=True), name
+    without = evaluate(data, "label", method, model=model, folds=3, seed=1, baseline=False)
+    assert any(direct.metrics[m] != without.metrics[m] for m in direct.metrics), "costs or calibration changed nothing"
 
 
 def test_the_script_reads_booleans_and_spaced_headers_as_balancer_does(tmp_path, capsys):
