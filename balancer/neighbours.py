@@ -57,6 +57,7 @@ _EXACT_CAP = 64        # rows tied with a query's k-th beyond which its answer i
 # -- the cost model (module constants, so that tests can lower them; see _plan and
 # benchmarks/calibrate_neighbours.py for the measurements)
 _SMALL_FIT = 8_000     # fitted rows below which scikit-learn's brute force is as fast (ratio 0.95 at 6,000)
+_SMALL_SHARE = 4       # below _SMALL_FIT, our pairs must be under a quarter of scikit-learn's
 _SMALL_WORK = 2e7      # pairs scikit-learn would search (chunks holding an asked query x fitted rows) below which it is as fast
 _PILOT = 256           # queries tried first to estimate the share that is not settled
 #: our search's time per (query, row) pair over scikit-learn's brute force's, by width (features
@@ -476,11 +477,15 @@ def _plan(estimator: Any, question: Question) -> bool:
     theirs = float(touched * chunk * n_fit)
     # small is what scikit-learn would search, not what is asked: 1,000 minority rows spread over
     # 20,000 touch every chunk of queries, so scikit-learn searches 20,000 x 20,000 pairs for them
-    if n_fit < _SMALL_FIT or theirs < _SMALL_WORK:
+    if theirs < _SMALL_WORK:
         return False
     d = adapters.fitted_rows(estimator).shape[1]
     ours = next(share for width, share in _FAST_SHARE if d < width) * asked * n_fit
     if ours >= _GAIN * theirs:
+        return False
+    # below _SMALL_FIT rows our fixed costs weigh: only a question much smaller than scikit-learn's
+    # search pays (TomekLinks' minority rows: 10x at 7,000 rows; a whole class: 0.4x to 1.6x)
+    if n_fit < _SMALL_FIT and _SMALL_SHARE * ours > theirs:
         return False
     index = _index(estimator)
     per_chunk = asked / touched
@@ -520,15 +525,21 @@ def _settled(question: Question, index: Index, rows: np.ndarray) -> tuple[np.nda
 
 def plan(estimator: Any, question: Question) -> str:
     """How to answer a question: ``fast`` (our search, scikit-learn for the unsettled queries),
-    ``rows`` (scikit-learn's tree, asked about those queries only) or ``whole`` (scikit-learn's own
-    call over all the queries: brute force where ours cannot win, other metrics, sparse rows)."""
-    if question.k <= 0 or question.k + question.train > adapters.n_fitted(estimator):
+    ``rows`` (scikit-learn's tree, asked about those queries only), ``chunks`` (scikit-learn's brute
+    force where ours cannot win, asked about only the chunks of queries that hold the rows asked:
+    the same bits as its whole call) or ``whole`` (scikit-learn's own call over all the queries:
+    other metrics, sparse rows, or every chunk holds a row asked)."""
+    n_fit = adapters.n_fitted(estimator)
+    if question.k <= 0 or question.k + question.train > n_fit:
         return "whole"  # scikit-learn says what is wrong
     if adapters.fit_method(estimator) in ("kd_tree", "ball_tree"):
         return "rows"
     if not searchable(estimator, question.X) or len(question.rows) == 0:
         return "whole"
-    return "fast" if _plan(estimator, question) else "whole"
+    if _plan(estimator, question):
+        return "fast"
+    chunks = -(-question.n_queries(n_fit) // adapters.query_chunk(question.n_queries(n_fit)))
+    return "chunks" if _touched(question, n_fit) < chunks else "whole"
 
 
 def answer(estimator: Any, question: Question, how: str | None = None) -> np.ndarray:

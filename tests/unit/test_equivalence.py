@@ -401,15 +401,37 @@ def test_duplicates_and_zero_distances_are_never_settled():
     assert not neighbours.settled_order(links).any()  # eye: every other row at the same distance
 
 
+@pytest.mark.parametrize("kind", ["ties", "gaussian"])
+def test_asking_scikit_learn_about_some_chunks_gives_its_whole_answer(kind):
+    """Check the "chunks" answer (scikit-learn asked about only the chunks of queries holding the
+    rows asked) is its whole call's, bit for bit, on a table of ties and duplicate rows too."""
+    rng = np.random.default_rng(3)
+    X = _tie_heavy(3_000, 20) if kind == "ties" else rng.normal(size=(3_000, 20))
+    nn = FastNeighbours(n_neighbors=3).fit(X)
+    whole = NearestNeighbors(n_neighbors=3).fit(X).kneighbors(X, return_distance=False)
+    for rows in (np.arange(40, 90), np.array([5, 700, 2_999]), np.arange(0, 3_000, 7)):
+        got = neighbours.answer(nn, Question(X, rows, 3), "chunks")
+        np.testing.assert_array_equal(got, whole[rows])
+    train = NearestNeighbors(n_neighbors=3).fit(X).kneighbors(None, return_distance=False)
+    rows = np.arange(256, 300)
+    np.testing.assert_array_equal(neighbours.answer(nn, Question(None, rows, 3), "chunks"), train[rows])
+
+
 def test_cost_model_hands_tie_heavy_tables_to_sklearn():
     """Check the plan: scikit-learn's own call on small or tie-heavy work, ours on large continuous work."""
     rng = np.random.default_rng(0)
     smooth = rng.normal(size=(12_000, 20))
     nn = FastNeighbours(n_neighbors=4).fit(smooth)
     assert neighbours.plan(nn, Question(smooth, np.arange(12_000), 4)) == "fast"
-    assert neighbours.plan(nn, Question(smooth, np.arange(50), 4)) == "whole"  # little work
+    # little work: scikit-learn, asked about the one chunk of queries that holds them
+    assert neighbours.plan(nn, Question(smooth, np.arange(50), 4)) == "chunks"
     # few queries, but spread over every chunk of scikit-learn's: it would search them all
     assert neighbours.plan(nn, Question(smooth, np.arange(0, 12_000, 24), 4)) == "fast"
+    # below 8,000 fitted rows only a question much smaller than scikit-learn's search is ours
+    few = rng.normal(size=(6_000, 20))
+    small = FastNeighbours(n_neighbors=4).fit(few)
+    assert neighbours.plan(small, Question(few, np.arange(6_000), 4)) == "whole"
+    assert neighbours.plan(small, Question(few, np.arange(0, 6_000, 20), 4)) == "fast"
     ties = _tie_heavy(12_000, 20)
     assert neighbours.plan(FastNeighbours(n_neighbors=4).fit(ties), Question(ties, np.arange(12_000), 4)) == "whole"
     low = rng.normal(size=(12_000, 6))
