@@ -231,7 +231,7 @@ def _argkmin_strategy(n_queries: int, n_fitted_rows: int) -> str:
     return "parallel_on_Y"
 
 
-def _whole_chunks(rows: np.ndarray, n_queries: int) -> np.ndarray:
+def whole_chunks(rows: np.ndarray, n_queries: int) -> np.ndarray:
     """Every query position in the chunks (of scikit-learn's size) that hold one of ``rows``."""
     chunk = query_chunk(n_queries)
     starts = np.unique(rows // chunk) * chunk
@@ -272,7 +272,7 @@ def sklearn_kneighbors(estimator: Any, X: Any, rows: np.ndarray, n_neighbors: in
     if estimator._fit_method in ("kd_tree", "ball_tree"):
         found = search(estimator, queries(rows), k, return_distance=False)
     else:
-        take = _whole_chunks(rows, n_queries)
+        take = whole_chunks(rows, n_queries)
         part = queries(take)
         if not train:
             part = validate_data(estimator, part, accept_sparse="csr", reset=False, order="C")
@@ -298,7 +298,7 @@ def sklearn_predict(estimator: Any, X: Any, rows: np.ndarray) -> np.ndarray:
     metric, _ = _adjusted_metric(metric=estimator.metric, metric_kwargs=estimator.metric_params, p=estimator.p)
     if (estimator.weights == "uniform" and not estimator.outputs_2d_ and not sparse.issparse(X)
             and ArgKminClassMode.is_usable_for(X, estimator._fit_X, metric)):
-        take = _whole_chunks(rows, X.shape[0])  # predict_proba always runs "parallel_on_X"
+        take = whole_chunks(rows, X.shape[0])  # predict_proba always runs "parallel_on_X"
         return np.asarray(predict(estimator, X[take]))[np.searchsorted(take, rows)]
     return np.asarray(predict(estimator, X))[rows]
 

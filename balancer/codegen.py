@@ -472,7 +472,7 @@ def _settings(recipe: Recipe, data: pd.DataFrame, repeats: int | None = None) ->
     request = ev.Request(
         data=table, target=recipe.target, strategy=strategy, params=dict(recipe.params), model=model,
         folds=int(recipe.folds or 5), seed=int(recipe.seed), class_weight=recipe.class_weight,
-        metric=recipe.metric if recipe.metric in _metric_names() else "f2", baseline=False, holdout=None,
+        metric=_metric(recipe), baseline=False, holdout=None,
         costs=recipe.costs, calibration=recipe.calibration,
         repeats=int(repeats or getattr(recipe, "repeats", None) or 1))
     tactic = ev._resolve_tactic(request)
@@ -507,6 +507,16 @@ def _settings(recipe: Recipe, data: pd.DataFrame, repeats: int | None = None) ->
     values |= _evaluation(request, tactic)
     values["NOT_REPRODUCED"] = _not_reproduced(recipe, strategy, model) + values.pop("_NOTES")
     return values
+
+
+def _metric(recipe: Recipe) -> str:
+    """The metric the recipe's evaluation tuned for, as evaluate checks it (``expected_cost`` needs
+    costs); f2, evaluate's default, for anything else."""
+    from .metrics import COST_METRICS
+
+    if recipe.metric in _metric_names() or (recipe.costs and recipe.metric in COST_METRICS):
+        return str(recipe.metric)
+    return "f2"
 
 
 def _evaluate_module() -> Any:

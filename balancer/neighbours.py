@@ -22,9 +22,11 @@ included. How scikit-learn orders equal (or nearly equal) distances depends on h
   3. the unsettled queries are answered by scikit-learn (:func:`balancer.adapters.sklearn_kneighbors`):
      the same estimator, the same chunks of queries and the same parallel strategy as the whole
      call, hence the same bits;
-  4. a cost model (:func:`_plan`) runs scikit-learn's own search where the fast one cannot win: few
-     fitted rows, little work, or (from a pilot of 256 queries) too many unsettled queries, as on
-     one-hot, binary or integer tables full of ties.
+  4. a cost model (:func:`_plan`) runs scikit-learn's own search where the fast one cannot win:
+     little work for scikit-learn (counted over the chunks of queries it would search), few fitted
+     rows unless the question is much smaller than its search, or (from a pilot of 256 queries)
+     too many unsettled queries, as on one-hot, binary or integer tables full of ties. It then asks
+     scikit-learn about only the chunks of queries that hold the rows asked (:func:`plan`).
 
 :class:`FastNeighbours` and :class:`FastKNeighboursClassifier` are scikit-learn's ``NearestNeighbors``
 and ``KNeighborsClassifier`` (same parameters, same answers: any metric other than the euclidean, a

@@ -120,7 +120,10 @@ def tomek_links(nn: Any, X: np.ndarray, y: np.ndarray, classes: Iterable[Any], h
     nearest = np.full(n, -1, dtype=np.int64)
     asked = np.flatnonzero(y != largest)
     if asked.size:
-        nearest[asked] = neighbours.answer(nn, Question(X, asked, 2), how)[:, 1]
+        # scikit-learn searching whole chunks of queries answers every row in them at the same
+        # cost: keep those answers, so that no chunk is searched twice for the partners below
+        rows = adapters.whole_chunks(asked, n) if how == "chunks" else asked
+        nearest[rows] = neighbours.answer(nn, Question(X, rows, 2), how)[:, 1]
     crossing = asked[y[nearest[asked]] != y[asked]]
     partners = np.unique(nearest[crossing])
     missing = partners[nearest[partners] < 0]

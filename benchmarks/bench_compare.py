@@ -119,7 +119,7 @@ def run(name: str, frame: pd.DataFrame, target: str) -> tuple[str, str]:
     theirs, fits = straightforward(frame, target, result, the_splits)
     # Balancer's own worker time in the entries without a sampler (baselines, class weights, the
     # ensembles: fits no engine makes faster) shared perfectly among its workers: the least time it
-    # could take were every sampler free, hence the most it could gain
+    # could take were every sampler entry free, hence the most it could gain
     from balancer import strategies
 
     models = sum(e.seconds for e in result.results if strategies.get(e.method).sampler is None)
@@ -182,8 +182,8 @@ def main() -> None:
             "engine makes faster), then the sampler entries (the sampler and the model's fit on its rows). "
             "Not included: each sampler's run on the whole table, for the \"best balanced file\" Balancer "
             "names (the straightforward way does not make it), and preparing each fold. \"Bound\" is the "
-            "straightforward time over (the first / workers): the speed-up were every sampler free and no "
-            "worker ever idle.\n\n"
+            "straightforward time over (the first / workers): the speed-up were every sampler entry free (its model "
+            "fits included) and no worker ever idle.\n\n"
             "| data | rows x features | folds x repeats | results | fits | workers | Balancer | straightforward | "
             "speed-up | worker time: no sampler + samplers | bound | slowest (seconds of fits) |\n"
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"

@@ -150,7 +150,7 @@ model_download(current.name, current.frame, target, result, run_method, run_para
 
 made = recipe.make(
     "evaluate", target, result.requested, run_params if result.requested != "class_weight" else {}, seed,
-    model=result.model, folds=result.folds, class_weight=result.class_weight,
+    model=result.model, folds=result.folds, repeats=result.repeats, class_weight=result.class_weight,
     costs=result.costs.to_dict() if result.costs else None,
     calibration=result.calibration.method if result.calibration else None, threshold=result.threshold)
 export_buttons("evaluate", made, evaluation=result)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -202,12 +204,15 @@ def test_dashboard_recipe_replays_byte_identical_through_cli(app, tmp_path):
 
 
 def test_recipe_buttons_on_evaluate_and_compare(app):
-    """Check Download recipe and Download report appear on Evaluate and Compare."""
+    """Check Download recipe and Download report appear on Evaluate and Compare, and Evaluate's
+    recipe keeps its repeats (the exported script runs as many)."""
     app.switch_page("pages/evaluate.py").run()
+    app.number_input(key="w_repeats").set_value(2).run()
     with capture() as stored:
         app.button(key="evaluate").click().run()
     assert {"Download recipe", "Download report"} <= {b.label for b in app.get("download_button")}
-    assert '"kind": "evaluate"' in download(app, "recipe_evaluate", stored).decode()
+    made = json.loads(download(app, "recipe_evaluate", stored).decode())
+    assert made["kind"] == "evaluate" and made["repeats"] == 2
     app.switch_page("pages/compare.py").run()
     app.multiselect(key="w_cmp_methods").set_value(["SMOTE"]).run()
     with capture() as stored:

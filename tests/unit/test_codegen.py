@@ -270,6 +270,7 @@ def test_the_script_marks_synthetic_rows_when_the_recipe_asks(tmp_path):
     ("threshold", "logistic_regression", {"fn": 10, "fp": 1}, "sigmoid", 2),  # a model-side tactic, calibrated
     ("class_weight", "logistic_regression", {"c2,c0": 8, "c1,c0": 3}, None, 3),  # a cost matrix
     ("SMOTE", "random_forest", None, "isotonic", 3),
+    ("anomaly", "logistic_regression", {"fn": 500, "fp": 5}, None, 2),  # ranked by cost: tuned for its metric
 ])
 def test_the_script_applies_the_apps_costs_and_calibration(method, model, costs, calibration, classes, tmp_path,
                                                            capsys):
@@ -279,25 +280,29 @@ def test_the_script_applies_the_apps_costs_and_calibration(method, model, costs,
     path = tmp_path / "d.csv"
     path.write_bytes(write_csv(frame))
     data = read_table(path)
+    metric = "expected_cost" if method == "anomaly" else "f2"
+    params = {"n_estimators": 10} if method == "anomaly" else {}
     extra = {"costs": costs} if costs else {}
-    made = make("evaluate", "label", method, {}, 1, model=model, folds=3, calibration=calibration, **extra)
+    made = make("evaluate", "label", method, params, 1, model=model, folds=3, calibration=calibration,
+                metric=metric, **extra)
     printed, note = _run_script(tmp_path, python_script(made, data), path, "out.csv", "--exact")
     assert "note:" not in note
     args = ["--costs", json.dumps(costs)] if costs else []
     args += ["--calibration", calibration] if calibration else []
+    args += [a for key, value in params.items() for a in ("--param", f"{key}={value}")]
     code, out, err = run_cli(capsys, "evaluate", path, "--target", "label", "--method", method, "--model", model,
-                             "--folds", 3, "--seed", 1, "--json", *args)
+                             "--folds", 3, "--seed", 1, "--metric", metric, "--json", *args)
     assert code == 0, err
     shown = json.loads(out)
-    assert shown["calibration_method"] == (calibration or ("prior" if method != "none" else "none"))
+    assert shown["calibration_method"] == (calibration or ("prior" if method not in ("none", "anomaly") else "none"))
     assert set(printed) == set(shown["metrics"])
     for name, value in shown["metrics"].items():
         assert (printed[name] is None) if value is None else printed[name] == pytest.approx(value, abs=1e-6), name
     direct = evaluate(data, "label", method, model=model, folds=3, seed=1, baseline=False, costs=costs,
-                      calibration=calibration)
+                      calibration=calibration, metric=metric, params=params)
     for name, value in direct.metrics.items():
         assert printed[name] == pytest.approx(value, abs=1e-9, nan_ok=True), name
-    without = evaluate(data, "label", method, model=model, folds=3, seed=1, baseline=False)
+    without = evaluate(data, "label", method, model=model, folds=3, seed=1, baseline=False, params=params)
     assert any(direct.metrics[m] != without.metrics[m] for m in direct.metrics), "costs or calibration changed nothing"
 
 

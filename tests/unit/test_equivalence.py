@@ -436,3 +436,30 @@ def test_cost_model_hands_tie_heavy_tables_to_sklearn():
     assert neighbours.plan(FastNeighbours(n_neighbors=4).fit(ties), Question(ties, np.arange(12_000), 4)) == "whole"
     low = rng.normal(size=(12_000, 6))
     assert neighbours.plan(FastNeighbours(n_neighbors=4).fit(low), Question(low, np.arange(12_000), 4)) == "rows"
+
+
+def test_tomek_links_searches_no_chunk_twice_when_scikit_learn_answers(monkeypatch):
+    """Check TomekLinks asked by chunks (the minority in a few chunks, ties everywhere) searches
+    each of scikit-learn's chunks of queries at most once, partners included, and gives
+    imbalanced-learn's rows."""
+    rng = np.random.default_rng(0)
+    n = 9_000
+    X = rng.integers(0, 3, (n, 20)).astype(float)
+    y = np.zeros(n, dtype=int)
+    y[rng.choice(int(n * 0.6), 900, replace=False)] = 1
+    nn = FastNeighbours(n_neighbors=2).fit(X)
+    assert neighbours.plan(nn, Question(X, np.flatnonzero(y == 1), 2)) == "chunks"
+    searched: list[np.ndarray] = []
+    original = adapters.sklearn_kneighbors
+
+    def counted(estimator, X, rows, n_neighbors, query_rows=None):
+        searched.append(adapters.whole_chunks(np.asarray(rows), len(X)))
+        return original(estimator, X, rows, n_neighbors, query_rows)
+
+    monkeypatch.setattr(adapters, "sklearn_kneighbors", counted)
+    ours = samplers.FastTomekLinks().fit_resample(X, y)
+    theirs = under_sampling.TomekLinks().fit_resample(X, y)
+    np.testing.assert_array_equal(ours[0], theirs[0])
+    np.testing.assert_array_equal(ours[1], theirs[1])
+    rows = np.concatenate([np.unique(t) for t in searched if len(t)])
+    assert len(rows) == len(np.unique(rows)) <= n  # no query searched twice
