@@ -82,7 +82,7 @@ _EMBEDDED: tuple[tuple[str, tuple[str, ...]], ...] = (
                           "_check_frame", "cast_like")),
     ("balancer.metrics", ("METRICS", "score", "_Fold", "_SCORERS", "threshold_scores", "best_threshold")),
     ("balancer.decision", ("PER_ROWS", "Costs", "bayes_threshold", "costs_at", "search_threshold", "prior_weights",
-                           "pipeline_prior", "ClassCounter", "Rule", "_proba", "Fitted")),
+                           "pipeline_prior", "ClassCounter", "Rule", "decision_rule", "_proba", "Fitted")),
     ("balancer.evaluate", ("MAX_REPEATS", "repeat_seed", "_group_owner", "_grouped_folds", "_grouped_holdout",
                            "_level", "_fold_sampling_strategy", "_whole", "splits", "matrix_groups",
                            "distinct_per_class")),
@@ -318,18 +318,14 @@ def fit_fold(x: pd.DataFrame, y: np.ndarray, groups: np.ndarray | None, fold_str
         inner_pipeline = pipeline_for(inner["sampling_strategy"], inner["params"])
         calibrated = CalibratedClassifierCV(inner_pipeline, method=CALIBRATION, cv=cv).fit(x, y)
     weights = prior(pipeline, y) if CALIBRATION == "prior" else None
-    threshold = matrix = None
-    if COSTS is not None and POSITIVE is not None:
-        costs = Costs(tuple(LABELS), np.asarray(COSTS, dtype=float), POSITIVE)
-        if CALIBRATION != "none":
-            threshold = bayes_threshold(costs)
-        else:
-            inner_pipeline = pipeline_for(inner["sampling_strategy"], inner["params"])
-            oof = cross_val_predict(inner_pipeline, x, y, cv=cv, method="predict_proba")
-            threshold = search_threshold(y == POSITIVE, oof[:, POSITIVE], costs)
-    elif COSTS is not None:
-        matrix = np.asarray(COSTS, dtype=float)
-    return Fitted(pipeline, calibrated, Rule(POSITIVE, weights, threshold, matrix), n)
+    costs = None if COSTS is None else Costs(tuple(LABELS), np.asarray(COSTS, dtype=float), POSITIVE)
+
+    def searched() -> float:
+        inner_pipeline = pipeline_for(inner["sampling_strategy"], inner["params"])
+        oof = cross_val_predict(inner_pipeline, x, y, cv=cv, method="predict_proba")
+        return search_threshold(y == POSITIVE, oof[:, POSITIVE], costs)
+
+    return Fitted(pipeline, calibrated, decision_rule(POSITIVE, weights, costs, CALIBRATION, searched), n)
 
 
 def cross_validate(data: pd.DataFrame) -> dict[str, float]:

@@ -92,9 +92,8 @@ from .decision import (
     ClassCounter,
     Costs,
     Fitted,
-    Rule,
-    bayes_threshold,
     checked_calibration,
+    decision_rule,
     pipeline_prior,
     search_threshold,
 )
@@ -628,20 +627,18 @@ def _fit(task: _Task, source: _Shared, x: np.ndarray, y: np.ndarray) -> Fitted:
         with _data_errors(task.name, f"the inner folds that calibrate {where}"):
             calibrated.fit(x, y)
     weights = pipeline_prior(pipeline, task.class_weight, y, task.n_classes) if task.calibration == "prior" else None
-    costs, threshold, matrix = task.costs, None, None
-    if costs is not None and costs.positive is not None:
-        if task.calibration != "none":
-            threshold = bayes_threshold(costs)
-        else:
-            assert task.inner is not None
-            inner, cv = task.inner
-            inner = clone(inner).set_params(prepare__source=source)
-            with _data_errors(task.name, f"the inner folds that choose the threshold in {where}"):
-                oof = cross_val_predict(inner, x, y, cv=cv, method="predict_proba")
-            threshold = search_threshold(y == costs.positive, oof[:, costs.positive], costs)
-    elif costs is not None:
-        matrix = costs.matrix
-    return Fitted(pipeline, calibrated, Rule(task.positive, weights, threshold, matrix), task.n_classes)
+
+    def searched() -> float:
+        assert task.inner is not None and task.costs is not None and task.costs.positive is not None
+        inner, cv = task.inner
+        inner = clone(inner).set_params(prepare__source=source)
+        with _data_errors(task.name, f"the inner folds that choose the threshold in {where}"):
+            oof = cross_val_predict(inner, x, y, cv=cv, method="predict_proba")
+        positive = task.costs.positive
+        return search_threshold(y == positive, oof[:, positive], task.costs)
+
+    rule = decision_rule(task.positive, weights, task.costs, task.calibration, searched)
+    return Fitted(pipeline, calibrated, rule, task.n_classes)
 
 
 def _run_file(task: _FileTask) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -235,6 +235,20 @@ def pipeline_prior(pipeline: Any, class_weight: Any, y: np.ndarray, n: int) -> n
     return prior_weights(true, seen, weights)
 
 
+def decision_rule(positive: int | None, weights: np.ndarray | None, costs: Costs | None, calibration: str,
+                  searched: Callable[[], float]) -> Rule:
+    """The :class:`Rule` of a model fitted in a training fold, as evaluate, compare and the exported
+    script make it: with costs for two classes, the Bayes threshold on calibrated probabilities, or
+    without calibration ``searched()`` (the threshold of least cost on the inner folds' out-of-fold
+    probabilities, asked only then); with costs for more classes, the cost matrix."""
+    threshold = matrix = None
+    if costs is not None and costs.positive is not None:
+        threshold = bayes_threshold(costs) if calibration != "none" else searched()
+    elif costs is not None:
+        matrix = costs.matrix
+    return Rule(positive, weights, threshold, matrix)
+
+
 class ClassCounter(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """A pipeline step that passes its input through and records the rows per class it was fitted
     on: placed after a sampler, it sees the class counts the model is trained on."""
@@ -356,6 +370,7 @@ __all__ = [
     "checked_calibration",
     "cost_curve",
     "costs_at",
+    "decision_rule",
     "expected_cost",
     "nothing_cost",
     "parse_costs",

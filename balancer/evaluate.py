@@ -72,10 +72,9 @@ from .decision import (
     ClassCounter,
     Costs,
     Fitted,
-    Rule,
-    bayes_threshold,
     checked_calibration,
     cost_curve,
+    decision_rule,
     expected_cost,
     nothing_cost,
     parse_costs,
@@ -1140,13 +1139,9 @@ def _fit_model(request: Request, folds: Folds, run: Run, rows: np.ndarray, where
         calibrated = CalibratedClassifierCV(_pipeline(request, folds, inner), method=run.calibration, cv=cv)
         _fit(calibrated, x, y, run.name, f"the inner folds that calibrate {where}")
     weights = pipeline_prior(pipeline, run.class_weight, y, n) if run.calibration == "prior" else None
-    costs, threshold, matrix = folds.costs, None, None
-    if costs is not None and costs.positive is not None:
-        threshold = (bayes_threshold(costs) if run.calibration != "none"
-                     else _searched_threshold(request, folds, run, rows, where, notices))
-    elif costs is not None:
-        matrix = costs.matrix
-    return Fitted(pipeline, calibrated, Rule(folds.positive, weights, threshold, matrix), n)
+    rule = decision_rule(folds.positive, weights, folds.costs, run.calibration,
+                         lambda: _searched_threshold(request, folds, run, rows, where, notices))
+    return Fitted(pipeline, calibrated, rule, n)
 
 
 def _pipeline(request: Request, folds: Folds, run: Run, count: bool = False) -> Pipeline:

@@ -462,12 +462,13 @@ def _touched(question: Question, n_fit: int) -> int:
     return int(np.unique(question.rows // chunk).size)
 
 
-def _plan(estimator: Any, question: Question) -> bool:
+def _plan(estimator: Any, question: Question, touched: int | None = None) -> bool:
     """Whether our search should answer (True) or scikit-learn's own (False).
 
     scikit-learn's time is taken as its pairs (every chunk of queries it must search, against every
     fitted row); ours as ``_FAST_SHARE`` of our pairs, plus scikit-learn's time for the chunks that
     would still hold an unsettled query, their share estimated from a pilot of ``_PILOT`` queries.
+    ``touched`` is :func:`_touched`'s count when the caller has it.
     """
     if FORCE is not None:
         return FORCE
@@ -475,7 +476,7 @@ def _plan(estimator: Any, question: Question) -> bool:
     asked = len(question.rows)
     n_q = question.n_queries(n_fit)
     chunk = adapters.query_chunk(n_q)
-    touched = _touched(question, n_fit)
+    touched = _touched(question, n_fit) if touched is None else touched
     theirs = float(touched * chunk * n_fit)
     # small is what scikit-learn would search, not what is asked: 1,000 minority rows spread over
     # 20,000 touch every chunk of queries, so scikit-learn searches 20,000 x 20,000 pairs for them
@@ -538,10 +539,11 @@ def plan(estimator: Any, question: Question) -> str:
         return "rows"
     if not searchable(estimator, question.X) or len(question.rows) == 0:
         return "whole"
-    if _plan(estimator, question):
+    touched = _touched(question, n_fit)
+    if _plan(estimator, question, touched):
         return "fast"
-    chunks = -(-question.n_queries(n_fit) // adapters.query_chunk(question.n_queries(n_fit)))
-    return "chunks" if _touched(question, n_fit) < chunks else "whole"
+    n_q = question.n_queries(n_fit)
+    return "chunks" if touched < -(-n_q // adapters.query_chunk(n_q)) else "whole"
 
 
 def answer(estimator: Any, question: Question, how: str | None = None) -> np.ndarray:

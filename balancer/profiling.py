@@ -358,9 +358,10 @@ def profile(data: pd.DataFrame, target: str | None = None) -> Profile:
     Raises :class:`~balancer.errors.TargetError` only for a target that is not a column; a target
     that cannot be balanced (one class, continuous, too many classes) gives a warning instead.
     """
-    require_unique_columns(data)
     if target is not None:
-        require_column(data, target)
+        require_column(data, target)  # names unique too
+    else:
+        require_unique_columns(data)
     columns = tuple(_column_info(data[column], column) for column in data.columns)
     kinds = {c.name: c.kind for c in columns}
     candidates = target_candidates(data, kinds, {c.name: c.unique for c in columns})

@@ -618,10 +618,8 @@ def stack(originals: pd.DataFrame, synthetic: pd.DataFrame, order: np.ndarray | 
     """``originals`` then ``synthetic`` (same columns), reordered by ``order`` when given, as
     ``pd.concat`` would make them, but a column at a time: each synthetic column is dropped from
     ``synthetic`` once copied, so that the memory held is the result and one column more, not the
-    result and every synthetic row."""
-    if not originals.columns.is_unique:  # pop() by name cannot tell such columns apart
-        combined = pd.concat([originals, synthetic], ignore_index=True)
-        return combined if order is None else combined.iloc[order].reset_index(drop=True)
+    result and every synthetic row. Column names are unique (:func:`plan` checks the target with
+    :func:`~balancer.profiling.check_target`, which refuses repeated names)."""
     columns = []
     for position, column in enumerate(originals.columns):
         merged = pd.concat([originals.iloc[:, position], synthetic.pop(column)], ignore_index=True)
