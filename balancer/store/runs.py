@@ -147,8 +147,11 @@ class Store:
         with self._lock, self._failures():
             if self._ready_done:
                 return
-            if self.url.get_backend_name() == "sqlite":
-                Path(str(self.url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            database = str(self.url.database or "")
+            # a path's folder is made; a URI (``file:...?uri=true``) or ``:memory:`` is SQLite's own
+            if self.url.get_backend_name() == "sqlite" and database not in ("", ":memory:") \
+                    and not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with self._engine.connect() as conn:
                 found = schema.version(conn)
             if found > schema.LATEST:

@@ -376,6 +376,7 @@ def test_a_read_only_database_reads_but_does_not_save(tmp_path):
     assert not result.saved and "read-only" in result.message, result.message
     assert [run.id for run in reader.list_runs(ANN)] == [run_id]
     reader.close()
+    assert not Path("file:").exists()  # a URI is not a folder to make in the working directory
 
 
 def test_a_folder_it_cannot_make_is_a_clear_error(tmp_path):
