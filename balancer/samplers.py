@@ -13,9 +13,10 @@ random draws and output, bit for bit, ``sample_indices_`` included) with three k
 * where only some questions matter, ``_fit_resample`` asks only those. A Tomek link joins mutual
   nearest neighbours of different classes, so only rows outside the largest class are asked, plus
   one check back. Edited nearest neighbours keeps a row whose k nearest share its class; that is
-  certain when k rows of its class lie closer than any row of another class, which a cheap search
-  against the (small) other classes and a sample of its own class proves for most rows; only the
-  rest are asked, and only the labels of their neighbours must be certain;
+  certain when k rows of its class lie closer than any row of another class, which one pass over
+  each pair of classes and a sample of its own class prove for most rows; only the rest are
+  asked, and only the labels of their neighbours must be certain. The same proof with k = 1 spares
+  TomekLinks the rows whose partner is of their own class;
 * SMOTE writes its new rows straight into the output (one allocation instead of five temporaries).
 
 Every search returns scikit-learn's answer (:mod:`balancer.neighbours`: ties, duplicate rows and
@@ -106,19 +107,24 @@ def _own_code(X: Any) -> bool:
 # Tomek links
 
 
-def tomek_links(nn: Any, X: np.ndarray, y: np.ndarray, classes: Iterable[Any], how: str | None = None) -> np.ndarray:
+def tomek_links(nn: Any, X: np.ndarray, y: np.ndarray, classes: Iterable[Any], how: str | None = None,
+                own: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask of the rows of ``classes`` in a Tomek link, as imbalanced-learn finds them with
     ``nn`` (``NearestNeighbors(n_neighbors=2)`` fitted on ``X``): row i's partner is the second
     column of ``nn.kneighbors(X)`` (itself, when a duplicate comes first).
 
-    Only rows outside the largest class are asked; a link with a row of the largest class is then
-    confirmed by asking that row alone.
+    Only rows outside the largest class are asked, less those that ``own`` (a mask) says surely have
+    a partner of their own class; a link with a row of the largest class is then confirmed by
+    asking that row alone.
     """
     n = len(y)
     labels, counts = np.unique(y, return_counts=True)
     largest = labels[int(np.argmax(counts))]
     nearest = np.full(n, -1, dtype=np.int64)
-    asked = np.flatnonzero(y != largest)
+    if own is not None:
+        # a partner of their own class, whichever: the row itself stands for it
+        nearest[own] = np.flatnonzero(own)
+    asked = np.flatnonzero((y != largest) & (nearest < 0))
     if asked.size:
         # scikit-learn searching whole chunks of queries answers every row in them at the same
         # cost: keep those answers, so that no chunk is searched twice for the partners below
@@ -148,11 +154,26 @@ class FastTomekLinks(under_sampling.TomekLinks):
         how = neighbours.plan(nn, asked)
         if how == "whole":
             return super()._fit_resample(X, y)
-        links = tomek_links(nn, X, y, self.sampling_strategy_.keys(), how)
+        own = _own_partners(X, y, asked.rows) if how == "fast" else None
+        links = tomek_links(nn, X, y, self.sampling_strategy_.keys(), how, own)
         neighbours.release(nn)
         del nn
         self.sample_indices_ = np.flatnonzero(~links)
         return _selected(self, X, y, self.sample_indices_)
+
+
+def _own_partners(X: np.ndarray, y: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """Mask of the rows ``asked`` proved to have their nearest row (scikit-learn's second column,
+    itself being the first or a duplicate) in their own class (:func:`_proved`), where proving
+    pays."""
+    classes, codes = np.unique(y, return_inverse=True)
+    others = _OtherClasses(X, codes)
+    own = np.zeros(len(y), dtype=bool)
+    for code in np.unique(codes[asked]):
+        rows = np.flatnonzero(codes == code)
+        if rows.size > 4:
+            own[rows] = _proved(X, codes, rows, int(code), others, 1)
+    return own
 
 
 def _largest(y: np.ndarray) -> Any:
@@ -164,35 +185,99 @@ def _largest(y: np.ndarray) -> Any:
 # edited nearest neighbours
 
 
-def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, others: np.ndarray, k: int) -> np.ndarray:
-    """For the rows ``asked`` of one class (``rows``): True where scikit-learn's k + 1 nearest rows
-    (itself included) in ``X`` surely all belong to the class.
+class _OtherClasses:
+    """Lower bounds on each row's exact squared distance to the nearest row of another class,
+    searched by pairs of classes on demand, each pair once (one pass gives both sides its bounds:
+    :func:`~balancer.neighbours.nearest_between`)."""
 
-    The distance to the nearest row of another class (``others``) is compared with the k-th nearest
-    row of the same class (besides itself) within growing samples of the class: if, even with both
-    engines' rounding (:func:`~balancer.neighbours.tolerance`), k rows of the class are closer, the
-    k + 1 nearest all share the class whatever order scikit-learn gives them.
+    def __init__(self, X: np.ndarray, codes: np.ndarray):
+        self.X = X
+        self.members = [np.flatnonzero(codes == code) for code in range(int(codes.max()) + 1)] if codes.size else []
+        self.lower = np.full(codes.size, np.inf)
+        self.searched: set[frozenset[int]] = set()
+
+    def cost(self, code: int) -> int:
+        """The pairs still to search for the bounds of the class ``code``."""
+        size = self.members[code].size
+        return sum(size * rows.size for other, rows in enumerate(self.members)
+                   if other != code and frozenset((code, other)) not in self.searched)
+
+    def bounds(self, code: int) -> np.ndarray:
+        """The bounds of the rows of the class ``code`` (in their order)."""
+        mine = self.members[code]
+        for other, rows in enumerate(self.members):
+            pair = frozenset((code, other))
+            if other == code or pair in self.searched:
+                continue
+            to_other, to_mine = neighbours.nearest_between(self.X[mine], self.X[rows])
+            self.lower[mine] = np.minimum(self.lower[mine], to_other)
+            self.lower[rows] = np.minimum(self.lower[rows], to_mine)
+            self.searched.add(pair)
+        return self.lower[mine]
+
+
+#: groups per neighbour a proof bounds (see _proved_safe): 4 proves 92.0% of the isotropic table's
+#: majority in 0.30 s, 1 proves 88.8% in 0.44 s, 8 92.3% in 0.49 s
+_GROUPS = 4
+
+
+def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, lower: np.ndarray, k: int) -> np.ndarray:
+    """For the rows ``asked`` of one class (``rows``), whose exact squared distance to any row of
+    another class is at least ``lower``: True where scikit-learn's k + 1 nearest rows (itself
+    included) in ``X`` surely all belong to the class.
+
+    Within growing samples of the class, split into 4k groups, each query's nearest row of each
+    group (by a float32 score, :func:`~balancer.neighbours.within_groups`) is measured exactly;
+    the k-th smallest of those distances bounds the k-th nearest row of the class (besides itself)
+    from above. If, even with both engines' rounding (:func:`~balancer.neighbours.tolerance`), k
+    rows of the class come before any row of another class, the k + 1 nearest all share the class
+    whatever order scikit-learn gives them.
     """
     queries = np.asarray(X[asked], dtype=np.float64)
     qnorm = np.einsum("ij,ij->i", queries, queries)
     d = X.shape[1]
     max_norm = float(np.einsum("ij,ij->i", X, X, dtype=np.float64).max())
     safe = np.zeros(asked.size, dtype=bool)
-    other_d, _, certain = Index(X[others]).query(queries, 1)
-    lower = other_d[:, 0] - neighbours.tolerance(other_d, qnorm, d, max_norm)[:, 0]
+    # scikit-learn's distance to a row at exact squared distance D >= lower is at least this
+    floor = lower - neighbours.tolerance(lower[:, None], qnorm, d, max_norm)[:, 0]
     order = rows[np.random.default_rng(0).permutation(rows.size)]
     for size in (2_000, 20_000):
         if safe.all() or size >= rows.size // 2:
             break
-        sample = np.sort(order[:size])
-        position = np.searchsorted(sample, asked)
-        inside = (position < sample.size) & (sample[np.minimum(position, sample.size - 1)] == asked)
-        own = np.where(inside, position, -1)
-        todo = np.flatnonzero(~safe & certain)
-        within, _, sure = Index(X[sample]).query(queries[todo], k, exclude=own[todo])
-        upper = (within + neighbours.tolerance(within, qnorm[todo], d, max_norm)).max(axis=1)
-        safe[todo[sure & (upper < lower[todo])]] = True
+        todo = np.flatnonzero(~safe & (floor > 0))
+        # the nearest rows of 4k groups are 4k distinct rows of the class: the k-th smallest of
+        # their exact distances bounds the k-th nearest from above
+        spread = _GROUPS * k
+        groups = [np.sort(order[g:size:spread]) for g in range(spread)]
+        within = neighbours.within_groups(queries[todo], X, groups, own=asked[todo])
+        upper = np.partition(within + neighbours.tolerance(within, qnorm[todo], d, max_norm), k - 1, axis=1)[:, k - 1]
+        safe[todo[upper < floor[todo]]] = True
     return safe
+
+
+def _proved(X: np.ndarray, codes: np.ndarray, rows: np.ndarray, code: int, others: _OtherClasses,
+            k: int) -> np.ndarray:
+    """:func:`_proved_safe` for the rows of the class ``code``, where it pays; else all False.
+
+    Proving costs the pairs between the class and the others not yet searched (shared with the
+    other classes' proofs) and a sample of the class, and saves the search of each row proved. A
+    pilot of 256 rows estimates the share proved; the proof runs when that share is at least half
+    and the pairs to search, as a share of the class's whole search, leave a fifth of it saved.
+    """
+    none = np.zeros(rows.size, dtype=bool)
+    share_searched = others.cost(code) / (rows.size * codes.size)
+    if share_searched > 0.8:
+        return none
+    pilot = np.linspace(0, rows.size - 1, min(256, rows.size)).astype(np.int64)
+    try:
+        lower = neighbours.nearest_between(X[rows[pilot]], X[np.flatnonzero(codes != code)])[0]
+        proved = _proved_safe(X, rows[pilot], rows, lower, k).mean()
+        if proved < 0.5 or share_searched + (1.0 - proved) > 0.8:
+            return none
+        lower = others.bounds(code)
+    except ValueError:  # rows beyond float32's range: nothing is proved
+        return none
+    return _proved_safe(X, rows, rows, lower, k)
 
 
 def _keep(labels: np.ndarray, target_code: int, kind_sel: str) -> np.ndarray:
@@ -217,17 +302,19 @@ class FastEditedNearestNeighbours(_FastEditedNearestNeighboursBase):
         nn = adapters.fitted_neighbours(self, "nn_")
         nn.fit(X)
         classes, codes = np.unique(y, return_inverse=True)
+        others = _OtherClasses(X, codes)
         kept = []
         for code, target in enumerate(classes):
             members = np.flatnonzero(codes == code)
             if target in self.sampling_strategy_:
-                members = members[self._edited(nn, X, codes, members, code)]
+                members = members[self._edited(nn, X, codes, members, code, others)]
             kept.append(members)
         neighbours.release(nn)
         self.sample_indices_ = np.concatenate(kept).astype(int)
         return _selected(self, X, y, self.sample_indices_)
 
-    def _edited(self, nn: Any, X: np.ndarray, codes: np.ndarray, rows: np.ndarray, code: int) -> np.ndarray:
+    def _edited(self, nn: Any, X: np.ndarray, codes: np.ndarray, rows: np.ndarray, code: int,
+                others: _OtherClasses) -> np.ndarray:
         """For the rows of one class: True where imbalanced-learn keeps them."""
         if type(nn) not in (FastNeighbours, NearestNeighbors):  # another object: asked as imbalanced-learn does
             found = nn.kneighbors(X[rows], return_distance=False)[:, 1:]
@@ -236,13 +323,8 @@ class FastEditedNearestNeighbours(_FastEditedNearestNeighboursBase):
         question = Question(X, np.arange(rows.size), k, query_rows=rows, labels=codes, drop_first=True)
         how = neighbours.plan(nn, question)
         keep = np.zeros(rows.size, dtype=bool)
-        others = np.flatnonzero(codes != code)
-        if how == "fast" and 0 < others.size <= rows.size // 4 and rows.size > 4 * k:
-            # proving rows safe costs a search against the other classes and a sample of this one;
-            # it pays where most rows are safe (a pilot of 256 rows says)
-            pilot = np.linspace(0, rows.size - 1, min(256, rows.size)).astype(np.int64)
-            if _proved_safe(X, rows[pilot], rows, others, k - 1).mean() >= 0.5:
-                keep = _proved_safe(X, rows, rows, others, k - 1)
+        if how == "fast" and codes.size > rows.size > 4 * k:
+            keep = _proved(X, codes, rows, code, others, k - 1)
         unsure = np.flatnonzero(~keep)
         if unsure.size:
             rest = Question(X, unsure, k, query_rows=rows, labels=codes, drop_first=True)

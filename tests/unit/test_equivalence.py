@@ -463,3 +463,86 @@ def test_tomek_links_searches_no_chunk_twice_when_scikit_learn_answers(monkeypat
     np.testing.assert_array_equal(ours[1], theirs[1])
     rows = np.concatenate([np.unique(t) for t in searched if len(t)])
     assert len(rows) == len(np.unique(rows)) <= n  # no query searched twice
+
+
+# --------------------------------------------------------------------------------------------
+# proofs against the other classes (every pair of classes searched once)
+
+
+def test_nearest_between_bounds_the_exact_distance_from_below():
+    """Check both sides' bounds never exceed the exact nearest distance, stay close to it far from
+    the origin (centred), give 0 for a duplicate across the sets, and refuse float32's overflow."""
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(3)
+    for shift, scale in ((0.0, 1.0), (1e4, 1.0), (0.0, 1e-20), (5.0, 1e12)):
+        A = rng.normal(size=(1_300, 20)) * scale + shift
+        B = rng.normal(size=(900, 20)) * scale + shift
+        B[:40] = A[:40]
+        to_b, to_a = neighbours.nearest_between(A, B)
+        exact = cdist(A, B, "sqeuclidean")
+        assert (to_b <= exact.min(axis=1)).all() and (to_a <= exact.min(axis=0)).all()
+        assert (to_b[:40] == 0).all() and (to_a[:40] == 0).all()
+        assert np.median(exact.min(axis=1) - to_b) <= 1e-3 * np.median(exact.min(axis=1))
+    with pytest.raises(ValueError):
+        neighbours.nearest_between(np.full((3, 2), 1e20), np.zeros((2, 2)))
+    empty_a, empty_b = neighbours.nearest_between(np.zeros((0, 3)), np.ones((4, 3)))
+    assert empty_a.size == 0 and np.isinf(empty_b).all()
+
+
+def _balanced(n: int, classes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Classes of equal size apart enough that most rows' neighbours share their class, as after
+    SMOTE; a few duplicate rows carry another class's label."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(classes), n // classes)
+    X = rng.normal(size=(y.size, 20)) + 1.2 * y[:, None]
+    X[-30:] = X[:30]  # duplicates across classes: distance 0, never proved
+    return X, y
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+@pytest.mark.parametrize("original", [under_sampling.EditedNearestNeighbours, under_sampling.TomekLinks],
+                         ids=lambda c: c.__name__)
+def test_proofs_on_large_classes_give_imblearns_rows(original, classes, monkeypatch):
+    """Check the proofs run where every class is large (each pair of classes searched once) and
+    that the rows kept are imbalanced-learn's: the proved rows are most, the rest asked."""
+    monkeypatch.setattr(neighbours, "FORCE", True)
+    X, y = _balanced(15_000, classes, seed=classes)
+    pairs: list[tuple[int, int]] = []
+    proved: list[float] = []
+    between, safe = neighbours.nearest_between, samplers._proved_safe
+
+    def counted(A, B):
+        pairs.append((len(A), len(B)))
+        return between(A, B)
+
+    def share(*args):
+        got = safe(*args)
+        proved.append(float(got.mean()))
+        return got
+
+    monkeypatch.setattr(neighbours, "nearest_between", counted)
+    monkeypatch.setattr(samplers, "_proved_safe", share)
+    params = {"sampling_strategy": "all"} if original is under_sampling.EditedNearestNeighbours else {}
+    assert_same_as_imblearn(original, X, y, **params)
+    size = 15_000 // classes
+    whole = [p for p in pairs if p[0] == size]  # the pilots ask 256 rows
+    assert len(whole) == classes * (classes - 1) // 2  # each pair of classes once
+    assert max(proved) > 0.5 and min(proved) < 1.0
+
+
+def test_smoteenn_and_smotetomek_prove_their_balanced_classes(monkeypatch):
+    """Check SMOTEENN and SMOTETomek, whose cleaning step sees classes of equal size, give
+    imbalanced-learn's rows with the proofs running."""
+    rng = np.random.default_rng(5)
+    y = (rng.random(12_000) < 0.1).astype(int)
+    X = rng.normal(size=(y.size, 20)) + 1.5 * y[:, None]
+    from imblearn import combine
+
+    calls: list[int] = []
+    between = neighbours.nearest_between
+    monkeypatch.setattr(neighbours, "nearest_between", lambda A, B: calls.append(len(A)) or between(A, B))
+    for original in (combine.SMOTEENN, combine.SMOTETomek):
+        calls.clear()
+        assert_same_as_imblearn(original, X, y)
+        assert max(calls) > 10_000  # the whole class against the other, not only a pilot
