@@ -409,25 +409,40 @@ def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray
     distances = np.empty((q, len(groups)), dtype=np.float64)
     if q == 0:
         return distances
-    prepared = []
-    for rows in groups:
-        augmented = np.empty((d + 1, rows.size), dtype=np.float32)
-        augmented[:d] = data[rows].T
-        augmented[d] = -0.5 * np.einsum("ij,ij->i", data[rows], data[rows])
-        prepared.append((rows, augmented))
+    # the groups side by side: one matrix product per block of queries, a maximum per group
+    every = np.concatenate(groups)
+    edges = np.cumsum([0] + [rows.size for rows in groups])
+    augmented = np.empty((d + 1, every.size), dtype=np.float32)
+    augmented[:d] = data[every].T
+    augmented[d] = -0.5 * np.einsum("ij,ij->i", data[every], data[every])
+    position = None
+    if own is not None:
+        position = np.full(len(data), -1, dtype=np.int64)
+        position[every] = np.arange(every.size)
     q32 = np.empty((q, d + 1), dtype=np.float32)
     q32[:, :d] = queries
     q32[:, d] = 1.0
 
+    # consecutive groups in one product, up to a tile's width (a few small groups: one product)
+    batches: list[list[int]] = [[]]
+    for g in range(len(groups)):
+        if batches[-1] and edges[g + 1] - edges[batches[-1][0]] > _CROSS_TILE:
+            batches.append([])
+        batches[-1].append(g)
+
     def run(start: int) -> None:
         stop = min(q, start + _CROSS_BLOCK)
-        for g, (rows, augmented) in enumerate(prepared):
-            score = q32[start:stop] @ augmented
-            if own is not None:
-                at = np.searchsorted(rows, own[start:stop])
-                hit = np.flatnonzero((at < rows.size) & (rows[np.minimum(at, rows.size - 1)] == own[start:stop]))
-                score[hit, at[hit]] = -np.inf
-            picked[start:stop, g] = rows[score.argmax(axis=1)]
+        at = None
+        if position is not None and own is not None:
+            at = np.where(own[start:stop] >= 0, position[np.maximum(own[start:stop], 0)], -1)
+        for batch in batches:
+            low, high = edges[batch[0]], edges[batch[-1] + 1]
+            score = q32[start:stop] @ augmented[:, low:high]
+            if at is not None:
+                hit = np.flatnonzero((at >= low) & (at < high))
+                score[hit, at[hit] - low] = -np.inf
+            for g in batch:
+                picked[start:stop, g] = every[edges[g] + score[:, edges[g] - low:edges[g + 1] - low].argmax(axis=1)]
         diff = data[picked[start:stop]] - queries[start:stop, None, :]
         distances[start:stop] = np.einsum("qgd,qgd->qg", diff, diff)
 
