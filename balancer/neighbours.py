@@ -395,11 +395,11 @@ def nearest_between(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray],
-                  own: np.ndarray | None = None) -> np.ndarray:
-    """For each query, the exact squared distance (a sum of squares in float64) to one row of each
-    group (row indices into ``data``), near it: the best by a float32 score. The k-th smallest of
-    them bounds the k-th nearest row's distance from above, as any k distinct rows do; the float32
-    score only chooses the rows, so it needs no care.
+                  own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For each query, one row of each group (row indices into ``data``) near it, the best by a
+    float32 score, and the exact squared distance to it (a sum of squares in float64). The k-th
+    smallest of them bounds the k-th nearest row's distance from above, as any k distinct rows do;
+    the float32 score only chooses the rows, so it needs no care.
 
     ``own[i]`` (when given, -1 for none) is a row that query ``i`` may not pick (itself).
     """
@@ -408,7 +408,7 @@ def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray
     picked = np.empty((q, len(groups)), dtype=np.int64)
     distances = np.empty((q, len(groups)), dtype=np.float64)
     if q == 0:
-        return distances
+        return picked, distances
     # the groups side by side: one matrix product per block of queries, a maximum per group
     every = np.concatenate(groups)
     edges = np.cumsum([0] + [rows.size for rows in groups])
@@ -455,7 +455,7 @@ def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray
         else:
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 list(pool.map(run, starts))
-    return distances
+    return picked, distances
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ code runs. The builders at the end are the ``fast`` field of the registry's entr
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -171,8 +173,9 @@ def _own_partners(X: np.ndarray, y: np.ndarray, asked: np.ndarray) -> np.ndarray
     own = np.zeros(len(y), dtype=bool)
     for code in np.unique(codes[asked]):
         rows = np.flatnonzero(codes == code)
-        if rows.size > 4:
-            own[rows] = _proved(X, codes, rows, int(code), others, 1)
+        proof = _proved(X, codes, rows, int(code), others, 1) if rows.size > 4 else None
+        if proof is not None:
+            own[rows] = proof[0]
     return own
 
 
@@ -223,7 +226,13 @@ _GROUPS = 4
 _SAMPLES = (1_000, 8_000, 40_000)
 
 
-def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, lower: np.ndarray, k: int) -> np.ndarray:
+Proof = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""A proof's outcome for the rows of a class: which are safe, and the rows of their class each was
+measured against (-1: none) with the exact squared distances (the bound a next round can reuse)."""
+
+
+def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, lower: np.ndarray, k: int,
+                 hint: tuple[np.ndarray, np.ndarray] | None = None) -> Proof:
     """For the rows ``asked`` of one class (``rows``), whose exact squared distance to any row of
     another class is at least ``lower``: True where scikit-learn's k + 1 nearest rows (itself
     included) in ``X`` surely all belong to the class.
@@ -233,15 +242,30 @@ def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, lower: np.n
     the k-th smallest of those distances bounds the k-th nearest row of the class (besides itself)
     from above. If, even with both engines' rounding (:func:`~balancer.neighbours.tolerance`), k
     rows of the class come before any row of another class, the k + 1 nearest all share the class
-    whatever order scikit-learn gives them.
+    whatever order scikit-learn gives them. ``hint`` (rows of the class and their exact distances,
+    per row asked) is tried first: a previous round's measurements of rows still there.
     """
     queries = np.asarray(X[asked], dtype=np.float64)
     qnorm = np.einsum("ij,ij->i", queries, queries)
     d = X.shape[1]
     max_norm = float(np.einsum("ij,ij->i", X, X, dtype=np.float64).max())
     safe = np.zeros(asked.size, dtype=bool)
+    spread = _GROUPS * k
+    width = max(spread, 0 if hint is None else hint[0].shape[1])
+    picks = np.full((asked.size, width), -1, dtype=np.int64)
+    measured = np.full((asked.size, width), np.inf)
     # scikit-learn's distance to a row at exact squared distance D >= lower is at least this
     floor = lower - neighbours.tolerance(lower[:, None], qnorm, d, max_norm)[:, 0]
+
+    def judge(todo: np.ndarray, within: np.ndarray) -> None:
+        if within.shape[1] < k:
+            return
+        upper = np.partition(within + neighbours.tolerance(within, qnorm[todo], d, max_norm), k - 1, axis=1)[:, k - 1]
+        safe[todo[upper < floor[todo]]] = True
+
+    if hint is not None:
+        picks[:, :hint[0].shape[1]], measured[:, :hint[1].shape[1]] = hint
+        judge(np.arange(asked.size), measured)
     order = rows[np.random.default_rng(0).permutation(rows.size)]
     for size in _SAMPLES:
         if safe.all() or size >= rows.size // 2:
@@ -249,37 +273,39 @@ def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, lower: np.n
         todo = np.flatnonzero(~safe & (floor > 0))
         # the nearest rows of 4k groups are 4k distinct rows of the class: the k-th smallest of
         # their exact distances bounds the k-th nearest from above
-        spread = _GROUPS * k
         groups = [np.sort(order[g:size:spread]) for g in range(spread)]
-        within = neighbours.within_groups(queries[todo], X, groups, own=asked[todo])
-        upper = np.partition(within + neighbours.tolerance(within, qnorm[todo], d, max_norm), k - 1, axis=1)[:, k - 1]
-        safe[todo[upper < floor[todo]]] = True
-    return safe
+        found, within = neighbours.within_groups(queries[todo], X, groups, own=asked[todo])
+        picks[todo] = -1
+        measured[todo] = np.inf
+        picks[todo, :spread], measured[todo, :spread] = found, within
+        judge(todo, within)
+    return safe, picks, measured
 
 
 def _proved(X: np.ndarray, codes: np.ndarray, rows: np.ndarray, code: int, others: _OtherClasses,
-            k: int) -> np.ndarray:
-    """:func:`_proved_safe` for the rows of the class ``code``, where it pays; else all False.
+            k: int, hint: tuple[np.ndarray, np.ndarray] | None = None) -> Proof | None:
+    """:func:`_proved_safe` for the rows of the class ``code``, where it pays; else None.
 
     Proving costs the pairs between the class and the others not yet searched (shared with the
     other classes' proofs) and a sample of the class, and saves the search of each row proved. A
     pilot of 256 rows estimates the share proved; the proof runs when that share is at least half
     and the pairs to search, as a share of the class's whole search, leave a fifth of it saved.
+    With a ``hint`` (the proof ran on these rows in the previous round) it runs without a pilot.
     """
-    none = np.zeros(rows.size, dtype=bool)
     share_searched = others.cost(code) / (rows.size * codes.size)
     if share_searched > 0.8:
-        return none
-    pilot = np.linspace(0, rows.size - 1, min(256, rows.size)).astype(np.int64)
+        return None
     try:
-        lower = neighbours.nearest_between(X[rows[pilot]], X[np.flatnonzero(codes != code)])[0]
-        proved = _proved_safe(X, rows[pilot], rows, lower, k).mean()
-        if proved < 0.5 or share_searched + (1.0 - proved) > 0.8:
-            return none
+        if hint is None:
+            pilot = np.linspace(0, rows.size - 1, min(256, rows.size)).astype(np.int64)
+            lower = neighbours.nearest_between(X[rows[pilot]], X[np.flatnonzero(codes != code)])[0]
+            proved = _proved_safe(X, rows[pilot], rows, lower, k)[0].mean()
+            if proved < 0.5 or share_searched + (1.0 - proved) > 0.8:
+                return None
         lower = others.bounds(code)
     except ValueError:  # rows beyond float32's range: nothing is proved
-        return none
-    return _proved_safe(X, rows, rows, lower, k)
+        return None
+    return _proved_safe(X, rows, rows, lower, k, hint)
 
 
 def _keep(labels: np.ndarray, target_code: int, kind_sel: str) -> np.ndarray:
@@ -294,58 +320,125 @@ _FastEditedNearestNeighboursBase: Any = adapters.swapped(under_sampling.EditedNe
                                                         nn_=fast_neighbours)
 
 
+@dataclasses.dataclass
+class _Carried:
+    """What a round of edited nearest neighbours leaves the next (RepeatedEditedNearestNeighbours and
+    AllKNN call the same object on its own output): the bounds of its output rows. Valid for an
+    input equal to that output (``digest``): the other classes can only have lost rows, so the
+    bounds to them still hold, and a row measured against rows still there keeps that bound."""
+
+    digest: bytes
+    searched: set[frozenset[Any]]                     # pairs of class labels
+    lower: np.ndarray                                 # per output row
+    picks: dict[Any, tuple[np.ndarray, np.ndarray]]   # class label -> rows of the class measured (output numbers, -1: gone), distances
+
+
+def _digest(X: np.ndarray, y: np.ndarray) -> bytes:
+    """A fingerprint of a table's content (shape, types, bytes)."""
+    h = hashlib.blake2b(digest_size=20)
+    for a in (X, y):
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.shape}{a.dtype.str}".encode())
+        h.update(a.tobytes() if a.dtype != object else repr(a.tolist()).encode())
+    return h.digest()
+
+
 class FastEditedNearestNeighbours(_FastEditedNearestNeighboursBase):
     """imbalanced-learn's ``EditedNearestNeighbours`` that proves most rows safe cheaply and asks only
-    about the labels of the others' neighbours."""
+    about the labels of the others' neighbours. Inside RepeatedEditedNearestNeighbours and AllKNN
+    (``_balancer_carry``) each round hands its bounds to the next (:class:`_Carried`)."""
 
     def _fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        carried = getattr(self, "_balancer_carried", None)
+        self._balancer_carried = None
         if not _own_code(X):
             return super()._fit_resample(X, y)
         nn = adapters.fitted_neighbours(self, "nn_")
         nn.fit(X)
         classes, codes = np.unique(y, return_inverse=True)
+        labels = classes.tolist()
         others = _OtherClasses(X, codes)
-        kept = []
+        if carried is not None and carried.digest == _digest(X, y):
+            code_of = {label: code for code, label in enumerate(labels)}
+            others.lower = carried.lower.copy()
+            others.searched = {frozenset(code_of[label] for label in pair) for pair in carried.searched
+                               if all(label in code_of for label in pair)}
+        else:
+            carried = None
+        kept, proofs = [], {}
         for code, target in enumerate(classes):
             members = np.flatnonzero(codes == code)
             if target in self.sampling_strategy_:
-                members = members[self._edited(nn, X, codes, members, code, others)]
+                hint = None if carried is None else carried.picks.get(labels[code])
+                keep, proof = self._edited(nn, X, codes, members, code, others, hint)
+                members = members[keep]
+                if proof is not None:
+                    proofs[code] = (keep, proof)
             kept.append(members)
         neighbours.release(nn)
         self.sample_indices_ = np.concatenate(kept).astype(int)
-        return _selected(self, X, y, self.sample_indices_)
+        out = _selected(self, X, y, self.sample_indices_)
+        if getattr(self, "_balancer_carry", False) and proofs and len(out[0]) == len(out[1]):
+            self._balancer_carried = self._carry(classes, codes, others, proofs, out)
+        return out
+
+    def _carry(self, classes: np.ndarray, codes: np.ndarray, others: _OtherClasses,
+               proofs: dict[int, tuple[np.ndarray, Proof]], out: tuple[np.ndarray, np.ndarray]) -> _Carried:
+        """The bounds of the output rows, numbered as the output (:class:`_Carried`)."""
+        labels = classes.tolist()
+        number = np.full(codes.size, -1, dtype=np.int64)
+        number[self.sample_indices_] = np.arange(self.sample_indices_.size)
+        picks = {}
+        for code, (keep, (_, found, measured)) in proofs.items():
+            found = found[keep]
+            renumbered = np.where(found >= 0, number[np.maximum(found, 0)], -1)
+            picks[labels[code]] = (renumbered, np.where(renumbered >= 0, measured[keep], np.inf))
+        searched = {frozenset(labels[code] for code in pair) for pair in others.searched}
+        return _Carried(_digest(*out), searched, others.lower[self.sample_indices_], picks)
 
     def _edited(self, nn: Any, X: np.ndarray, codes: np.ndarray, rows: np.ndarray, code: int,
-                others: _OtherClasses) -> np.ndarray:
-        """For the rows of one class: True where imbalanced-learn keeps them."""
+                others: _OtherClasses, hint: tuple[np.ndarray, np.ndarray] | None = None
+                ) -> tuple[np.ndarray, Proof | None]:
+        """For the rows of one class: True where imbalanced-learn keeps them, and the proof if one ran."""
         if type(nn) not in (FastNeighbours, NearestNeighbors):  # another object: asked as imbalanced-learn does
             found = nn.kneighbors(X[rows], return_distance=False)[:, 1:]
-            return _keep(codes[found], code, self.kind_sel)
+            return _keep(codes[found], code, self.kind_sel), None
         k = int(nn.n_neighbors)  # imbalanced-learn's count, the row itself included
         question = Question(X, np.arange(rows.size), k, query_rows=rows, labels=codes, drop_first=True)
         how = neighbours.plan(nn, question)
         keep = np.zeros(rows.size, dtype=bool)
+        proof = None
         if how == "fast" and codes.size > rows.size > 4 * k:
-            keep = _proved(X, codes, rows, code, others, k - 1)
+            proof = _proved(X, codes, rows, code, others, k - 1, hint)
+            if proof is not None:
+                keep = proof[0].copy()
         unsure = np.flatnonzero(~keep)
         if unsure.size:
             rest = Question(X, unsure, k, query_rows=rows, labels=codes, drop_first=True)
             keep[unsure] = _keep(neighbours.answer(nn, rest, how), code, self.kind_sel)
-        return keep
+        return keep, proof
 
 
 _edited_nearest = _same_parameters(under_sampling.EditedNearestNeighbours, lambda: FastEditedNearestNeighbours)
 
 
+def _edited_in_rounds(sampler: Any) -> Any:
+    """The ENN of RepeatedEditedNearestNeighbours and AllKNN, which hands its bounds to the next round."""
+    sampler = _edited_nearest(sampler)
+    if type(sampler) is FastEditedNearestNeighbours:
+        sampler._balancer_carry = True
+    return sampler
+
+
 _FastRepeatedEditedNearestNeighboursBase: Any = adapters.swapped(under_sampling.RepeatedEditedNearestNeighbours,
-                                                                enn_=_edited_nearest)
+                                                                enn_=_edited_in_rounds)
 
 
 class FastRepeatedEditedNearestNeighbours(_FastRepeatedEditedNearestNeighboursBase):
     """imbalanced-learn's ``RepeatedEditedNearestNeighbours``, each round a :class:`FastEditedNearestNeighbours`."""
 
 
-_FastAllKNNBase: Any = adapters.swapped(under_sampling.AllKNN, enn_=_edited_nearest)
+_FastAllKNNBase: Any = adapters.swapped(under_sampling.AllKNN, enn_=_edited_in_rounds)
 
 
 class FastAllKNN(_FastAllKNNBase):

@@ -520,7 +520,7 @@ def test_proofs_on_large_classes_give_imblearns_rows(original, classes, monkeypa
 
     def share(*args):
         got = safe(*args)
-        proved.append(float(got.mean()))
+        proved.append(float(got[0].mean()))
         return got
 
     monkeypatch.setattr(neighbours, "nearest_between", counted)
@@ -549,3 +549,43 @@ def test_smoteenn_and_smotetomek_prove_their_balanced_classes(monkeypatch):
         calls.clear()
         assert_same_as_imblearn(original, X, y)
         assert max(calls) > 10_000  # the whole class against the other, not only a pilot
+
+
+@pytest.mark.parametrize("original", [under_sampling.RepeatedEditedNearestNeighbours, under_sampling.AllKNN],
+                         ids=lambda c: c.__name__)
+def test_rounds_reuse_the_previous_rounds_bounds(original, monkeypatch):
+    """Check RepeatedEditedNearestNeighbours and AllKNN hand each round's bounds to the next (the
+    later rounds' proofs start from them) and still give imbalanced-learn's rows."""
+    monkeypatch.setattr(neighbours, "FORCE", True)
+    rng = np.random.default_rng(8)
+    y = (rng.random(14_000) < 0.1).astype(int)
+    X = rng.normal(size=(y.size, 20)) + 0.9 * y[:, None]
+    hints: list[bool] = []
+    safe = samplers._proved_safe
+
+    def noted(X, asked, rows, lower, k, hint=None):
+        if len(asked) > 256:
+            hints.append(hint is not None)
+        return safe(X, asked, rows, lower, k, hint)
+
+    monkeypatch.setattr(samplers, "_proved_safe", noted)
+    assert_same_as_imblearn(original, X, y)
+    assert hints[0] is False and len(hints) >= 2 and all(hints[1:])
+
+
+def test_a_round_bound_is_not_reused_for_other_rows(monkeypatch):
+    """Check an ENN that carries bounds between rounds uses them only for its own output: the same
+    output changed in place, or another table, is proved from scratch and gives imbalanced-learn's rows."""
+    monkeypatch.setattr(neighbours, "FORCE", True)
+    rng = np.random.default_rng(9)
+    y = (rng.random(12_000) < 0.1).astype(int)
+    X = rng.normal(size=(y.size, 20)) + 0.9 * y[:, None]
+    fast = samplers.FastEditedNearestNeighbours()
+    fast._balancer_carry = True
+    X1, y1 = fast.fit_resample(X, y)
+    assert fast._balancer_carried is not None
+    X1[y1 == 0] += 0.5  # the majority moves towards the minority: old bounds would be wrong
+    ours = fast.fit_resample(X1, y1)
+    theirs = under_sampling.EditedNearestNeighbours().fit_resample(X1, y1)
+    np.testing.assert_array_equal(ours[0], theirs[0])
+    np.testing.assert_array_equal(ours[1], theirs[1])
