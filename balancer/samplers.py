@@ -605,7 +605,42 @@ _FastNeighbourhoodCleaningRuleBase: Any = adapters.swapped(under_sampling.Neighb
 
 class FastNeighbourhoodCleaningRule(_FastNeighbourhoodCleaningRuleBase):
     """imbalanced-learn's ``NeighbourhoodCleaningRule`` with the fast k-NN rule and the fast edited
-    nearest neighbours (set up from its own parameters at each fit, as imbalanced-learn does)."""
+    nearest neighbours (set up from its own parameters at each fit, as imbalanced-learn does), which
+    asks for the neighbours of only the minority rows it uses: the misclassified ones."""
+
+    def _fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        # imbalanced-learn 0.14's own steps (adapters.internals_checked), but one question smaller
+        if not _own_code(X):
+            return super()._fit_resample(X, y)
+        self._validate_estimator()
+        k = int(self.nn_.n_neighbors) + 1  # imbalanced-learn's count: the row itself comes first
+        if type(self.nn_) is not FastKNeighboursClassifier or k > len(y):
+            return super()._fit_resample(X, y)
+        self.edited_nearest_neighbours_.fit_resample(X, y)
+        edited_out = np.ones(y.shape, dtype=bool)
+        edited_out[self.edited_nearest_neighbours_.sample_indices_] = False
+        index_a1 = np.flatnonzero(edited_out)
+
+        target_stats = Counter(y)
+        class_minority = min(target_stats, key=target_stats.get)  # type: ignore[arg-type]
+        self.classes_to_clean_ = [
+            c for c, n_samples in target_stats.items()
+            if c in self.sampling_strategy_ and n_samples > target_stats[class_minority] * self.threshold_cleaning
+        ]
+        self.nn_.fit(X, y)
+        class_minority_indices = np.flatnonzero(y == class_minority)
+        X_minority, y_minority = X[class_minority_indices], y[class_minority_indices]
+        misclassified = np.flatnonzero(self.nn_.predict(X_minority) != y_minority)
+        # imbalanced-learn asks about every minority row and keeps the misclassified rows' answers
+        found = (neighbours.answer(self.nn_, Question(X_minority, misclassified, k))[:, 1:] if misclassified.size
+                 else np.empty((0, k - 1), dtype=np.int64))
+        index_a2 = np.array([index for index in np.unique(np.ravel(found)) if y[index] in self.classes_to_clean_])
+
+        union_a1_a2 = np.union1d(index_a1, index_a2).astype(int)
+        selected_samples = np.ones(y.shape, dtype=bool)
+        selected_samples[union_a1_a2] = False
+        self.sample_indices_ = np.flatnonzero(selected_samples)
+        return X[self.sample_indices_], y[self.sample_indices_]
 
 
 # --------------------------------------------------------------------------------------------

@@ -589,3 +589,24 @@ def test_a_round_bound_is_not_reused_for_other_rows(monkeypatch):
     theirs = under_sampling.EditedNearestNeighbours().fit_resample(X1, y1)
     np.testing.assert_array_equal(ours[0], theirs[0])
     np.testing.assert_array_equal(ours[1], theirs[1])
+
+
+@pytest.mark.parametrize("shift", [0.6, 50.0], ids=["overlapping", "apart"])
+def test_cleaning_rule_asks_only_the_misclassified_minority(shift, monkeypatch):
+    """Check NeighbourhoodCleaningRule asks for the neighbours of only its misclassified minority rows
+    (none when the classes lie apart) and gives imbalanced-learn's rows."""
+    monkeypatch.setattr(neighbours, "FORCE", True)
+    rng = np.random.default_rng(11)
+    y = (rng.random(9_000) < 0.1).astype(int)
+    X = rng.normal(size=(y.size, 20)) + shift * y[:, None]
+    asked: list[int] = []
+    answer = neighbours.answer
+
+    def counted(estimator, question, how=None):
+        if question.k == 4 and question.labels is None:
+            asked.append(len(question.rows))
+        return answer(estimator, question, how)
+
+    monkeypatch.setattr(neighbours, "answer", counted)
+    assert_same_as_imblearn(under_sampling.NeighbourhoodCleaningRule, X, y)
+    assert (asked == []) if shift > 10 else (0 < asked[0] < (y == 1).sum())
