@@ -329,9 +329,33 @@ _CROSS_TILE = 4096     # rows of the second set per tile: 8 MB of float32 scores
                        # threads at 20 features, against 0.67 with tiles of 65,536)
 
 
-def nearest_between(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _centred(X: np.ndarray, rows: np.ndarray | None, centre: np.ndarray, norm_column: int,
+             transpose: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``X[rows] - centre`` in float32 with ``-|x - centre|^2 / 2`` (float64, then rounded) and a 1
+    beside it (the norm in column ``norm_column`` of d and d + 1), a block of rows at a time, and the
+    float64 norms; ``ValueError`` beyond float32's range."""
+    n = X.shape[0] if rows is None else rows.size
+    d = X.shape[1]
+    out = np.empty((d + 2, n) if transpose else (n, d + 2), dtype=np.float32)
+    norms = np.empty(n)
+    for start in range(0, n, 8192):
+        stop = min(n, start + 8192)
+        block = (X[start:stop] if rows is None else X[rows[start:stop]]).astype(np.float64) - centre
+        norms[start:stop] = np.einsum("ij,ij->i", block, block)
+        if not norms[start:stop].max() <= 1e30:
+            raise ValueError("rows beyond float32's range")
+        view = out[:, start:stop].T if transpose else out[start:stop]
+        view[:, :d] = block
+        view[:, norm_column] = -0.5 * norms[start:stop]
+        view[:, 2 * d + 1 - norm_column] = 1.0
+    return out, norms
+
+
+def nearest_between(A: np.ndarray, B: np.ndarray, rows_a: np.ndarray | None = None,
+                    rows_b: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Lower bounds on the exact squared distance from each row of ``A`` to its nearest row of ``B``,
-    and from each row of ``B`` to its nearest row of ``A``, from one pass over the pairs.
+    and from each row of ``B`` to its nearest row of ``A``, from one pass over the pairs
+    (``A[rows_a]`` and ``B[rows_b]`` when given: no copy is made of them).
 
     One float32 matrix product gives ``a.b - |a|^2/2 - |b|^2/2 = -D/2`` for every pair (both sides
     carry their norm and a 1): the maximum of a row is its nearest row of ``B``, of a column its
@@ -341,49 +365,44 @@ def nearest_between(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarra
     float32's range (the caller then proves nothing).
     """
     d = A.shape[1]
-    if len(A) == 0 or len(B) == 0:
-        return np.full(len(A), np.inf), np.full(len(B), np.inf)
-    # centred, so that the norms (hence the rounding) are as small as the spread allows; the
-    # centring itself moves a distance by at most ``shift`` (float64 rounding), allowed for below
-    centre = (np.asarray(A, dtype=np.float64).mean(axis=0) + np.asarray(B, dtype=np.float64).mean(axis=0)) / 2
-    A = np.asarray(A, dtype=np.float64) - centre
-    B = np.asarray(B, dtype=np.float64) - centre
-    na = np.einsum("ij,ij->i", A, A)
-    nb = np.einsum("ij,ij->i", B, B)
-    if max(float(na.max()), float(nb.max())) > 1e30:
+    n_a = A.shape[0] if rows_a is None else rows_a.size
+    n_b = B.shape[0] if rows_b is None else rows_b.size
+    if n_a == 0 or n_b == 0:
+        return np.full(n_a, np.inf), np.full(n_b, np.inf)
+    # centred (on a sample: any centre is exact, a central one keeps the norms, hence the rounding,
+    # small); the centring itself moves a distance by at most ``shift`` (float64 rounding), below
+    sample_a = A[:: max(1, A.shape[0] // 1024)] if rows_a is None else A[rows_a[:: max(1, n_a // 1024)]]
+    sample_b = B[:: max(1, B.shape[0] // 1024)] if rows_b is None else B[rows_b[:: max(1, n_b // 1024)]]
+    centre = (np.asarray(sample_a, dtype=np.float64).mean(axis=0) + np.asarray(sample_b, dtype=np.float64).mean(axis=0)) / 2
+    if not np.isfinite(centre).all():
         raise ValueError("rows beyond float32's range")
-    left = np.empty((len(A), d + 2), dtype=np.float32)
-    left[:, :d] = A
-    left[:, d] = -0.5 * na
-    left[:, d + 1] = 1.0
-    right = np.empty((d + 2, len(B)), dtype=np.float32)
-    right[:d] = B.T
-    right[d] = 1.0
-    right[d + 1] = -0.5 * nb
-    best_a = np.full(len(A), -np.inf, dtype=np.float32)
+    left, na = _centred(np.asarray(A), rows_a, centre, d, transpose=False)
+    right, nb = _centred(np.asarray(B), rows_b, centre, d + 1, transpose=True)
+    best_a = np.full(n_a, -np.inf, dtype=np.float32)
 
-    def run(start: int) -> np.ndarray:
-        best_b = np.full(len(B), -np.inf, dtype=np.float32)
-        block = left[start:start + _CROSS_BLOCK]
-        for tile in range(0, len(B), _CROSS_TILE):
-            score = block @ right[:, tile:tile + _CROSS_TILE]
-            np.maximum(best_a[start:start + len(block)], score.max(axis=1), out=best_a[start:start + len(block)])
-            np.maximum(best_b[tile:tile + _CROSS_TILE], score.max(axis=0), out=best_b[tile:tile + _CROSS_TILE])
+    def run(starts: list[int]) -> np.ndarray:
+        # each thread: its own blocks of best_a, its own maxima for B
+        best_b = np.full(n_b, -np.inf, dtype=np.float32)
+        for start in starts:
+            block = left[start:start + _CROSS_BLOCK]
+            mine = best_a[start:start + len(block)]
+            for tile in range(0, n_b, _CROSS_TILE):
+                score = block @ right[:, tile:tile + _CROSS_TILE]
+                np.maximum(mine, score.max(axis=1), out=mine)
+                np.maximum(best_b[tile:tile + _CROSS_TILE], score.max(axis=0), out=best_b[tile:tile + _CROSS_TILE])
         return best_b
 
-    starts = list(range(0, len(A), _CROSS_BLOCK))
+    starts = list(range(0, n_a, _CROSS_BLOCK))
     threads = min(workers(), len(starts))
     with _threadpools().limit(limits=1, user_api="blas"):
         if threads <= 1:
-            parts = [run(start) for start in starts]
+            best_b = run(starts)
         else:
-            # each thread writes its own blocks of best_a and keeps its own maxima for B
             with ThreadPoolExecutor(max_workers=threads) as pool:
-                parts = list(pool.map(run, starts))
-    best_b = np.maximum.reduce(parts)
+                best_b = np.maximum.reduce(list(pool.map(run, [starts[t::threads] for t in range(threads)])))
     # below 2^-126 float32 loses relative accuracy: each of the d + 2 products may then be off by
     # the largest value times 2^-149
-    tiny = 4.0 * (d + 2) * (1.0 + max(float(np.abs(A).max()), float(np.abs(B).max()))) * 2.0 ** -149
+    tiny = 4.0 * (d + 2) * (1.0 + np.sqrt(max(float(na.max()), float(nb.max())))) * 2.0 ** -149
 
     def lower(best: np.ndarray, own: np.ndarray, other_max: float) -> np.ndarray:
         err = 2.0 * (d + 8) * _U32 * (own + other_max) + 2.0 * tiny

@@ -164,10 +164,13 @@ class FastTomekLinks(under_sampling.TomekLinks):
         return _selected(self, X, y, self.sample_indices_)
 
 
-def _own_partners(X: np.ndarray, y: np.ndarray, asked: np.ndarray) -> np.ndarray:
+def _own_partners(X: np.ndarray, y: np.ndarray, asked: np.ndarray) -> np.ndarray | None:
     """Mask of the rows ``asked`` proved to have their nearest row (scikit-learn's second column,
     itself being the first or a duplicate) in their own class (:func:`_proved`), where proving
-    pays."""
+    pays; None where it cannot."""
+    labels, counts = np.unique(y[asked], return_counts=True)
+    if not (counts >= _PROVABLE * len(y)).any():  # no class large enough for a proof to pay: no memory spent
+        return None
     classes, codes = np.unique(y, return_inverse=True)
     others = _OtherClasses(X, codes)
     own = np.zeros(len(y), dtype=bool)
@@ -195,24 +198,27 @@ class _OtherClasses:
 
     def __init__(self, X: np.ndarray, codes: np.ndarray):
         self.X = X
-        self.members = [np.flatnonzero(codes == code) for code in range(int(codes.max()) + 1)] if codes.size else []
-        self.lower = np.full(codes.size, np.inf)
+        self.codes = codes
+        self.sizes = np.bincount(codes) if codes.size else np.zeros(0, dtype=np.int64)
+        self.lower = np.full(0, np.inf)  # made on first use: nothing is spent where no proof runs
         self.searched: set[frozenset[int]] = set()
 
     def cost(self, code: int) -> int:
         """The pairs still to search for the bounds of the class ``code``."""
-        size = self.members[code].size
-        return sum(size * rows.size for other, rows in enumerate(self.members)
+        return sum(int(self.sizes[code]) * int(size) for other, size in enumerate(self.sizes)
                    if other != code and frozenset((code, other)) not in self.searched)
 
     def bounds(self, code: int) -> np.ndarray:
         """The bounds of the rows of the class ``code`` (in their order)."""
-        mine = self.members[code]
-        for other, rows in enumerate(self.members):
+        if self.lower.size != self.codes.size:
+            self.lower = np.full(self.codes.size, np.inf)
+        mine = np.flatnonzero(self.codes == code)
+        for other in range(self.sizes.size):
             pair = frozenset((code, other))
             if other == code or pair in self.searched:
                 continue
-            to_other, to_mine = neighbours.nearest_between(self.X[mine], self.X[rows])
+            rows = np.flatnonzero(self.codes == other)
+            to_other, to_mine = neighbours.nearest_between(self.X, self.X, mine, rows)
             self.lower[mine] = np.minimum(self.lower[mine], to_other)
             self.lower[rows] = np.minimum(self.lower[rows], to_mine)
             self.searched.add(pair)
@@ -224,6 +230,10 @@ class _OtherClasses:
 _GROUPS = 4
 #: the growing samples of its own class a proof tries (each on the rows not yet proved)
 _SAMPLES = (1_000, 8_000, 40_000)
+#: a proof must leave at least this share of a class's whole search saved: the pairs between the
+#: class and the others, as a share of its whole search, are at most 1 - this (so a class must hold
+#: this share of the rows, unless its pairs were searched already)
+_PROVABLE = 0.2
 
 
 Proof = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -293,14 +303,14 @@ def _proved(X: np.ndarray, codes: np.ndarray, rows: np.ndarray, code: int, other
     With a ``hint`` (the proof ran on these rows in the previous round) it runs without a pilot.
     """
     share_searched = others.cost(code) / (rows.size * codes.size)
-    if share_searched > 0.8:
+    if share_searched > 1 - _PROVABLE:
         return None
     try:
         if hint is None:
             pilot = np.linspace(0, rows.size - 1, min(256, rows.size)).astype(np.int64)
-            lower = neighbours.nearest_between(X[rows[pilot]], X[np.flatnonzero(codes != code)])[0]
+            lower = neighbours.nearest_between(X, X, rows[pilot], np.flatnonzero(codes != code))[0]
             proved = _proved_safe(X, rows[pilot], rows, lower, k)[0].mean()
-            if proved < 0.5 or share_searched + (1.0 - proved) > 0.8:
+            if proved < 0.5 or share_searched + (1.0 - proved) > 1 - _PROVABLE:
                 return None
         lower = others.bounds(code)
     except ValueError:  # rows beyond float32's range: nothing is proved

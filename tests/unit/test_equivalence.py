@@ -484,6 +484,11 @@ def test_nearest_between_bounds_the_exact_distance_from_below():
         assert (to_b <= exact.min(axis=1)).all() and (to_a <= exact.min(axis=0)).all()
         assert (to_b[:40] == 0).all() and (to_a[:40] == 0).all()
         assert np.median(exact.min(axis=1) - to_b) <= 1e-3 * np.median(exact.min(axis=1))
+        # rows picked from one matrix (no copies): the same bounds
+        both = np.vstack([A, B])
+        picked = neighbours.nearest_between(both, both, np.arange(len(A)), np.arange(len(A), len(both)))
+        assert (picked[0] <= exact.min(axis=1)).all() and (picked[1] <= exact.min(axis=0)).all()
+        np.testing.assert_allclose(picked[0], to_b, rtol=1e-3, atol=1e-3 * np.median(to_b))
     with pytest.raises(ValueError):
         neighbours.nearest_between(np.full((3, 2), 1e20), np.zeros((2, 2)))
     empty_a, empty_b = neighbours.nearest_between(np.zeros((0, 3)), np.ones((4, 3)))
@@ -512,11 +517,10 @@ def test_proofs_on_large_classes_give_imblearns_rows(original, classes, monkeypa
     proved: list[float] = []
     between, safe = neighbours.nearest_between, samplers._proved_safe
 
-    def counted(A, B):
-        if len(A) == 8_000:  # a whole class (a pilot asks 256 rows): which classes, by their first row
-            pairs.append((int(np.flatnonzero((A[0] == X).all(axis=1))[0]) // 8_000,
-                          int(np.flatnonzero((B[0] == X).all(axis=1))[0]) // 8_000))
-        return between(A, B)
+    def counted(A, B, rows_a, rows_b):
+        if len(rows_a) == 8_000:  # a whole class (a pilot asks 256 rows): which classes, by their first row
+            pairs.append((int(rows_a[0]) // 8_000, int(rows_b[0]) // 8_000))
+        return between(A, B, rows_a, rows_b)
 
     def share(*args):
         got = safe(*args)
@@ -544,7 +548,8 @@ def test_smoteenn_and_smotetomek_prove_their_balanced_classes(monkeypatch):
 
     calls: list[int] = []
     between = neighbours.nearest_between
-    monkeypatch.setattr(neighbours, "nearest_between", lambda A, B: calls.append(len(A)) or between(A, B))
+    monkeypatch.setattr(neighbours, "nearest_between",
+                        lambda A, B, rows_a, rows_b: calls.append(len(rows_a)) or between(A, B, rows_a, rows_b))
     for original in (combine.SMOTEENN, combine.SMOTETomek):
         calls.clear()
         assert_same_as_imblearn(original, X, y)
