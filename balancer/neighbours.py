@@ -413,19 +413,20 @@ def nearest_between(A: np.ndarray, B: np.ndarray, rows_a: np.ndarray | None = No
     return lower(best_a, na, float(nb.max())), lower(best_b, nb, float(na.max()))
 
 
-def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray],
+def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray], measure: int,
                   own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """For each query, one row of each group (row indices into ``data``) near it, the best by a
-    float32 score, and the exact squared distance to it (a sum of squares in float64). The k-th
-    smallest of them bounds the k-th nearest row's distance from above, as any k distinct rows do;
-    the float32 score only chooses the rows, so it needs no care.
+    """For each query, ``measure`` distinct rows near it (row indices into ``data``) and the exact
+    squared distances to them (sums of squares in float64): the nearest row of each group by a
+    float32 score, the ``measure`` best of those. Their largest distance bounds the distance of the
+    ``measure``-th nearest row from above, as any that many distinct rows do; the float32 score only
+    chooses the rows, so it needs no care.
 
     ``own[i]`` (when given, -1 for none) is a row that query ``i`` may not pick (itself).
     """
     q = len(queries)
     d = queries.shape[1]
-    picked = np.empty((q, len(groups)), dtype=np.int64)
-    distances = np.empty((q, len(groups)), dtype=np.float64)
+    picked = np.empty((q, measure), dtype=np.int64)
+    distances = np.empty((q, measure), dtype=np.float64)
     if q == 0:
         return picked, distances
     # the groups side by side: one matrix product per block of queries, a maximum per group
@@ -451,6 +452,8 @@ def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray
 
     def run(start: int) -> None:
         stop = min(q, start + _CROSS_BLOCK)
+        nearest = np.empty((stop - start, len(groups)), dtype=np.int64)
+        scores = np.empty((stop - start, len(groups)), dtype=np.float32)
         at = None
         if position is not None and own is not None:
             at = np.where(own[start:stop] >= 0, position[np.maximum(own[start:stop], 0)], -1)
@@ -461,8 +464,15 @@ def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray
                 hit = np.flatnonzero((at >= low) & (at < high))
                 score[hit, at[hit] - low] = -np.inf
             for g in batch:
-                picked[start:stop, g] = every[edges[g] + score[:, edges[g] - low:edges[g + 1] - low].argmax(axis=1)]
-        diff = data[picked[start:stop]] - queries[start:stop, None, :]
+                part = score[:, edges[g] - low:edges[g + 1] - low]
+                best = part.argmax(axis=1)
+                nearest[:, g] = every[edges[g] + best]
+                scores[:, g] = part[np.arange(len(part)), best]
+        if measure < len(groups):
+            top = np.argpartition(-scores, measure - 1, axis=1)[:, :measure]
+            nearest = np.take_along_axis(nearest, top, axis=1)
+        picked[start:stop] = nearest
+        diff = data[nearest] - queries[start:stop, None, :]
         distances[start:stop] = np.einsum("qgd,qgd->qg", diff, diff)
 
     starts = list(range(0, q, _CROSS_BLOCK))

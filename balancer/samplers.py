@@ -227,9 +227,10 @@ class _OtherClasses:
 
 #: groups per neighbour a proof bounds (see _proved_safe); with samples of 2,000 then 20,000 rows, 4 proved
 #: 92.0% of the isotropic majority in 0.30 s, 1 88.8% in 0.44 s (a weaker bound), 8 92.3% in 0.49 s
+#: (when all of them were measured exactly; now only the k best by the float32 score are)
 _GROUPS = 4
 #: the growing samples of its own class a proof tries (each on the rows not yet proved)
-_SAMPLES = (1_000, 8_000, 40_000)
+_SAMPLES = (500, 8_000, 40_000)
 #: a proof must leave at least this share of a class's whole search saved: the pairs between the
 #: class and the others, as a share of its whole search, are at most 1 - this (so a class must hold
 #: this share of the rows, unless its pairs were searched already)
@@ -248,9 +249,9 @@ def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, lower: np.n
     included) in ``X`` surely all belong to the class.
 
     Within growing samples of the class, split into 4k groups, each query's nearest row of each
-    group (by a float32 score, :func:`~balancer.neighbours.within_groups`) is measured exactly;
-    the k-th smallest of those distances bounds the k-th nearest row of the class (besides itself)
-    from above. If, even with both engines' rounding (:func:`~balancer.neighbours.tolerance`), k
+    group is found by a float32 score and the k best of those are measured exactly
+    (:func:`~balancer.neighbours.within_groups`): k distinct rows, the largest of whose distances
+    bounds the k-th nearest row of the class (besides itself) from above. If, even with both engines' rounding (:func:`~balancer.neighbours.tolerance`), k
     rows of the class come before any row of another class, the k + 1 nearest all share the class
     whatever order scikit-learn gives them. ``hint`` (rows of the class and their exact distances,
     per row asked) is tried first: a previous round's measurements of rows still there.
@@ -261,7 +262,7 @@ def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, lower: np.n
     max_norm = float(np.einsum("ij,ij->i", X, X, dtype=np.float64).max())
     safe = np.zeros(asked.size, dtype=bool)
     spread = _GROUPS * k
-    width = max(spread, 0 if hint is None else hint[0].shape[1])
+    width = max(k, 0 if hint is None else hint[0].shape[1])
     picks = np.full((asked.size, width), -1, dtype=np.int64)
     measured = np.full((asked.size, width), np.inf)
     # scikit-learn's distance to a row at exact squared distance D >= lower is at least this
@@ -281,13 +282,13 @@ def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, lower: np.n
         if safe.all() or size >= rows.size // 2:
             break
         todo = np.flatnonzero(~safe & (floor > 0))
-        # the nearest rows of 4k groups are 4k distinct rows of the class: the k-th smallest of
-        # their exact distances bounds the k-th nearest from above
+        # the nearest rows of 4k groups are distinct rows of the class: the largest exact distance
+        # to the k best of them bounds the k-th nearest from above
         groups = [np.sort(order[g:size:spread]) for g in range(spread)]
-        found, within = neighbours.within_groups(queries[todo], X, groups, own=asked[todo])
+        found, within = neighbours.within_groups(queries[todo], X, groups, k, own=asked[todo])
         picks[todo] = -1
         measured[todo] = np.inf
-        picks[todo, :spread], measured[todo, :spread] = found, within
+        picks[todo, :k], measured[todo, :k] = found, within
         judge(todo, within)
     return safe, picks, measured
 
