@@ -324,6 +324,10 @@ def _group_maxima(score: np.ndarray, b: int, groups: int) -> np.ndarray:
     return maxima
 
 
+class OutOfRange(ValueError):
+    """Rows a float32 bound cannot take (beyond its range): the caller then proves nothing."""
+
+
 _CROSS_BLOCK = 512     # rows of the first set per block of nearest_between (a thread's unit)
 _CROSS_TILE = 4096     # rows of the second set per tile: 8 MB of float32 scores (0.33 ns a pair on 2
                        # threads at 20 features, against 0.67 with tiles of 65,536)
@@ -333,7 +337,7 @@ def _centred(X: np.ndarray, rows: np.ndarray | None, centre: np.ndarray, norm_co
              transpose: bool) -> tuple[np.ndarray, np.ndarray]:
     """``X[rows] - centre`` in float32 with ``-|x - centre|^2 / 2`` (float64, then rounded) and a 1
     beside it (the norm in column ``norm_column`` of d and d + 1), a block of rows at a time, and the
-    float64 norms; ``ValueError`` beyond float32's range."""
+    float64 norms; :class:`OutOfRange` beyond float32's range."""
     n = X.shape[0] if rows is None else rows.size
     d = X.shape[1]
     out = np.empty((d + 2, n) if transpose else (n, d + 2), dtype=np.float32)
@@ -343,7 +347,7 @@ def _centred(X: np.ndarray, rows: np.ndarray | None, centre: np.ndarray, norm_co
         block = (X[start:stop] if rows is None else X[rows[start:stop]]).astype(np.float64) - centre
         norms[start:stop] = np.einsum("ij,ij->i", block, block)
         if not norms[start:stop].max() <= 1e30:
-            raise ValueError("rows beyond float32's range")
+            raise OutOfRange("rows beyond float32's range")
         view = out[:, start:stop].T if transpose else out[start:stop]
         view[:, :d] = block
         view[:, norm_column] = -0.5 * norms[start:stop]
@@ -361,7 +365,7 @@ def nearest_between(A: np.ndarray, B: np.ndarray, rows_a: np.ndarray | None = No
     carry their norm and a 1): the maximum of a row is its nearest row of ``B``, of a column its
     nearest of ``A``. Each value is within ``(d + 8) u32 (|a|^2 + |b|^2)`` of the exact one (the
     inputs, their norms and a sum of d + 2 products rounded to float32), plus a term for values
-    below float32's normal range; that is taken off. Raises ``ValueError`` if the rows do not fit
+    below float32's normal range; that is taken off. Raises :class:`OutOfRange` if the rows do not fit
     float32's range (the caller then proves nothing).
     """
     d = A.shape[1]
@@ -375,7 +379,7 @@ def nearest_between(A: np.ndarray, B: np.ndarray, rows_a: np.ndarray | None = No
     sample_b = B[:: max(1, B.shape[0] // 1024)] if rows_b is None else B[rows_b[:: max(1, n_b // 1024)]]
     centre = (np.asarray(sample_a, dtype=np.float64).mean(axis=0) + np.asarray(sample_b, dtype=np.float64).mean(axis=0)) / 2
     if not np.isfinite(centre).all():
-        raise ValueError("rows beyond float32's range")
+        raise OutOfRange("rows beyond float32's range")
     left, na = _centred(np.asarray(A), rows_a, centre, d, transpose=False)
     right, nb = _centred(np.asarray(B), rows_b, centre, d + 1, transpose=True)
     best_a = np.full(n_a, -np.inf, dtype=np.float32)
@@ -421,10 +425,15 @@ def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray
     ``measure``-th nearest row from above, as any that many distinct rows do; the float32 score only
     chooses the rows, so it needs no care.
 
-    ``own[i]`` (when given, -1 for none) is a row that query ``i`` may not pick (itself).
+    ``own[i]`` (when given, -1 for none) is a row that query ``i`` may not pick (itself): a pick
+    that is the query's own row gets an infinite distance, whatever the scores said. Raises
+    :class:`OutOfRange` where the float32 scores would not be finite.
     """
     q = len(queries)
     d = queries.shape[1]
+    groups = [rows for rows in groups if rows.size]
+    if len(groups) < measure:
+        raise ValueError("fewer groups than rows to measure")
     picked = np.empty((q, measure), dtype=np.int64)
     distances = np.empty((q, measure), dtype=np.float64)
     if q == 0:
@@ -432,9 +441,14 @@ def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray
     # the groups side by side: one matrix product per block of queries, a maximum per group
     every = np.concatenate(groups)
     edges = np.cumsum([0] + [rows.size for rows in groups])
+    # each score is a sum of d + 1 float32 terms, finite while each term stays below this
+    limit = float(np.finfo(np.float32).max) / (4 * (d + 1))
+    norms = np.einsum("ij,ij->i", data[every], data[every])
+    if not (norms.max() < limit and np.einsum("ij,ij->i", queries, queries).max() < limit):
+        raise OutOfRange("rows beyond float32's range")
     augmented = np.empty((d + 1, every.size), dtype=np.float32)
     augmented[:d] = data[every].T
-    augmented[d] = -0.5 * np.einsum("ij,ij->i", data[every], data[every])
+    augmented[d] = -0.5 * norms
     position = None
     if own is not None:
         position = np.full(len(data), -1, dtype=np.int64)
@@ -474,6 +488,8 @@ def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray
         picked[start:stop] = nearest
         diff = data[nearest] - queries[start:stop, None, :]
         distances[start:stop] = np.einsum("qgd,qgd->qg", diff, diff)
+        if own is not None:
+            distances[start:stop][nearest == own[start:stop, None]] = np.inf
 
     starts = list(range(0, q, _CROSS_BLOCK))
     threads = min(workers(), len(starts))
@@ -820,6 +836,7 @@ class FastKNeighboursClassifier(_FastSearch, KNeighborsClassifier):  # type: ign
 
 __all__ = [
     "FORCE",
+    "OutOfRange",
     "FastKNeighboursClassifier",
     "FastNeighbours",
     "Index",

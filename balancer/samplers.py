@@ -261,7 +261,6 @@ def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, lower: np.n
     d = X.shape[1]
     max_norm = float(np.einsum("ij,ij->i", X, X, dtype=np.float64).max())
     safe = np.zeros(asked.size, dtype=bool)
-    spread = _GROUPS * k
     width = max(k, 0 if hint is None else hint[0].shape[1])
     picks = np.full((asked.size, width), -1, dtype=np.int64)
     measured = np.full((asked.size, width), np.inf)
@@ -283,7 +282,11 @@ def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, lower: np.n
             break
         todo = np.flatnonzero(~safe & (floor > 0))
         # the nearest rows of 4k groups are distinct rows of the class: the largest exact distance
-        # to the k best of them bounds the k-th nearest from above
+        # to the k best of them bounds the k-th nearest from above (a sample smaller than 4k rows:
+        # one row a group)
+        spread = min(_GROUPS * k, size)
+        if spread <= k:
+            continue
         groups = [np.sort(order[g:size:spread]) for g in range(spread)]
         found, within = neighbours.within_groups(queries[todo], X, groups, k, own=asked[todo])
         picks[todo] = -1
@@ -306,6 +309,8 @@ def _proved(X: np.ndarray, codes: np.ndarray, rows: np.ndarray, code: int, other
     share_searched = others.cost(code) / (rows.size * codes.size)
     if share_searched > 1 - _PROVABLE:
         return None
+    if hint is not None and hint[0].shape[1] < k:
+        hint = None  # measured for fewer neighbours (AllKNN's previous round): no bound for k
     try:
         if hint is None:
             pilot = np.linspace(0, rows.size - 1, min(256, rows.size)).astype(np.int64)
@@ -314,9 +319,9 @@ def _proved(X: np.ndarray, codes: np.ndarray, rows: np.ndarray, code: int, other
             if proved < 0.5 or share_searched + (1.0 - proved) > 1 - _PROVABLE:
                 return None
         lower = others.bounds(code)
-    except ValueError:  # rows beyond float32's range: nothing is proved
+        return _proved_safe(X, rows, rows, lower, k, hint)
+    except neighbours.OutOfRange:  # rows beyond float32's range: nothing is proved
         return None
-    return _proved_safe(X, rows, rows, lower, k, hint)
 
 
 def _keep(labels: np.ndarray, target_code: int, kind_sel: str) -> np.ndarray:
@@ -350,7 +355,7 @@ def _digest(X: np.ndarray, y: np.ndarray) -> bytes:
     for a in (X, y):
         a = np.ascontiguousarray(a)
         h.update(f"{a.shape}{a.dtype.str}".encode())
-        h.update(a.tobytes() if a.dtype != object else repr(a.tolist()).encode())
+        h.update(a.data if a.dtype != object else repr(a.tolist()).encode())  # the buffer: no copy
     return h.digest()
 
 
@@ -445,8 +450,21 @@ _FastRepeatedEditedNearestNeighboursBase: Any = adapters.swapped(under_sampling.
                                                                 enn_=_edited_in_rounds)
 
 
+def _in_rounds(sampler: Any, X: Any, y: np.ndarray, rounds: Callable[[Any, Any, np.ndarray], Any]) -> Any:
+    """imbalanced-learn's rounds; the bounds handed between them are dropped at the end (not kept,
+    nor pickled, with the fitted sampler)."""
+    try:
+        return rounds(sampler, X, y)
+    finally:
+        if hasattr(getattr(sampler, "enn_", None), "_balancer_carried"):
+            sampler.enn_._balancer_carried = None
+
+
 class FastRepeatedEditedNearestNeighbours(_FastRepeatedEditedNearestNeighboursBase):
     """imbalanced-learn's ``RepeatedEditedNearestNeighbours``, each round a :class:`FastEditedNearestNeighbours`."""
+
+    def _fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        return _in_rounds(self, X, y, _FastRepeatedEditedNearestNeighboursBase._fit_resample)  # type: ignore[no-any-return]
 
 
 _FastAllKNNBase: Any = adapters.swapped(under_sampling.AllKNN, enn_=_edited_in_rounds)
@@ -454,6 +472,9 @@ _FastAllKNNBase: Any = adapters.swapped(under_sampling.AllKNN, enn_=_edited_in_r
 
 class FastAllKNN(_FastAllKNNBase):
     """imbalanced-learn's ``AllKNN``, each round a :class:`FastEditedNearestNeighbours`."""
+
+    def _fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
+        return _in_rounds(self, X, y, _FastAllKNNBase._fit_resample)  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------------------------

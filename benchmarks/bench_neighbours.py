@@ -208,11 +208,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small tables (seconds per case)")
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--repeats", type=int, default=None, help="runs per case and engine (default 5 quick, 1 full)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="runs per case and engine (default 5 quick, 3 full: the first run in a process pays "
+                             "one-time costs, thread pools and libraries' first use, in both engines)")
     parser.add_argument("--timeout", type=float, default=TIMEOUT, help="seconds before a case is stopped")
     parser.add_argument("--write", action="store_true", help="write the section of benchmarks/RESULTS.md")
     args = parser.parse_args()
-    repeats = args.repeats or (5 if args.quick else 1)
+    repeats = args.repeats or (5 if args.quick else 3)
     if args.child:
         table, rows, method, engines = args.child
         child(table, int(rows), method, engines.split(","), repeats)

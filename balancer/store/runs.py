@@ -149,8 +149,8 @@ class Store:
                 return
             database = str(self.url.database or "")
             # a path's folder is made; a URI (``file:...?uri=true``) or ``:memory:`` is SQLite's own
-            if self.url.get_backend_name() == "sqlite" and database not in ("", ":memory:") \
-                    and not database.startswith("file:"):
+            uri = str(self.url.query.get("uri", "")).lower() in ("true", "1")
+            if self.url.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not uri:
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with self._engine.connect() as conn:
                 found = schema.version(conn)

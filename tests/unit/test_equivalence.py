@@ -569,13 +569,27 @@ def test_rounds_reuse_the_previous_rounds_bounds(original, monkeypatch):
     safe = samplers._proved_safe
 
     def noted(X, asked, rows, lower, k, hint=None):
+        got = safe(X, asked, rows, lower, k, hint)
         if len(asked) > 256:
             hints.append(hint is not None)
-        return safe(X, asked, rows, lower, k, hint)
+            assert got[0].mean() > 0.5
+        return got
+
+    whole: list[int] = []
+    between = neighbours.nearest_between
+
+    def counted(A, B, rows_a=None, rows_b=None):
+        if rows_a is not None and len(rows_a) > 256:
+            whole.append(len(rows_a))
+        return between(A, B, rows_a, rows_b)
 
     monkeypatch.setattr(samplers, "_proved_safe", noted)
+    monkeypatch.setattr(neighbours, "nearest_between", counted)
     assert_same_as_imblearn(original, X, y)
-    assert hints[0] is False and len(hints) >= 2 and all(hints[1:])
+    assert len(hints) >= 2 and len(whole) == 1  # the other classes searched in the first round only
+    if original is under_sampling.RepeatedEditedNearestNeighbours:
+        # the same k every round: the rows measured in the previous round start the proof
+        assert hints[0] is False and all(hints[1:])
 
 
 def test_a_round_bound_is_not_reused_for_other_rows(monkeypatch):
@@ -615,3 +629,53 @@ def test_cleaning_rule_asks_only_the_misclassified_minority(shift, monkeypatch):
     monkeypatch.setattr(neighbours, "answer", counted)
     assert_same_as_imblearn(under_sampling.NeighbourhoodCleaningRule, X, y)
     assert (asked == []) if shift > 10 else (0 < asked[0] < (y == 1).sum())
+
+
+def test_within_groups_never_picks_the_row_itself():
+    """Check a query's own row gets no finite distance even where it is the only row of its group
+    (its score is then the only one), and that rows beyond float32's range are refused."""
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(40, 20))
+    groups = [np.array([i]) for i in range(40)]
+    found, measured = neighbours.within_groups(X, X, groups, 40, own=np.arange(40))
+    assert (np.isinf(measured[found == np.arange(40)[:, None]])).all()
+    assert np.isfinite(measured[found != np.arange(40)[:, None]]).all()
+    with pytest.raises(neighbours.OutOfRange):
+        neighbours.within_groups(X * 1e20, X * 1e20, groups[:5], 3)
+
+
+def test_proofs_for_more_neighbours_than_the_sample_has_groups_for():
+    """Check a proof for many neighbours (4k groups would outnumber the sample's rows: one row a
+    group) runs, and every row it proves has its k + 1 nearest in its class."""
+    rng = np.random.default_rng(13)
+    y = np.repeat([0, 1], [1_300, 200])
+    X = rng.normal(size=(y.size, 20)) + 6.0 * y[:, None]
+    rows, k = np.flatnonzero(y == 0), 200
+    lower = neighbours.nearest_between(X, X, rows, np.flatnonzero(y == 1))[0]
+    safe, picks, measured = samplers._proved_safe(X, rows, rows, lower, k)
+    assert safe.mean() > 0.5 and picks.shape == (rows.size, k)
+    found = NearestNeighbors(n_neighbors=k + 1, algorithm="brute").fit(X).kneighbors(X[rows[safe]], return_distance=False)
+    assert (y[found] == 0).all()
+
+
+def test_a_tie_at_the_kth_distance_is_never_proved():
+    """Check a row with another class's row exactly as far as its k-th own row is not proved (either
+    may come first in scikit-learn), and is proved once that row lies further."""
+    base = np.zeros((1_500, 20))
+    base[1:] = np.random.default_rng(14).integers(3, 6, (1_499, 20))  # the others far from row 0
+    y = np.zeros(1_500, dtype=int)
+    own = [1, 2, 3]
+    for j, r in enumerate(own):
+        base[r] = 0
+        base[r, j] = 1.0  # row 0's three own neighbours at squared distance 1
+    base[4] = 0
+    base[4, 5] = 1.0      # another class's row, also at squared distance 1
+    y[4] = 1
+    y[1_000:] = 1
+    rows = np.flatnonzero(y == 0)
+    for far, expected in ((1.0, False), (1.5, True)):
+        X = base.copy()
+        X[4, 5] = far
+        lower = neighbours.nearest_between(X, X, rows, np.flatnonzero(y == 1))[0]
+        safe = samplers._proved_safe(X, rows, rows, lower, 3, (np.tile(own, (rows.size, 1)), np.ones((rows.size, 3))))[0]
+        assert bool(safe[0]) is expected

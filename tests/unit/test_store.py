@@ -379,6 +379,16 @@ def test_a_read_only_database_reads_but_does_not_save(tmp_path):
     assert not Path("file:").exists()  # a URI is not a folder to make in the working directory
 
 
+def test_a_relative_path_starting_with_file_is_a_path(tmp_path, monkeypatch):
+    """``sqlite:///file:runs/x.db`` without ``uri=true`` is a relative file name to SQLite: its
+    folder is made like any path's."""
+    monkeypatch.chdir(tmp_path)
+    store = open_store("sqlite:///file:runs/x.db")
+    assert store.save(ANN, new_run()).saved
+    store.close()
+    assert (tmp_path / "file:runs" / "x.db").exists()
+
+
 def test_a_folder_it_cannot_make_is_a_clear_error(tmp_path):
     (tmp_path / "file").write_text("")
     store = open_store(f"sqlite:///{tmp_path}/file/runs.db")
