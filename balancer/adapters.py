@@ -123,8 +123,9 @@ def sampling_type(sampler_class: type | None) -> str | None:
 
 
 def validated_estimator(sampler: Any) -> Any:
-    """What a sampler's ``_validate_estimator()`` returns (the k-NN rule of one-sided selection and
-    condensed nearest neighbour)."""
+    """Run a sampler's own set-up of the objects it uses (``_validate_estimator()``: neighbours
+    objects and inner samplers, swapped for drop-ins by :func:`swapped`) and return what it returns
+    (the k-NN rule of one-sided selection and condensed nearest neighbour)."""
     return sampler._validate_estimator()
 
 

@@ -644,7 +644,7 @@ class FastNeighbourhoodCleaningRule(_FastNeighbourhoodCleaningRuleBase):
         # imbalanced-learn 0.14's own steps (adapters.internals_checked), but one question smaller
         if not _own_code(X):
             return super()._fit_resample(X, y)
-        self._validate_estimator()
+        adapters.validated_estimator(self)
         k = int(self.nn_.n_neighbors) + 1  # imbalanced-learn's count: the row itself comes first
         if type(self.nn_) is not FastKNeighboursClassifier or k > len(y):
             return super()._fit_resample(X, y)
