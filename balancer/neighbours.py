@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -83,6 +84,17 @@ def _threadpools() -> ThreadpoolController:
 def workers() -> int:
     """Threads used by the search (``BALANCER_THREADS``, default: the machine's cores, at most 8)."""
     return config.whole("BALANCER_THREADS")
+
+
+def _in_threads(run: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    """``run`` on each item, on :func:`workers` threads (one item: this thread), the libraries' BLAS
+    held to one thread each; the results in the items' order."""
+    threads = min(workers(), len(items))
+    with _threadpools().limit(limits=1, user_api="blas"):
+        if threads <= 1:
+            return [run(item) for item in items]
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            return list(pool.map(run, items))
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,15 +155,7 @@ class Index:
             out_d[start:stop], out_i[start:stop], out_ok[start:stop] = self._block(queries[start:stop], k, ex)
 
         block = int(min(1024, max(_BLOCK, _BLOCK_CELLS // max(1, min(self.n, _TILE)))))
-        starts = range(0, q, block)
-        threads = workers()
-        with _threadpools().limit(limits=1, user_api="blas"):
-            if threads == 1 or q <= block:
-                for start in starts:
-                    run(start)
-            else:
-                with ThreadPoolExecutor(max_workers=threads) as pool:
-                    list(pool.map(run, starts))
+        _in_threads(run, list(range(0, q, block)))
         return out_d, out_i, out_ok
 
     # -- one block of queries
@@ -397,13 +401,8 @@ def nearest_between(A: np.ndarray, B: np.ndarray, rows_a: np.ndarray | None = No
         return best_b
 
     starts = list(range(0, n_a, _CROSS_BLOCK))
-    threads = min(workers(), len(starts))
-    with _threadpools().limit(limits=1, user_api="blas"):
-        if threads <= 1:
-            best_b = run(starts)
-        else:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                best_b = np.maximum.reduce(list(pool.map(run, [starts[t::threads] for t in range(threads)])))
+    threads = max(1, min(workers(), len(starts)))
+    best_b = np.maximum.reduce(_in_threads(run, [starts[t::threads] for t in range(threads)]))
     # below 2^-126 float32 loses relative accuracy: each of the d + 2 products may then be off by
     # the largest value times 2^-149
     tiny = 4.0 * (d + 2) * (1.0 + np.sqrt(max(float(na.max()), float(nb.max())))) * 2.0 ** -149
@@ -443,11 +442,12 @@ def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray
     edges = np.cumsum([0] + [rows.size for rows in groups])
     # each score is a sum of d + 1 float32 terms, finite while each term stays below this
     limit = float(np.finfo(np.float32).max) / (4 * (d + 1))
-    norms = np.einsum("ij,ij->i", data[every], data[every])
+    sample = data[every]
+    norms = np.einsum("ij,ij->i", sample, sample)
     if not (norms.max() < limit and np.einsum("ij,ij->i", queries, queries).max() < limit):
         raise OutOfRange("rows beyond float32's range")
     augmented = np.empty((d + 1, every.size), dtype=np.float32)
-    augmented[:d] = data[every].T
+    augmented[:d] = sample.T
     augmented[d] = -0.5 * norms
     position = None
     if own is not None:
@@ -469,7 +469,7 @@ def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray
         nearest = np.empty((stop - start, len(groups)), dtype=np.int64)
         scores = np.empty((stop - start, len(groups)), dtype=np.float32)
         at = None
-        if position is not None and own is not None:
+        if position is not None and own is not None:  # (both or neither)
             at = np.where(own[start:stop] >= 0, position[np.maximum(own[start:stop], 0)], -1)
         for batch in batches:
             low, high = edges[batch[0]], edges[batch[-1] + 1]
@@ -491,15 +491,7 @@ def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray
         if own is not None:
             distances[start:stop][nearest == own[start:stop, None]] = np.inf
 
-    starts = list(range(0, q, _CROSS_BLOCK))
-    threads = min(workers(), len(starts))
-    with _threadpools().limit(limits=1, user_api="blas"):
-        if threads <= 1:
-            for start in starts:
-                run(start)
-        else:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                list(pool.map(run, starts))
+    _in_threads(run, list(range(0, q, _CROSS_BLOCK)))
     return picked, distances
 
 

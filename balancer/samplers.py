@@ -251,9 +251,10 @@ def _proved_safe(X: np.ndarray, asked: np.ndarray, rows: np.ndarray, lower: np.n
     Within growing samples of the class, split into 4k groups, each query's nearest row of each
     group is found by a float32 score and the k best of those are measured exactly
     (:func:`~balancer.neighbours.within_groups`): k distinct rows, the largest of whose distances
-    bounds the k-th nearest row of the class (besides itself) from above. If, even with both engines' rounding (:func:`~balancer.neighbours.tolerance`), k
-    rows of the class come before any row of another class, the k + 1 nearest all share the class
-    whatever order scikit-learn gives them. ``hint`` (rows of the class and their exact distances,
+    bounds the k-th nearest row of the class (besides itself) from above. If, even with both
+    engines' rounding (:func:`~balancer.neighbours.tolerance`), k rows of the class come before any
+    row of another class, the k + 1 nearest all share the class whatever order scikit-learn gives
+    them. ``hint`` (rows of the class and their exact distances,
     per row asked) is tried first: a previous round's measurements of rows still there.
     """
     queries = np.asarray(X[asked], dtype=np.float64)
@@ -395,13 +396,12 @@ class FastEditedNearestNeighbours(_FastEditedNearestNeighboursBase):
         self.sample_indices_ = np.concatenate(kept).astype(int)
         out = _selected(self, X, y, self.sample_indices_)
         if getattr(self, "_balancer_carry", False) and proofs and len(out[0]) == len(out[1]):
-            self._balancer_carried = self._carry(classes, codes, others, proofs, out)
+            self._balancer_carried = self._carry(labels, codes, others, proofs, out)
         return out
 
-    def _carry(self, classes: np.ndarray, codes: np.ndarray, others: _OtherClasses,
+    def _carry(self, labels: list[Any], codes: np.ndarray, others: _OtherClasses,
                proofs: dict[int, tuple[np.ndarray, Proof]], out: tuple[np.ndarray, np.ndarray]) -> _Carried:
         """The bounds of the output rows, numbered as the output (:class:`_Carried`)."""
-        labels = classes.tolist()
         number = np.full(codes.size, -1, dtype=np.int64)
         number[self.sample_indices_] = np.arange(self.sample_indices_.size)
         picks = {}
