@@ -156,7 +156,7 @@ def read(path: str) -> pd.DataFrame:
     if path.endswith(".xlsx"):
         return pd.read_excel(path, na_values=MISSING)
     options = dict(na_values=MISSING, keep_default_na=False, skipinitialspace=True)
-    data = pd.read_csv(path, sep="\\t" if path.endswith(".tsv") else DELIMITER, **options)
+    data = pd.read_csv(path, sep="\\t" if path.endswith(".tsv") else DELIMITER, decimal=DECIMAL, **options)
     if data.shape[1] == 1:  # not that delimiter: let pandas find it
         data = pd.read_csv(path, sep=None, engine="python", **options)
     return as_read(data)
@@ -676,12 +676,50 @@ def _imports(sampler: str, model: str) -> list[str]:
     return lines
 
 
+#: the body of ``make_sampler`` for the registry's entries that Balancer builds from parts
+#: (``Strategy.builder`` in :mod:`balancer.strategies`; a test checks every such entry is here):
+#: the same parts, parameters, sampling strategies and seeds
+_BUILT = {
+    "SMOTEENN": (
+        "combine.SMOTEENN(\n"
+        "        sampling_strategy=sampling_strategy, random_state=SEED,\n"
+        "        smote=over_sampling.SMOTE(sampling_strategy=sampling_strategy, random_state=SEED,\n"
+        "                                  k_neighbors=params[\"k_neighbors\"]),\n"
+        "        enn=under_sampling.EditedNearestNeighbours(sampling_strategy=\"all\", n_neighbors=params[\"n_neighbors\"],\n"
+        "                                                   kind_sel=params[\"kind_sel\"]))"),
+    "SMOTETomek": (
+        "combine.SMOTETomek(\n"
+        "        sampling_strategy=sampling_strategy, random_state=SEED,\n"
+        "        smote=over_sampling.SMOTE(sampling_strategy=sampling_strategy, random_state=SEED,\n"
+        "                                  k_neighbors=params[\"k_neighbors\"]),\n"
+        "        tomek=under_sampling.TomekLinks(sampling_strategy=\"all\"))"),
+    "KMeansSMOTE": (
+        "over_sampling.KMeansSMOTE(\n"
+        "        sampling_strategy=sampling_strategy, random_state=SEED,\n"
+        "        **{key: (\"auto\" if value is None and key in (\"cluster_balance_threshold\", \"density_exponent\")\n"
+        "                 else value) for key, value in params.items()\n"
+        "           if not (key == \"kmeans_estimator\" and value is None)})"),
+    "ClusterCentroids": (
+        "under_sampling.ClusterCentroids(\n"
+        "        sampling_strategy=sampling_strategy, random_state=SEED, voting=params[\"voting\"],\n"
+        "        estimator=KMeans(n_init=1, random_state=SEED))"),
+    "InstanceHardnessThreshold": (
+        "under_sampling.InstanceHardnessThreshold(\n"
+        "        sampling_strategy=sampling_strategy, random_state=SEED, cv=params[\"cv\"],\n"
+        "        estimator=RandomForestClassifier(n_estimators=50, random_state=SEED, n_jobs=1))"),
+}
+
+
 def _sampler_function(sampler: str) -> str:
     """``make_sampler(params, sampling_strategy, categorical)``: the class built as Balancer builds it."""
     from . import strategies
 
     if sampler == "none":
         return "\n\ndef make_sampler(params, sampling_strategy, categorical):\n    return None\n"
+    if sampler in _BUILT:
+        imports = "    from sklearn.ensemble import RandomForestClassifier\n\n" \
+            if sampler == "InstanceHardnessThreshold" else ""
+        return f"\n\ndef make_sampler(params, sampling_strategy, categorical):\n{imports}    return {_BUILT[sampler]}\n"
     args = ["sampling_strategy=sampling_strategy"]
     entry = strategies.STRATEGIES.get(sampler)
     accepted = inspect.signature(entry.sampler).parameters if entry is not None and entry.sampler else {}
@@ -722,6 +760,7 @@ def python_script(recipe: Recipe, data: pd.DataFrame, *, repeats: int | None = N
 def _template_strings() -> frozenset[str]:
     """Every string constant the template itself writes (outside the constant assignments)."""
     text = "\n".join([_DOCSTRING, _IMPORTS, _embedded(), _MAIN, _sampler_function("SMOTENC"),
+                      *(_sampler_function(name) for name in _BUILT),
                       *(f"def f():\n    return {code}" for _, code in _MODEL_CODE.values())])
     return frozenset(node.value for node in ast.walk(ast.parse(text))
                      if isinstance(node, ast.Constant) and isinstance(node.value, str))

@@ -357,3 +357,46 @@ def test_every_name_in_the_script_is_defined(tmp_path):
         done = subprocess.run([ruff, "check", "--no-cache", "--isolated", "--select", "F821", str(script)],
                               capture_output=True, text=True)
         assert done.returncode == 0, (method, done.stdout[-2000:])
+
+
+def test_every_sampler_built_from_parts_has_its_script_builder():
+    """Check every registry entry Balancer builds from parts (its own parts, seeds, estimators) has
+    a make_sampler of its own in the script, and that it builds the same sampler as Balancer."""
+    from imblearn import combine, over_sampling, under_sampling
+    from sklearn.cluster import KMeans
+
+    from balancer import codegen, strategies
+
+    built = {s.name for s in strategies.STRATEGIES.values() if s.builder is not None}
+    assert built == set(codegen._BUILT)
+    for name in sorted(built):
+        namespace = {"SEED": 3, "combine": combine, "over_sampling": over_sampling,
+                     "under_sampling": under_sampling, "KMeans": KMeans}
+        exec(codegen._sampler_function(name), namespace)  # noqa: S102 - the template's own code
+        params = strategies.get(name).defaults()
+        ours = namespace["make_sampler"](params, "auto", None)
+        theirs = strategies.build(name, params, "auto", 3, engine="imblearn")
+        assert type(ours) is type(theirs), name
+        assert {k: repr(v) for k, v in ours.get_params(deep=True).items()} == \
+            {k: repr(v) for k, v in theirs.get_params(deep=True).items()}, name
+
+
+def test_the_script_reads_a_european_export_and_runs_smoteenn_as_the_app(tmp_path, capsys):
+    """Check a semicolon-separated file with decimal commas: the script for SMOTEENN (built from
+    parts) reads it, prints the app's metrics and writes the app's file, byte for byte."""
+    frame = _plain_table(n=300)
+    path = tmp_path / "euro.csv"
+    frame.to_csv(path, sep=";", decimal=",", index=False)
+    data = read_table(path)
+    made = make("evaluate", "label", "SMOTEENN", {}, 3, model="logistic_regression", folds=3)
+    printed, _ = _run_script(tmp_path, python_script(made, data), path, "out.csv")
+    code, out, err = run_cli(capsys, "evaluate", path, "--target", "label", "--method", "SMOTEENN", "--model",
+                             "logistic_regression", "--folds", 3, "--seed", 3, "--json")
+    assert code == 0, err
+    for name, value in json.loads(out)["metrics"].items():
+        assert printed[name] == pytest.approx(value, abs=1e-9), name
+    code, _, err = run_cli(capsys, "resample", path, "--target", "label", "--method", "SMOTEENN", "--seed", 3,
+                           "--out", tmp_path / "app.csv")
+    assert code == 0, err
+    assert b";" in (tmp_path / "app.csv").read_bytes()[:200]
+    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
