@@ -101,7 +101,8 @@ def projection(points: pd.DataFrame) -> go.Figure:
             part = points[(points["class"] == label) & (points["origin"] == origin)]
             if part.empty:
                 continue
-            figure.add_trace(go.Scattergl(
+            figure.add_trace(go.Scatter(  # SVG, not WebGL: at most 5,000 points, and a browser
+                # without WebGL (a remote desktop, a VM, headless Chromium) showed an error box
                 x=part["pc1"], y=part["pc2"], mode="markers", name=f"{shown(label)} · {origin}",
                 marker={"color": colour, "symbol": symbols[i % len(symbols)], "size": 6,
                         "opacity": 0.55 if origin == "original" else 0.75},

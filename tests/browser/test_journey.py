@@ -41,6 +41,8 @@ def test_upload_smote_download_evaluate_and_bad_file(page, tmp_path):
     page.get_by_role("button", name="Resample", exact=True).click()
     wait_idle(page)
     expect(page.get_by_text("SMOTENC used instead of SMOTE").first).to_be_visible()
+    expect(page.get_by_text("2-D projection (PCA)").first).to_be_visible()
+    assert page.get_by_text("WebGL is not supported").count() == 0
     shot(page, "balance")
     with page.expect_download() as info:
         page.get_by_role("button", name="Download resampled CSV").click()

@@ -61,3 +61,11 @@ def test_no_chart_carries_a_label_as_markup(hostile):
         assert not [t for t in texts if "<a " in t or "<b>" in t or "<i>" in t], figure.layout.title.text
     labels = _strings(figures[0])
     assert plots.shown(LABELS[0]) in labels  # still there, as text
+
+
+def test_the_projection_needs_no_webgl(hostile):
+    """Check the projection draws SVG points (at most 5,000), not WebGL ones, which a browser
+    without WebGL (a remote desktop, a VM, headless Chromium) replaces with an error box."""
+    target = "<i>target</i>"
+    figure = plots.projection(plots.projection_points(resample(hostile, target, "SMOTE"), target))
+    assert figure.data and {trace.type for trace in figure.data} == {"scatter"}
