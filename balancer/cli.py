@@ -112,9 +112,10 @@ def _spark_args(p: argparse.ArgumentParser) -> None:
         g.add_argument("--undersample-to", type=int, metavar="N",
                        help="first keep at most N rows of every class (exact, on Spark); the method "
                             "then grows the small classes, e.g. SMOTE up to N")
-    g.add_argument("--driver-rows", type=int, metavar="N",
-                   help="most rows synthetic methods may bring to the driver "
-                        "(default BALANCER_SPARK_DRIVER_ROWS or 1,000,000)")
+        # resample only: profile brings nothing to the driver
+        g.add_argument("--driver-rows", type=int, metavar="N",
+                       help="most rows synthetic methods may bring to the driver "
+                            "(default BALANCER_SPARK_DRIVER_ROWS or 1,000,000)")
 
 
 def _resample_args(p: argparse.ArgumentParser) -> None:

@@ -200,7 +200,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BALANCER_JOB_WAIT", "number", 120.0,
             "seconds a job waits for a free slot before the user is told the server is busy",
             0, 86_400),
-    Setting("BALANCER_THREADS", "whole", _threads_default, "threads of the nearest-neighbour search",
+    Setting("BALANCER_THREADS", "whole", _threads_default, "threads of the nearest-neighbour search, and "
+            "compare's worker processes (at most the cores)",
             1, 1_024, shown="cores (max 8)"),
     Setting("BALANCER_ENGINE", "choice", "fast", "`imblearn` runs plain imbalanced-learn (same "
             "results, slower)", choices=("fast", "imblearn"), shown="`fast`"),

@@ -146,7 +146,8 @@ echo "server log: no write or permission error, no outside IP lookup"
 .venv/bin/python - "$proxy" "$PROXY_PORT" "$PORT" <<'PY'
 import re, sys
 proxy, proxy_port, port = sys.argv[1:]
-block = re.search(r"```nginx\n(.*?)```", open("README.md").read(), re.S).group(1)
+# The unindented block that starts with "server {" (an indented snippet for auth_request comes earlier).
+block = re.search(r"^```nginx\n(server \{.*?)^```", open("README.md").read(), re.S | re.M).group(1)
 block = block.replace("listen 443 ssl;", f"listen 127.0.0.1:{proxy_port};")
 block = block.replace("proxy_pass http://127.0.0.1:8501;", f"proxy_pass http://127.0.0.1:{port};")
 block = "\n".join(line for line in block.splitlines() if "ssl_certificate" not in line)

@@ -148,6 +148,17 @@ def test_missing_file_and_usage(capsys, tmp_path):
     assert code == 2 and "required" in err and err.count("\n") == 1
 
 
+def test_flags_that_do_nothing_are_refused(capsys):
+    """Check profile refuses --driver-rows (it brings nothing to the driver; it used to accept and
+    ignore it) and --undersample-to, and that a Spark flag without --engine spark is refused."""
+    for flag in ("--driver-rows", "--undersample-to"):
+        code, _, err = run(capsys, "profile", "sample:customer_churn", "--engine", "spark", flag, "5")
+        assert code == 2 and f"unrecognized arguments: {flag} 5" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "resample", "sample:customer_churn", "--target", "churn", "--method", "SMOTE",
+                       "--driver-rows", "5")
+    assert code == 2 and "--driver-rows is for --engine spark" in err
+
+
 AWKWARD = [
     ("semi.csv", lambda t: t.replace(",", ";").encode()),
     ("tabs.tsv", lambda t: t.replace(",", "\t").encode()),
