@@ -98,6 +98,25 @@ def wait_idle(page, settle: float = 0.4) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000)
 
 
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the select box ``label``. The list can be re-drawn under the pointer while
+    the page settles (the click then opens nothing), so a list that shows no such option within 10 s
+    is closed and opened again, three times at most."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        try:
+            page.get_by_label(label, exact=True).click()
+            page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            wait_idle(page)
+    wait_idle(page)
+
+
 def shot(page, name: str) -> Path:
     SHOTS.mkdir(exist_ok=True)
     path = SHOTS / f"{name}.png"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import wait_idle
+from tests.browser.conftest import choose, wait_idle
 from tests.conftest import DATA
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,5 @@ def test_unusable_target_in_browser(page):
     """Check choosing a one-class target shows an error in plain words."""
     page.locator("input[type=file]").set_input_files(str(BAD / "one_class.csv"))
     wait_idle(page)
-    page.get_by_label("Target column", exact=True).click()
-    page.get_by_role("option", name="y", exact=True).click()
-    wait_idle(page)
+    choose(page, "Target column", "y")
     expect(page.get_by_role("alert").filter(has_text="single class").first).to_be_visible()

@@ -8,8 +8,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import shot, wait_idle
-from tests.browser.test_journey import choose, go_to
+from tests.browser.conftest import choose, shot, wait_idle
+from tests.browser.test_journey import go_to
 
 pytestmark = pytest.mark.browser
 

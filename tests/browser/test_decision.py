@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from balancer.samples import load_sample
-from tests.browser.conftest import shot, wait_idle
-from tests.browser.test_journey import choose, go_to
+from tests.browser.conftest import choose, shot, wait_idle
+from tests.browser.test_journey import go_to
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from balancer import config
-from tests.browser.conftest import free_port, shot, start_server, wait_idle
+from tests.browser.conftest import choose, free_port, shot, start_server, wait_idle
 
 pytestmark = pytest.mark.browser
 HEADER = "X-Forwarded-User"
@@ -75,9 +75,7 @@ def resample(page, *, keep: bool = False, strategy: str | None = None) -> str:  
     """Resample on the Balance page; the id of the saved run, read from its link."""
     go_to(page, "Balance")
     if strategy is not None:
-        page.get_by_label("Strategy", exact=True).click()
-        page.get_by_role("option", name=strategy, exact=True).click()
-        wait_idle(page)
+        choose(page, "Strategy", strategy)
     if keep:
         page.get_by_text("Keep the resampled file", exact=True).click()
         wait_idle(page)

@@ -8,16 +8,10 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import shot, wait_idle
+from tests.browser.conftest import choose, shot, wait_idle
 from tests.conftest import DATA
 
 pytestmark = pytest.mark.browser
-
-
-def choose(page, label: str, option: str) -> None:
-    page.get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
-    wait_idle(page)
 
 
 def go_to(page, name: str) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.browser.conftest import shot, wait_idle
+from tests.browser.conftest import choose, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 LABEL = '<a href="https://evil.example/label">click me</a>'
@@ -25,17 +24,7 @@ def test_labels_and_notices_are_not_links(page, tmp_path):
     path.write_text("\n".join(rows) + "\n")
     page.locator("input[type=file]").set_input_files(str(path))
     wait_idle(page)
-    for attempt in range(3):  # the list can be re-drawn under the pointer while the page settles
-        try:
-            page.get_by_label("Target column", exact=True).click()
-            page.get_by_role("option", name="label", exact=True).click(timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
-            wait_idle(page)
-    wait_idle(page)
+    choose(page, "Target column", "label")
     notice = page.get_by_role("alert").filter(has_text="duplicate column names were renamed").first
     expect(notice).to_be_visible()
     assert notice.locator("a").count() == 0

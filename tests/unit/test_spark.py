@@ -260,26 +260,29 @@ def test_cli_in_process_writes_and_reports_json(spark, files, tmp_path, capsys):
     assert code == 2 and "local engine only" in capsys.readouterr().err
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "balancer", *args], capture_output=True, text=True, timeout=180)
-
-
-@pytest.mark.parametrize("case", ["missing path", "unknown column", "one class"])
-def test_cli_bad_input_exit_2_one_line(files, tmp_path, case):
-    """Check that bad input gives exit 2 and one line on stderr, the JVM's own noise kept out."""
+def test_cli_bad_input_exit_2_one_line(files, tmp_path):
+    """Check that bad input gives exit 2 and one line on stderr, the JVM's own noise kept out (the
+    three commands run side by side: each starts its own JVM)."""
     one = tmp_path / "one.parquet"
     pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": ["a", "a", "a"]}).to_parquet(one)
-    args = {"missing path": [str(tmp_path / "nowhere" / "*.parquet"), "--target", "y"],
-            "unknown column": [str(files["numeric"]), "--target", "yes"],
-            "one class": [str(one), "--target", "y"]}[case]
-    done = _cli("resample", *args, "--method", "SMOTE", "--engine", "spark", "--master", "local[2]",
-                "--out", str(tmp_path / "out"))
-    assert done.returncode == 2, done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
-    expected = {"missing path": "no such file", "unknown column": "no column 'yes'",
-                "one class": "single class"}[case]
-    assert expected in lines[0]
+    cases = {"missing path": ([str(tmp_path / "nowhere" / "*.parquet"), "--target", "y"], "no such file"),
+             "unknown column": ([str(files["numeric"]), "--target", "yes"], "no column 'yes'"),
+             "one class": ([str(one), "--target", "y"], "single class")}
+    running = {case: subprocess.Popen([sys.executable, "-m", "balancer", "resample", *args, "--method", "SMOTE",
+                                       "--engine", "spark", "--master", "local[2]", "--out", str(tmp_path / case)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for case, (args, _) in cases.items()}
+    try:
+        for case, process in running.items():
+            _, stderr = process.communicate(timeout=180)
+            assert process.returncode == 2, (case, stderr)
+            lines = stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error: "), (case, stderr)
+            assert cases[case][1] in lines[0], (case, lines[0])
+    finally:
+        for process in running.values():
+            if process.poll() is None:
+                process.kill()
 
 
 def test_spark_submit_runs_the_command(files):
