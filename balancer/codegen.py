@@ -19,9 +19,10 @@ and classes are copied too), and the decision: error costs (the Bayes threshold 
 probabilities, the threshold searched on inner out-of-fold predictions, or the cost matrix) and
 the calibration (prior correction, or scikit-learn's sigmoid or isotonic calibration on inner
 folds), as :func:`balancer.evaluate` fits them in each training fold. The file is
-byte for byte the app's when polars and pyarrow are installed and DATA is standard CSV (comma,
-decimal point), as Balancer writes it; other inputs are read by pandas, which may type a column
-differently than Balancer's reader.
+byte for byte the app's when polars and pyarrow are installed: DATA is read by pandas with what
+Balancer's reader found in the file the script was made from (``READ``: delimiter, decimal mark,
+thousands separator, encoding, or the worksheet, and the title rows above the header), though
+pandas may still type an unusual column differently than Balancer's reader.
 
 Safety rule: the script is a fixed template, and every value that comes from the data or from a
 recipe file (the target's name, column names, class labels, parameters, versions, the seed) enters
@@ -150,13 +151,22 @@ Dialect.STANDARD = Dialect(",", ".")
 
 
 def read(path: str) -> pd.DataFrame:
-    """The table at ``path`` (Parquet, xlsx, or delimited text with Balancer's missing-value tokens)."""
+    """The table at ``path`` (Parquet, xlsx, or delimited text with Balancer's missing-value tokens),
+    read with what the app found in the file this script was made from (``READ``: the delimiter,
+    decimal mark, thousands separator, encoding, or the worksheet, and the title rows above the
+    header)."""
     if path.endswith(".parquet"):
         return pd.read_parquet(path)
     if path.endswith(".xlsx"):
-        return pd.read_excel(path, na_values=MISSING)
+        found = {key: READ[key] for key in ("sheet_name", "skiprows") if key in READ and "sheet_name" in READ}
+        return pd.read_excel(path, na_values=MISSING, **found)
     options = dict(na_values=MISSING, keep_default_na=False, skipinitialspace=True)
-    data = pd.read_csv(path, sep="\\t" if path.endswith(".tsv") else DELIMITER, decimal=DECIMAL, **options)
+    found = {"sep": DELIMITER, "decimal": DECIMAL}
+    if "sep" in READ:  # made from a text file
+        found = {key: READ[key] for key in ("sep", "decimal", "thousands", "encoding", "skiprows") if key in READ}
+    if path.endswith(".tsv") and found["sep"] != "\\t":
+        found = {"sep": "\\t", "decimal": found["decimal"]}
+    data = pd.read_csv(path, **found, **options)
     if data.shape[1] == 1:  # not that delimiter: let pandas find it
         data = pd.read_csv(path, sep=None, engine="python", **options)
     return as_read(data)
@@ -389,7 +399,10 @@ if __name__ == "__main__":
 def literal(value: Any) -> str:
     """``value`` as Python source that evaluates to it: None, bools, ints, finite floats, strings,
     and lists, tuples and dicts of them. Anything else raises :class:`DataError`."""
-    text = _literal(value)
+    try:
+        text = _literal(value)
+    except ValueError as exc:  # an integer beyond Python's digit limit for text
+        raise DataError(f"cannot write this value into a script: {exc}") from None
     if ast.literal_eval(text) != _plain(value):  # a guard: repr is exact for these types
         raise DataError(f"cannot write {value!r} into a script")
     return text
@@ -533,10 +546,30 @@ def _coded_strategy(tactic: Any, labels: list[Any]) -> Any:
 
 
 def _dialect(data: pd.DataFrame) -> dict[str, Any]:
+    """How the balanced file is written (``DELIMITER``, ``DECIMAL``: the app's download) and how the
+    input was read (``READ``: pandas' options for what Balancer's reader found in the file the
+    script is made from: its delimiter, decimal mark, thousands separator, encoding, or the
+    worksheet, and the title rows above its header). Only values Balancer's reader produces pass;
+    anything else is left to pandas' defaults."""
     from .tables.dialect import Dialect
 
     dialect = Dialect.of(data)
-    return {"DELIMITER": dialect.delimiter, "DECIMAL": dialect.decimal}
+    found = data.attrs.get("format")
+    header = found.get("header_row") if isinstance(found, dict) else None
+    skip = header - 1 if isinstance(header, int) and not isinstance(header, bool) and 1 < header <= 10_000 else 0
+    read: dict[str, Any] = {"sep": dialect.delimiter, "decimal": dialect.decimal}
+    if isinstance(found, dict) and found.get("kind") == "xlsx" and isinstance(found.get("sheet"), str):
+        read = {"sheet_name": found["sheet"]} | ({"skiprows": skip} if skip else {})
+    if isinstance(found, dict) and found.get("kind") in ("csv", "tsv", "txt"):
+        if found.get("delimiter") == "whitespace":
+            read["sep"] = r"\s+"
+        if found.get("thousands") in (".", ",", " ") and found.get("thousands") != read["decimal"]:
+            read["thousands"] = found["thousands"]
+        if found.get("encoding") in ("utf-16", "cp1252", "latin-1"):  # what the reader falls back to
+            read["encoding"] = found["encoding"]
+        if skip:
+            read["skiprows"] = skip
+    return {"DELIMITER": dialect.delimiter, "DECIMAL": dialect.decimal, "READ": read}
 
 
 def _resampling(recipe: Recipe, data: pd.DataFrame, strategy: Any, labels: list[Any]) -> dict[str, Any]:
@@ -745,40 +778,49 @@ def python_script(recipe: Recipe, data: pd.DataFrame, *, repeats: int | None = N
     """
     values = _settings(recipe, data, repeats)
     sampler = values["SAMPLER"]
-    if not str(sampler).isidentifier():  # registry names only
+    from . import strategies
+
+    # the one value written as code (an import and a call): a registry name, nothing else
+    if not isinstance(sampler, str) or sampler not in strategies.STRATEGIES or not sampler.isidentifier():
         raise DataError(f"cannot export a script for {sampler!r}")
     constants = [f"{name} = {literal(value)}" for name, value in values.items()]
     model = recipe.model or "logistic_regression"
     lines = [_DOCSTRING, *_imports(sampler, model), "", *constants, _embedded(),
              _sampler_function(sampler), _model_function(model), _MAIN]
     script = "\n".join(lines)
-    _check_template(script)
+    _check_template(script, list(values))
     return script
 
 
 @functools.cache
-def _template_strings() -> frozenset[str]:
-    """Every string constant the template itself writes (outside the constant assignments)."""
-    text = "\n".join([_DOCSTRING, _IMPORTS, _embedded(), _MAIN, _sampler_function("SMOTENC"),
-                      *(_sampler_function(name) for name in _BUILT),
-                      *(f"def f():\n    return {code}" for _, code in _MODEL_CODE.values())])
-    return frozenset(node.value for node in ast.walk(ast.parse(text))
-                     if isinstance(node, ast.Constant) and isinstance(node.value, str))
+def _template_statements() -> frozenset[str]:
+    """Every top-level statement the template can write besides the constants (``ast.dump``), for
+    every sampler and model: made from the template alone, never from data."""
+    from . import strategies
+
+    names = [name for name in strategies.STRATEGIES if name.isidentifier()]
+    pieces = [_DOCSTRING, _IMPORTS, _embedded(), _MAIN,
+              *(code for code, _ in _MODEL_CODE.values()), *(_model_function(model) for model in _MODEL_CODE),
+              *(line for name in names for line in _imports(name, "logistic_regression")[2:]),
+              *(_sampler_function(name) for name in ["none", *names])]
+    return frozenset(ast.dump(node) for piece in pieces for node in ast.parse(piece).body)
 
 
-def _check_template(script: str) -> None:
-    """Parse the script; fail unless every data-derived value sits in a constant assignment."""
-    tree = ast.parse(script)
-    allowed = _template_strings()
-    for statement in tree.body:
+def _check_template(script: str, names: list[str]) -> None:
+    """Parse the script; fail unless it is the template's own statements and the constants
+    ``names``, each once and each a literal: no data-derived text anywhere else."""
+    allowed = _template_statements()
+    written: list[str] = []
+    for statement in ast.parse(script).body:
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
-                isinstance(statement.targets[0], ast.Name) and statement.targets[0].id.isupper() and \
+                isinstance(statement.targets[0], ast.Name) and statement.targets[0].id in names and \
                 _is_literal(statement.value):
-            continue  # a constant written by literal()
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value not in allowed:
-                raise DataError("internal check failed: the exported script would hold data outside "
-                                "its constants")
+            written.append(statement.targets[0].id)  # a constant written by literal()
+        elif ast.dump(statement) not in allowed:
+            raise DataError("internal check failed: the exported script would hold a statement that "
+                            "is not the template's")
+    if written != list(names):
+        raise DataError("internal check failed: the exported script's constants are not the ones written")
 
 
 def _is_literal(node: ast.expr) -> bool:

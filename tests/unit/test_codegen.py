@@ -52,7 +52,8 @@ def test_literal_round_trips(value):
     assert ast.literal_eval(text) == expected
 
 
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), object(), b"bytes", {(1, 2): 3}])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), object(), b"bytes", {(1, 2): 3},
+                                   pytest.param(10 ** 5000, id="an integer of 5,001 digits")])
 def test_literal_refuses_what_a_script_cannot_hold(value):
     """Check values without a safe literal are refused, not written."""
     with pytest.raises(DataError):
@@ -74,6 +75,9 @@ def _table(target: str, features: list[str], labels: tuple[str, str], n: int = 1
     (1, "RandomUnderSampler", "decision_tree", '{"LABEL1": 5}'),
     (5, "class_weight", "logistic_regression", None),
     (7, "TomekLinks", "logistic_regression", "balanced"),
+    # built from parts in the script (codegen._BUILT)
+    (2, "SMOTEENN", "logistic_regression", None),
+    (4, "ClusterCentroids", "logistic_regression", None),
 ])
 def test_hostile_names_never_run(target, method, model, weights, tmp_path):
     """Check a script made from hostile column names, labels and recipe values runs and runs no payload."""
@@ -99,6 +103,128 @@ def test_hostile_names_never_run(target, method, model, weights, tmp_path):
     assert not marker.exists(), "the exported script ran the payload"
     assert done.returncode == 0, done.stderr[-2000:]
     assert "balanced_accuracy" in done.stdout
+
+
+def _euro_cp1252(path: Path) -> str:
+    """A spreadsheet's export in a French locale: Windows-1252, a title and a blank row above the
+    header, semicolons, decimal commas and thousands dots, accented labels."""
+    rng = np.random.default_rng(0)
+    y = np.where(rng.random(300) < 0.15, "fraude", "régulier")
+    amount = np.round(rng.gamma(2, 600, 300) + (y == "fraude") * 900, 2)
+    lines = ["Export des transactions – 2026", "", "id;montant;articles;catégorie"]
+    for i in range(300):
+        shown = f"{amount[i]:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+        lines.append(f"T{i:04d};{shown};{rng.integers(1, 9)};{y[i]}")
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    return "catégorie"
+
+
+def _spaces(path: Path) -> str:
+    """Columns aligned with runs of spaces, as a report prints them."""
+    rng = np.random.default_rng(1)
+    lines = ["x   z    label"] + [f"{rng.normal():.3f}  {rng.integers(0, 5)}   {'yes' if i % 6 == 0 else 'no'}"
+                                  for i in range(300)]
+    path.write_text("\n".join(lines) + "\n")
+    return "label"
+
+
+def _utf16_tabs(path: Path) -> str:
+    rng = np.random.default_rng(2)
+    lines = ["größe\tz\tlabel"] + [f"{rng.normal():.3f}\t{rng.integers(0, 5)}\t{'ja' if i % 5 == 0 else 'nein'}"
+                                  for i in range(300)]
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-16"))
+    return "label"
+
+
+def _titled_workbook(path: Path) -> str:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Kunden"
+    sheet.append(["Customer table, November"])
+    sheet.append([])
+    sheet.append(["x", "z", "label"])
+    rng = np.random.default_rng(3)
+    for i in range(200):
+        sheet.append([float(np.round(rng.normal(), 3)), int(rng.integers(0, 5)), "yes" if i % 6 == 0 else "no"])
+    book.save(path)
+    return "label"
+
+
+@pytest.mark.parametrize(("name", "make_file"), [("export.csv", _euro_cp1252), ("report.txt", _spaces),
+                                                  ("utf16.tsv", _utf16_tabs), ("book.xlsx", _titled_workbook)])
+def test_the_script_reads_the_file_as_the_app_read_it(name, make_file, tmp_path, capsys):
+    """Check the script reads what the app found in the file (encoding, title rows above the
+    header, thousands separators, runs of spaces, the worksheet) and writes the app's file byte for
+    byte. Before, it read every text file as UTF-8 from its first line and a workbook from its first
+    row: a Windows-1252 export stopped with a UnicodeDecodeError, a titled workbook with a KeyError."""
+    path = tmp_path / name
+    target = make_file(path)
+    data = read_table(path)
+    made = make("resample", target, "SMOTE", {}, 0)
+    script = _start_script(tmp_path, python_script(made, data), path, "out.csv")
+    code, _, err = run_cli(capsys, "resample", path, "--target", target, "--method", "SMOTE", "--out",
+                           tmp_path / "app.csv")
+    assert code == 0, err
+    script()
+    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
+
+
+FORGED = [
+    ({"kind": "csv", "delimiter": '"\nimport os#', "decimal": "'", "thousands": "\\", "encoding": "x'); import os; ('",
+      "header_row": "3"}, {"sep": ",", "decimal": "."}),
+    ({"kind": "csv", "delimiter": ";", "decimal": ",", "thousands": ",", "encoding": "rot13", "header_row": True},
+     {"sep": ";", "decimal": ","}),
+    ({"kind": "xlsx", "sheet": '"""); import os; ("""', "header_row": 10 ** 9}, {"sheet_name": '"""); import os; ("""'}),
+    ({"kind": ["csv"], "delimiter": ";"}, {"sep": ",", "decimal": "."}),
+]
+
+
+@pytest.mark.parametrize(("found", "expected"), FORGED)
+def test_a_forged_format_record_stays_a_constant(found, expected):
+    """Check a format record Balancer's reader would never write (a forged frame, a future reader)
+    gives pandas' defaults or a plain string constant, never code: only a real delimiter, decimal
+    mark, thousands separator, fallback encoding and header row pass."""
+    data = _table("label", ["a", "b"], ("no", "yes"))
+    data.attrs["format"] = found
+    tree = ast.parse(python_script(make("resample", "label", "SMOTE", {}, 0), data))
+    constants = _constants(tree)
+    assert constants["READ"] == expected
+    assert (constants["DELIMITER"], constants["DECIMAL"]) in ((",", "."), (";", ","))
+
+
+@pytest.mark.parametrize("planted", [
+    "import os",  # no string at all: the old check, which looked at string constants only, let it pass
+    "exec(bytes([112, 114, 105, 110, 116]).decode())",
+    "TARGET = 'label'",  # a constant written twice
+    "EXTRA = 1",  # a constant nobody wrote
+])
+def test_the_check_refuses_any_statement_the_template_does_not_write(planted):
+    """Check the last guard of python_script: a script is the template's statements and the written
+    constants, each once, or it is refused."""
+    from balancer.codegen import _check_template, _settings
+
+    data = _table("label", ["a", "b"], ("no", "yes"))
+    made = make("evaluate", "label", "SMOTEENN", {}, 0)
+    script = python_script(made, data)
+    names = list(_settings(made, data))  # the constants python_script writes, in order
+    _check_template(script, names)
+    planted_script = script.replace("\ndef make_model(weights):", f"\n{planted}\n\n\ndef make_model(weights):")
+    with pytest.raises(DataError, match="internal check failed"):
+        _check_template(planted_script, names)
+
+
+def test_only_a_registry_sampler_is_written_as_code(monkeypatch):
+    """Check the sampler's name, the one value written as code (an import and a call), must be a
+    registry entry."""
+    import balancer.codegen as codegen
+
+    settings = codegen._settings
+    monkeypatch.setattr(codegen, "_settings", lambda *a: {**settings(*a), "SAMPLER": "system"})
+    data = _table("label", ["a", "b"], ("no", "yes"))
+    with pytest.raises(DataError, match="cannot export a script for 'system'"):
+        python_script(make("resample", "label", "SMOTE", {}, 0), data)
 
 
 def _constants(tree: ast.Module) -> dict[str, object]:
