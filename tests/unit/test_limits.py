@@ -21,6 +21,22 @@ def test_upload_limit_agrees_with_streamlit_config(monkeypatch):
     assert config["browser"]["gatherUsageStats"] is False
 
 
+def test_the_server_watches_no_source_file():
+    """Check Streamlit, started from the project's folder, runs without a file watcher: with one, a
+    source file changed under a running server (an upgrade in place, an editor) made Streamlit drop
+    modules while other sessions imported them, and the load test's sessions failed and hung."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from streamlit import config; print(config.get_option('server.fileWatcherType'))"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "none"
+
+
 def test_streamlit_variable_sets_the_library_limit(monkeypatch):
     """Check STREAMLIT_SERVER_MAX_UPLOAD_SIZE also sets the library's limit, and ours wins when both."""
     monkeypatch.delenv("BALANCER_MAX_UPLOAD_MB", raising=False)
