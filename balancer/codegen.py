@@ -30,8 +30,9 @@ it only as the right-hand side of a constant assignment, written by :func:`liter
 accepts plain JSON-like values only and checks that the text it writes evaluates back to the same
 value (``ast.literal_eval``). Nothing data-derived is ever written into the docstring, a comment
 or an expression. A column named ``x\"\"\"; import os; os.system(...)`` is therefore just a
-string. :func:`python_script` parses the finished script and checks that its only string
-constants outside those assignments are the template's own (Balancer's copied code included).
+string. :func:`python_script` parses the finished script and checks that it is the template's
+own statements (Balancer's copied code included, made from the template for every sampler and
+model, never from data) plus exactly the constants it wrote, each once.
 """
 
 from __future__ import annotations
@@ -159,16 +160,21 @@ def read(path: str) -> pd.DataFrame:
         return pd.read_parquet(path)
     if path.endswith(".xlsx"):
         found = {key: READ[key] for key in ("sheet_name", "skiprows") if key in READ and "sheet_name" in READ}
-        return pd.read_excel(path, na_values=MISSING, **found)
+        try:
+            return pd.read_excel(path, na_values=MISSING, **found)
+        except ValueError:  # another workbook, without that worksheet
+            if not found:
+                raise
+            print(f"note: no worksheet {found['sheet_name']!r} in {path}: its first sheet is read", file=sys.stderr)
+            return pd.read_excel(path, na_values=MISSING)
     options = dict(na_values=MISSING, keep_default_na=False, skipinitialspace=True)
-    found = {"sep": DELIMITER, "decimal": DECIMAL}
-    if "sep" in READ:  # made from a text file
-        found = {key: READ[key] for key in ("sep", "decimal", "thousands", "encoding", "skiprows") if key in READ}
-    if path.endswith(".tsv") and found["sep"] != "\\t":
-        found = {"sep": "\\t", "decimal": found["decimal"]}
+    found = {key: READ[key] for key in ("sep", "decimal", "thousands", "encoding", "skiprows") if key in READ}
+    found = {"sep": DELIMITER, "decimal": DECIMAL, **found}
     data = pd.read_csv(path, **found, **options)
+    if data.shape[1] == 1 and path.endswith(".tsv") and found["sep"] != "\\t":
+        data = pd.read_csv(path, **{**found, "sep": "\\t"}, **options)
     if data.shape[1] == 1:  # not that delimiter: let pandas find it
-        data = pd.read_csv(path, sep=None, engine="python", **options)
+        data = pd.read_csv(path, **{**found, "sep": None}, engine="python", **options)
     return as_read(data)
 
 
@@ -184,6 +190,11 @@ def as_read(data: pd.DataFrame) -> pd.DataFrame:
         if dtype is None or str(series.dtype) == dtype:
             continue
         try:
+            if READ.get("thousands") == " " and not pd.api.types.is_numeric_dtype(series.dtype) and \
+                    dtype.lower().startswith(("float", "int")):
+                # digits grouped by spaces, no-break spaces included (pandas strips only the first)
+                text = series.astype("string").str.replace(r"[ \\u00a0\\u202f]", "", regex=True)
+                series = pd.to_numeric(text.str.replace(READ.get("decimal", "."), ".", regex=False))
             if dtype in ("bool", "boolean") and not pd.api.types.is_bool_dtype(series.dtype):
                 present = series.notna()
                 mapped = series.astype("string").str.strip().str.lower().map(_TRUTH)
@@ -556,11 +567,12 @@ def _dialect(data: pd.DataFrame) -> dict[str, Any]:
     dialect = Dialect.of(data)
     found = data.attrs.get("format")
     header = found.get("header_row") if isinstance(found, dict) else None
-    skip = header - 1 if isinstance(header, int) and not isinstance(header, bool) and 1 < header <= 10_000 else 0
-    read: dict[str, Any] = {"sep": dialect.delimiter, "decimal": dialect.decimal}
+    skip = header - 1 if isinstance(header, int) and not isinstance(header, bool) and header > 1 else 0
+    read: dict[str, Any] = {}
     if isinstance(found, dict) and found.get("kind") == "xlsx" and isinstance(found.get("sheet"), str):
         read = {"sheet_name": found["sheet"]} | ({"skiprows": skip} if skip else {})
     if isinstance(found, dict) and found.get("kind") in ("csv", "tsv", "txt"):
+        read = {"sep": dialect.delimiter, "decimal": dialect.decimal}
         if found.get("delimiter") == "whitespace":
             read["sep"] = r"\s+"
         if found.get("thousands") in (".", ",", " ") and found.get("thousands") != read["decimal"]:
@@ -792,13 +804,18 @@ def python_script(recipe: Recipe, data: pd.DataFrame, *, repeats: int | None = N
     return script
 
 
-@functools.cache
 def _template_statements() -> frozenset[str]:
     """Every top-level statement the template can write besides the constants (``ast.dump``), for
-    every sampler and model: made from the template alone, never from data."""
+    every sampler and model: made from the template alone, never from data. Rebuilt when the
+    registry changes (``strategies.register``)."""
     from . import strategies
 
-    names = [name for name in strategies.STRATEGIES if name.isidentifier()]
+    return _statements_for(tuple(strategies.STRATEGIES))
+
+
+@functools.lru_cache(maxsize=4)
+def _statements_for(registry: tuple[str, ...]) -> frozenset[str]:
+    names = [name for name in registry if name.isidentifier()]
     pieces = [_DOCSTRING, _IMPORTS, _embedded(), _MAIN,
               *(code for code, _ in _MODEL_CODE.values()), *(_model_function(model) for model in _MODEL_CODE),
               *(line for name in names for line in _imports(name, "logistic_regression")[2:]),

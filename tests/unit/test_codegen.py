@@ -4,6 +4,7 @@ the script reproduces the app: the same metrics and the same balanced file."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -152,8 +153,27 @@ def _titled_workbook(path: Path) -> str:
     return "label"
 
 
+def _nbsp_groups(path: Path) -> str:
+    """Thousands grouped by no-break spaces (U+00A0, U+202F), as French Excel exports write them."""
+    rng = np.random.default_rng(4)
+    lines = ["id;montant;label"]
+    for i in range(300):
+        whole, cents = divmod(int(rng.integers(100_000, 900_000_00)), 100)
+        space = "\u00a0" if i % 2 else "\u202f"
+        lines.append(f"R{i};{whole // 1000}{space}{whole % 1000:03d},{cents:02d};{'oui' if i % 7 == 0 else 'non'}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "label"
+
+
+def _semicolons_named_tsv(path: Path) -> str:
+    """A cp1252 semicolon export with a title row, saved under a .tsv name."""
+    _euro_cp1252(path)
+    return "catégorie"
+
+
 @pytest.mark.parametrize(("name", "make_file"), [("export.csv", _euro_cp1252), ("report.txt", _spaces),
-                                                  ("utf16.tsv", _utf16_tabs), ("book.xlsx", _titled_workbook)])
+                                                  ("utf16.tsv", _utf16_tabs), ("book.xlsx", _titled_workbook),
+                                                  ("groups.csv", _nbsp_groups), ("semi.tsv", _semicolons_named_tsv)])
 def test_the_script_reads_the_file_as_the_app_read_it(name, make_file, tmp_path, capsys):
     """Check the script reads what the app found in the file (encoding, title rows above the
     header, thousands separators, runs of spaces, the worksheet) and writes the app's file byte for
@@ -171,13 +191,45 @@ def test_the_script_reads_the_file_as_the_app_read_it(name, make_file, tmp_path,
     assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
 
 
+def test_the_script_reads_another_workbook_without_that_sheet(tmp_path, capsys):
+    """Check the script made from a workbook's sheet 'Kunden' reads another workbook's first sheet,
+    with a note, rather than stopping."""
+    from openpyxl import Workbook
+
+    target = _titled_workbook(tmp_path / "book.xlsx")
+    made = make("resample", target, "SMOTE", {}, 0)
+    script = python_script(made, read_table(tmp_path / "book.xlsx"))
+    other = Workbook()
+    sheet = other.active
+    sheet.append(["x", "z", "label"])
+    rng = np.random.default_rng(5)
+    for i in range(120):
+        sheet.append([float(rng.normal()), int(rng.integers(0, 5)), "yes" if i % 6 == 0 else "no"])
+    other.save(tmp_path / "other.xlsx")
+    _, note = _start_script(tmp_path, script, tmp_path / "other.xlsx", "out.csv")()
+    assert "no worksheet 'Kunden'" in note and (tmp_path / "out.csv").exists()
+
+
+def test_a_tactic_registered_after_an_export_exports_too():
+    """Check the check's list of template statements follows the registry (it was cached once)."""
+    from balancer import strategies
+
+    data = _table("label", ["a", "b"], ("no", "yes"))
+    python_script(make("resample", "label", "SMOTE", {}, 0), data)
+    entry = strategies.get("RandomUnderSampler")
+    with strategies.registered(dataclasses.replace(entry, name="RandomUnderSamplerCopy")):
+        script = python_script(make("resample", "label", "RandomUnderSamplerCopy", {}, 0), data)
+    assert "RandomUnderSamplerCopy(" in script
+
+
 FORGED = [
     ({"kind": "csv", "delimiter": '"\nimport os#', "decimal": "'", "thousands": "\\", "encoding": "x'); import os; ('",
       "header_row": "3"}, {"sep": ",", "decimal": "."}),
     ({"kind": "csv", "delimiter": ";", "decimal": ",", "thousands": ",", "encoding": "rot13", "header_row": True},
      {"sep": ";", "decimal": ","}),
-    ({"kind": "xlsx", "sheet": '"""); import os; ("""', "header_row": 10 ** 9}, {"sheet_name": '"""); import os; ("""'}),
-    ({"kind": ["csv"], "delimiter": ";"}, {"sep": ",", "decimal": "."}),
+    ({"kind": "xlsx", "sheet": '"""); import os; ("""', "header_row": 10 ** 9},
+     {"sheet_name": '"""); import os; ("""', "skiprows": 10 ** 9 - 1}),
+    ({"kind": ["csv"], "delimiter": ";"}, {}),
 ]
 
 
@@ -279,6 +331,20 @@ def _plain_table(n: int = 240, seed: int = 0, classes: int = 2) -> pd.DataFrame:
     return frame
 
 
+#: scripts started in the background by the running test (stopped after it, whatever happened)
+_RUNNING: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_script_left_running():
+    yield
+    while _RUNNING:
+        process = _RUNNING.pop()
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
 def _start_script(tmp_path, script: str, data_path, *args: str, name: str = "reproduce.py"):
     """Run the script as a user would (``python NAME DATA ...`` in its folder) in the background;
     the returned function waits for it and gives its printed metrics and its stderr. The tests ask
@@ -286,13 +352,15 @@ def _start_script(tmp_path, script: str, data_path, *args: str, name: str = "rep
     (tmp_path / name).write_text(script, encoding="utf-8")
     process = subprocess.Popen([sys.executable, name, str(data_path), *args], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    _RUNNING.append(process)
 
     def result() -> tuple[dict, str]:
         try:
             out, err = process.communicate(timeout=300)
-        finally:
-            if process.poll() is None:
-                process.kill()
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise
         assert process.returncode == 0, err[-3000:]
         return json.loads(out), err
 
