@@ -56,6 +56,12 @@ def test_decimal_commas_and_a_title_row_are_read_and_the_download_keeps_the_dial
     captions = texts(app.caption)
     assert "semicolon-separated" in captions and "decimal comma" in captions and "header on row 3" in captions
     assert "rows 1-2" in texts(app.warning) or "rows 1-2" in texts(app.info) or "above the header" in texts(app.warning)
+    # the table the page's "Download Python script" is made from still knows how it was read
+    from balancer.codegen import python_script
+    from balancer.recipe import make
+
+    script = python_script(make("resample", "label", "SMOTE", {}, 0), app.session_state["dataset"].frame)
+    assert "\nREAD = {'sep': ';', 'decimal': ',', 'skiprows': 2}\n" in script
     app.selectbox(key="w_target").select("label").run()
     app.switch_page("pages/balance.py").run()
     app.selectbox(key="w_strategy").select("SMOTE").run()
