@@ -566,12 +566,13 @@ def _dialect(data: pd.DataFrame) -> dict[str, Any]:
 
     dialect = Dialect.of(data)
     found = data.attrs.get("format")
-    header = found.get("header_row") if isinstance(found, dict) else None
+    found = found if isinstance(found, dict) else {}
+    header = found.get("header_row")
     skip = header - 1 if isinstance(header, int) and not isinstance(header, bool) and header > 1 else 0
     read: dict[str, Any] = {}
-    if isinstance(found, dict) and found.get("kind") == "xlsx" and isinstance(found.get("sheet"), str):
+    if found.get("kind") == "xlsx" and isinstance(found.get("sheet"), str):
         read = {"sheet_name": found["sheet"]} | ({"skiprows": skip} if skip else {})
-    if isinstance(found, dict) and found.get("kind") in ("csv", "tsv", "txt"):
+    if found.get("kind") in ("csv", "tsv", "txt"):
         read = {"sep": dialect.delimiter, "decimal": dialect.decimal}
         if found.get("delimiter") == "whitespace":
             read["sep"] = r"\s+"
@@ -804,17 +805,11 @@ def python_script(recipe: Recipe, data: pd.DataFrame, *, repeats: int | None = N
     return script
 
 
-def _template_statements() -> frozenset[str]:
-    """Every top-level statement the template can write besides the constants (``ast.dump``), for
-    every sampler and model: made from the template alone, never from data. Rebuilt when the
-    registry changes (``strategies.register``)."""
-    from . import strategies
-
-    return _statements_for(tuple(strategies.STRATEGIES))
-
-
 @functools.lru_cache(maxsize=4)
-def _statements_for(registry: tuple[str, ...]) -> frozenset[str]:
+def _template_statements(registry: tuple[str, ...]) -> frozenset[str]:
+    """Every top-level statement the template can write besides the constants (``ast.dump``), for
+    every model and every sampler of ``registry`` (the registry's names: rebuilt when
+    ``strategies.register`` changes it): made from the template alone, never from data."""
     names = [name for name in registry if name.isidentifier()]
     pieces = [_DOCSTRING, _IMPORTS, _embedded(), _MAIN,
               *(code for code, _ in _MODEL_CODE.values()), *(_model_function(model) for model in _MODEL_CODE),
@@ -826,7 +821,9 @@ def _statements_for(registry: tuple[str, ...]) -> frozenset[str]:
 def _check_template(script: str, names: list[str]) -> None:
     """Parse the script; fail unless it is the template's own statements and the constants
     ``names``, each once and each a literal: no data-derived text anywhere else."""
-    allowed = _template_statements()
+    from . import strategies
+
+    allowed = _template_statements(tuple(strategies.STRATEGIES))
     written: list[str] = []
     for statement in ast.parse(script).body:
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
