@@ -33,6 +33,7 @@ from .samples import SAMPLES, load_sample
 from .strategies import FAMILIES, STRATEGIES, parse_params
 from .strategies import get as get_strategy
 from .tables import Dialect, read_file, read_table, write_csv, write_csv_file
+from .terminal import SafeText, safe
 
 
 class UsageError(BalancerError, ValueError):
@@ -515,7 +516,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     progress = None
     if not args.json and sys.stderr.isatty():
         def progress(share: float, text: str) -> None:
-            print(f"\r{share:4.0%} {text[:60]:60s}", end="", file=sys.stderr, flush=True)
+            # the carriage return is the bar's own (SafeText would show it as "\r")
+            terminal = getattr(sys.stderr, "stream", sys.stderr)
+            print(f"\r{share:4.0%} {safe(text[:60]):60s}", end="", file=terminal, flush=True)
     per_method: dict[str, dict[str, str]] = {}
     for key, value in parse_params(args.param).items():
         method, dot, name = key.partition(".")
@@ -651,7 +654,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ``--debug`` anywhere on the line (or ``BALANCER_DEBUG=1``) adds the traceback to an error; a
     value of ``BALANCER_DEBUG`` that is neither on nor off is an error like any other bad setting.
+    Text goes out through :class:`~balancer.terminal.SafeText`: a label or column name holding an
+    escape sequence is shown, not obeyed, by the terminal.
     """
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeText(sys.stdout), SafeText(sys.stderr)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in words
     try:

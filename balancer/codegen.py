@@ -79,6 +79,7 @@ the functions after them are copies of Balancer's own code, so the numbers are t
 _EMBEDDED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("balancer.errors", ("BalancerError", "ParameterError")),
     ("balancer.profiling", ("label_str",)),
+    ("balancer.terminal", ("_UNSAFE", "safe")),
     ("balancer.tables.clean", ("_TRUTH",)),
     ("balancer.prepare", ("MAX_LEVELS", "_ONE_HOT_SCALE", "Roles", "_as_float", "Preparer", "decimals",
                           "_check_frame", "cast_like")),
@@ -165,7 +166,8 @@ def read(path: str) -> pd.DataFrame:
         except ValueError:  # another workbook, without that worksheet
             if not found:
                 raise
-            print(f"note: no worksheet {found['sheet_name']!r} in {path}: its first sheet is read", file=sys.stderr)
+            print(safe(f"note: no worksheet {found['sheet_name']!r} in {path}: its first sheet is read"),
+                  file=sys.stderr)
             return pd.read_excel(path, na_values=MISSING)
     options = dict(na_values=MISSING, keep_default_na=False, skipinitialspace=True)
     found = {key: READ[key] for key in ("sep", "decimal", "thousands", "encoding", "skiprows") if key in READ}
@@ -389,13 +391,13 @@ def main(argv: list[str]) -> int:
         return 2
     data = read(paths[0])
     for note in NOT_REPRODUCED:
-        print(f"note: {note}", file=sys.stderr)
+        print(safe(f"note: {note}"), file=sys.stderr)
     if WRITES_FILE:
         out = paths[1] if len(paths) > 1 else str(Path(paths[0]).with_name(f"{Path(paths[0]).stem}_{SAMPLER}.csv"))
         frame = balanced(data)
         write(frame, out)
-        print(f"wrote {out}; class counts after resampling:", file=sys.stderr)
-        print(frame[TARGET].value_counts().to_string(), file=sys.stderr)
+        print(safe(f"wrote {out}; class counts after resampling:"), file=sys.stderr)
+        print(safe(frame[TARGET].value_counts().to_string()), file=sys.stderr)  # labels shown, not obeyed
     metrics = cross_validate(data)
     shown = {k: None if not math.isfinite(v) else (v if exact else round(float(v), 6)) for k, v in metrics.items()}
     print(json.dumps(shown))

@@ -191,6 +191,20 @@ def test_the_script_reads_the_file_as_the_app_read_it(name, make_file, tmp_path,
     assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
 
 
+def test_the_script_shows_labels_without_obeying_them(tmp_path):
+    """Check the script prints a label holding escape sequences (window title, clear screen), a
+    carriage return or a right-to-left override as escapes, as the command line does, and still
+    writes the label itself into the file."""
+    frame = _table("label", ["a", "b"], ("ok", "fraud\x1b]0;owned\x07\x1b[2J\r\u202e"))
+    path = tmp_path / "esc.parquet"
+    frame.to_parquet(path)
+    script = python_script(make("resample", "label", "RandomOverSampler", {}, 0, folds=3), read_table(path))
+    _, err = _run_script(tmp_path, script, path, "out.csv")
+    assert r"fraud\x1b]0;owned\x07\x1b[2J\r\u202e" in err
+    assert not any(char in err for char in "\x1b\x07\r\u202e")
+    assert set(pd.read_csv(tmp_path / "out.csv")["label"]) == {"ok", "fraud\x1b]0;owned\x07\x1b[2J\r\u202e"}
+
+
 def test_the_script_reads_another_workbook_without_that_sheet(tmp_path, capsys):
     """Check the script made from a workbook's sheet 'Kunden' reads another workbook's first sheet,
     with a note, rather than stopping."""

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from balancer.errors import DataError
@@ -114,3 +115,37 @@ def test_debug_prints_the_traceback(csv_file, tmp_path):
         assert done.returncode == 2
         assert "Traceback (most recent call last)" in done.stderr and done.stderr.rstrip().endswith(
             plain.stderr.strip())
+
+
+_TERMINAL_COMMANDS = ("\x1b]0;owned\x07", "\x1b[2J", "\r", "\u202e", "\x9b31m")
+
+
+def test_labels_and_names_are_shown_not_obeyed_by_the_terminal(tmp_path, capsys):
+    """Check a label or column name holding escape sequences (window title, clear screen, a CSI in
+    one byte), a carriage return or a right-to-left override reaches the terminal as escapes, in
+    every text the command line prints, while the file and the JSON keep the values as they are."""
+    from balancer.terminal import safe
+
+    frame = mixed_table(n=120, minority=30)
+    label = "fraud" + "".join(_TERMINAL_COMMANDS)
+    frame["label"] = frame["label"].map({"c0": "ok", "c1": label})
+    frame = frame.rename(columns={"colour": "colour\x1b[8m"})
+    path = tmp_path / "esc.parquet"
+    frame.to_parquet(path)
+    printed = []
+    for args in (("profile", path, "--target", "label"),
+                 ("resample", path, "--target", "label", "--method", "RandomOverSampler",
+                  "--out", tmp_path / "o.csv"),
+                 ("resample", path, "--target", "nope", "--method", "SMOTE")):  # the error lists the columns
+        code, out, err = cli(capsys, *args)
+        printed.append(out + err)
+        assert code in (0, 2)
+    text = "".join(printed)
+    assert not any(char in text for char in ("\x1b", "\x07", "\r", "\u202e", "\x9b"))
+    assert safe(label) in text and "colour\\x1b[8m" in text
+    assert safe(label) == r"fraud\x1b]0;owned\x07\x1b[2J\r\u202e\x9b31m"
+    written = pd.read_csv(tmp_path / "o.csv")
+    assert set(written["label"]) == {"ok", label} and "colour\x1b[8m" in written.columns
+    code, out, _ = cli(capsys, "profile", path, "--target", "label", "--json")
+    assert code == 0 and "\x1b" not in out  # JSON escapes them itself
+    assert label in json.loads(out)["classes"]
