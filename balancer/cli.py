@@ -232,8 +232,10 @@ def _load_with_bytes(args: argparse.Namespace) -> tuple[pd.DataFrame, bytes | No
 
 
 def _dialect(args: argparse.Namespace, data: pd.DataFrame) -> Dialect:
-    """--dialect: the input's delimiter and decimal mark, or standard CSV."""
-    return Dialect.of(data) if args.dialect == "input" else Dialect.STANDARD
+    """--dialect: the input's delimiter and decimal mark, or standard CSV (either way with the
+    decimals the input's float columns were written with)."""
+    found = Dialect.of(data)
+    return found if args.dialect == "input" else found.standard()
 
 
 def _write_text(path: str, text: str) -> None:

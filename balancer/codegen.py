@@ -97,7 +97,8 @@ _EMBEDDED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("balancer.resample", ("provenance", "_match_rows", "_stacked", "_decode_synthetic", "fill_constants",
                            "gap_columns", "keep_missing", "_donor_space", "nearest_originals")),
     ("balancer.tables.write", ("_FORMULA_START", "escape_formulas", "escape_formula", "to_arrow", "_csv_field",
-                               "csv_header", "_time_formats", "_write_rows", "write_csv")),
+                               "csv_header", "_time_formats", "_paddings", "_padded", "_write_rows",
+                               "write_csv")),
 )
 
 _IMPORTS = '''from __future__ import annotations
@@ -143,10 +144,11 @@ except ImportError:
 _MAIN = '''
 
 class Dialect:
-    """The delimiter and decimal mark of the balanced file."""
+    """The delimiter and decimal mark of the balanced file, and (``decimals``) the fewest decimals
+    each float column of the app's input was written with (``12,00`` stays ``12,00``)."""
 
-    def __init__(self, delimiter: str, decimal: str) -> None:
-        self.delimiter, self.decimal = delimiter, decimal
+    def __init__(self, delimiter: str, decimal: str, decimals: tuple[tuple[str, int], ...] = ()) -> None:
+        self.delimiter, self.decimal, self.decimals = delimiter, decimal, decimals
 
 
 Dialect.STANDARD = Dialect(",", ".")
@@ -374,7 +376,7 @@ def cross_validate(data: pd.DataFrame) -> dict[str, float]:
 
 
 def write(frame: pd.DataFrame, path: str) -> None:
-    dialect = Dialect(DELIMITER, DECIMAL)
+    dialect = Dialect(DELIMITER, DECIMAL, tuple(DECIMALS.items()))
     if pl is None:
         print("polars or pyarrow is missing: the file is written by pandas, not byte for byte as Balancer "
               "writes it", file=sys.stderr)
@@ -559,7 +561,8 @@ def _coded_strategy(tactic: Any, labels: list[Any]) -> Any:
 
 
 def _dialect(data: pd.DataFrame) -> dict[str, Any]:
-    """How the balanced file is written (``DELIMITER``, ``DECIMAL``: the app's download) and how the
+    """How the balanced file is written (``DELIMITER``, ``DECIMAL``, and ``DECIMALS``, the fewest
+    decimals each float column was written with: the app's download) and how the
     input was read (``READ``: pandas' options for what Balancer's reader found in the file the
     script is made from: its delimiter, decimal mark, thousands separator, encoding, or the
     worksheet, and the title rows above its header). Only values Balancer's reader produces pass;
@@ -584,7 +587,8 @@ def _dialect(data: pd.DataFrame) -> dict[str, Any]:
             read["encoding"] = found["encoding"]
         if skip:
             read["skiprows"] = skip
-    return {"DELIMITER": dialect.delimiter, "DECIMAL": dialect.decimal, "READ": read}
+    return {"DELIMITER": dialect.delimiter, "DECIMAL": dialect.decimal, "DECIMALS": dict(dialect.decimals),
+            "READ": read}
 
 
 def _resampling(recipe: Recipe, data: pd.DataFrame, strategy: Any, labels: list[Any]) -> dict[str, Any]:

@@ -316,7 +316,7 @@ def dialect_choice(found: Dialect) -> Dialect:
                       horizontal=True, help="Either way the file is RFC 4180 CSV, with cells that a "
                       "spreadsheet would run as formulas escaped.")
     state.save("w_dialect")
-    return found if chosen == "input" else Dialect.STANDARD
+    return found if chosen == "input" else found.standard()
 
 
 def shown_result(request: tuple[Any, ...], prompt: str,

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from .numbers import STANDARD, NumberFormat, parse
+from .numbers import STANDARD, Decimals, NumberFormat, parse
 
 #: Cell values read as missing (after stripping surrounding spaces).
 NULL_TOKENS: tuple[str, ...] = (
@@ -54,13 +55,14 @@ def report_renamed(frame: pd.DataFrame, renamed: list[tuple[str, str]]) -> None:
 
 
 def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False,
-                numbers: NumberFormat = STANDARD) -> pd.DataFrame:
+                numbers: NumberFormat = STANDARD, decimals: dict[str, int] | None = None) -> pd.DataFrame:
     """Strip string cells, turn null tokens into missing values, and type text-only numbers.
 
     ``convert_objects``: type every text column even when stripping changed nothing (columns of
     mixed Python objects, as a workbook gives, are always typed). ``numbers``: how the file writes
     its numbers; with another format than the standard one every text column is typed (the parser
-    read only standard numbers).
+    read only standard numbers). ``decimals``: where to add the fewest decimals of each text
+    column read here as floats (:class:`~balancer.tables.numbers.Decimals`).
     """
     convert_objects = convert_objects or not numbers.standard
     nulls = set(NULL_TOKENS)
@@ -77,7 +79,13 @@ def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False,
         stripped = text.str.strip()
         stripped = stripped.mask(stripped.isin(nulls))
         if convert_objects or bool((stripped.fillna("") != text.fillna("")).any()):
-            frame[column] = _typed(stripped, numbers)
+            frame[column] = typed = _typed(stripped, numbers)
+            if decimals is not None and typed.dtype == "float64":
+                seen = Decimals()
+                seen.add(pa.array(stripped.where(typed.notna()), type=pa.string()), numbers.decimal)
+                places = seen.places()
+                if places is not None:
+                    decimals[str(column)] = places
     return frame
 
 

@@ -1,4 +1,5 @@
-"""The CSV dialect of an export: the delimiter and decimal mark the input had, or standard CSV."""
+"""The CSV dialect of an export: the delimiter and decimal mark the input had, or standard CSV, and
+the decimals each float column was written with."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import dataclasses
 from typing import ClassVar
 
 import pandas as pd
+
+from .numbers import MAX_DECIMALS
 
 _DELIMITERS = (",", ";", "\t", "|")
 
@@ -15,10 +18,16 @@ class Dialect:
     """How :func:`~balancer.tables.write_csv` separates fields and writes the decimal mark of
     floats. Either way the output is RFC 4180 (fields with the delimiter, a quote or a line break
     quoted), without thousands separators. A decimal comma needs another delimiter than the comma.
+
+    ``decimals``: (column name, places) pairs: a float column whose every value the input wrote
+    with at least that many decimals (``12,00``, ``-53,70``) is written the same way: each value's
+    shortest text padded with zeros to that many places (0: ``2`` rather than ``2.0``). The
+    padding never changes a value; other float columns are written as each value's shortest text.
     """
 
     delimiter: str = ","
     decimal: str = "."
+    decimals: tuple[tuple[str, int], ...] = ()
 
     STANDARD: ClassVar[Dialect]
 
@@ -29,6 +38,13 @@ class Dialect:
             raise ValueError(f"decimal must be '.' or ',', not {self.decimal!r}")
         if self.delimiter == self.decimal:
             raise ValueError("a decimal comma needs another delimiter than the comma")
+        for name, places in self.decimals:
+            if not isinstance(name, str) or type(places) is not int or not 0 <= places <= MAX_DECIMALS:
+                raise ValueError(f"decimals must be (column name, 0 to {MAX_DECIMALS}) pairs, not {(name, places)!r}")
+
+    def standard(self) -> Dialect:
+        """Standard CSV (comma, decimal point) with the same decimals per column."""
+        return Dialect(decimals=self.decimals)
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Dialect:
@@ -43,7 +59,17 @@ class Dialect:
         decimal = found.get("decimal")
         if delimiter not in _DELIMITERS or decimal not in (".", ",") or delimiter == decimal:
             return cls.STANDARD
-        return cls(delimiter, decimal)
+        return cls(delimiter, decimal, decimals_of(found))
 
 
 Dialect.STANDARD = Dialect()
+
+
+def decimals_of(found: object) -> tuple[tuple[str, int], ...]:
+    """The valid (column name, places) pairs of a format record's ``decimals`` (the reader's
+    record, or a forged one: anything else is left out)."""
+    decimals = found.get("decimals") if isinstance(found, dict) else None
+    if not isinstance(decimals, dict):
+        return ()
+    return tuple((name, places) for name, places in decimals.items()
+                 if isinstance(name, str) and type(places) is int and 0 <= places <= MAX_DECIMALS)

@@ -28,6 +28,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _SPACES = " \u00a0\u202f"
 _SPACE_CLASS = "[ \u00a0\u202f]"
@@ -133,3 +135,57 @@ def parse(stripped: pd.Series, number_format: NumberFormat) -> pd.Series:
     if number_format.decimal == ",":
         text = text.str.replace(",", ".", regex=False)
     return pd.to_numeric(text.where(valid), errors="coerce")
+
+
+#: More digits after the mark than a float holds: such a column is written as each value's
+#: shortest text, not padded.
+MAX_DECIMALS = 17
+
+
+@dataclasses.dataclass
+class Decimals:
+    """How a float column's cells were written, gathered a block of cells at a time (:meth:`add`):
+    the fewest digits after the decimal mark, and whether some cell ends in a zero after it
+    (``12,00``, ``7,10``). :meth:`places` is what the writer needs to write them the same way."""
+
+    fewest: int | None = None
+    trailing_zero: bool = False
+    fraction: bool = False
+    exponent: bool = False
+
+    def add(self, cells: pa.Array | pa.ChunkedArray, mark: str) -> None:
+        """Take in a block of number cells as the file wrote them (nulls skipped)."""
+        if self.exponent or len(cells) == cells.null_count:
+            return
+        if any(pc.any(pc.match_substring(cells, e)).as_py() for e in "eE"):  # (ignore_case is 4x slower)
+            self.exponent = True
+            return
+        at = pc.find_substring(cells, mark)
+        marked = pc.greater_equal(at, 0)
+        places = pc.if_else(marked, pc.subtract(pc.subtract(pc.binary_length(cells), at), 1), 0)
+        fewest = pc.min(places).as_py()
+        if fewest is not None:
+            self.fewest = fewest if self.fewest is None else min(self.fewest, fewest)
+        if not self.fraction:
+            self.fraction = bool(pc.any(pc.greater(places, 0)).as_py())
+        if not self.trailing_zero:
+            self.trailing_zero = bool(pc.any(pc.and_(marked, pc.ends_with(cells, "0"))).as_py())
+
+    @property
+    def settled(self) -> bool:
+        """Whether more cells cannot change :meth:`places` (no need to look further)."""
+        return self.exponent or (self.fewest == 0 and self.fraction)
+
+    def places(self) -> int | None:
+        """The decimals to pad each value's shortest text to, or None when the shortest text is
+        already what the file wrote: 0 when some whole value was written without a mark beside
+        values with decimals (``2`` beside ``0,5``, not ``2.0``; whole numbers and an ``18.``
+        alone are not recorded); the fewest decimals when they are 2 or more and some cell
+        shows a trailing zero (``12,00``); None for exponents, more than a float holds, or no
+        cell with a value. One decimal needs no record: the shortest text of a whole value
+        already has one (``3.0``)."""
+        if self.exponent or self.fewest is None or self.fewest > MAX_DECIMALS:
+            return None
+        if (self.fewest == 0 and self.fraction) or (self.fewest >= 2 and self.trailing_zero):
+            return self.fewest
+        return None

@@ -27,7 +27,7 @@ from .clean import NULL_TOKENS, clean_frame, clean_headers, notice, report_renam
 from .files import SNIFF_BYTES
 from .header import MAX_ABOVE, WINDOW, header_index, most_common, report_skipped, row_text
 from .limits import Budget, Limits, cell_too_big, check_names, first_line, too_wide
-from .numbers import NumberFormat, detect
+from .numbers import Decimals, NumberFormat, detect
 
 _DELIMITERS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
@@ -428,16 +428,20 @@ def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits, bud
     if delimiter == WHITESPACE:
         frame = _parse_whitespace(body, names, name)
         _check_text_cells(frame, name, limits)
+        decimals: dict[str, int] = {}
     else:
         quoted = utf8.find(b'"', body_start) != -1
         frame = _parse_delimited(body, names, delimiter, name, quoted, limits, numbers.decimal)
+        floats = [str(c) for c in frame.columns if frame[c].dtype == "float64"]
+        decimals = _float_decimals(body, names, delimiter, quoted, numbers.decimal, floats)
     _encoding_notice(frame, encoding, name)
     report_renamed(frame, renamed)
     report_skipped(frame, layout.line, list(layout.skipped))
-    frame = clean_frame(frame, convert_objects=delimiter == WHITESPACE, numbers=numbers)
+    frame = clean_frame(frame, convert_objects=delimiter == WHITESPACE, numbers=numbers, decimals=decimals)
     frame.attrs["format"] = {"kind": _kind(name, delimiter), "delimiter": delimiter,
                              "decimal": numbers.decimal, "thousands": numbers.thousands,
-                             "header_row": layout.line, "encoding": (encoding or "utf-8").lower()}
+                             "header_row": layout.line, "encoding": (encoding or "utf-8").lower(),
+                             "decimals": {c: decimals[c] for c in map(str, frame.columns) if c in decimals}}
     return frame
 
 
@@ -502,6 +506,41 @@ def _parse_delimited(
         raise NotUtf8  # Arrow types text that is not valid UTF-8 as binary
     check_cells(table, name, limits)
     return arrow_to_pandas(table)
+
+
+def _float_decimals(body: memoryview, names: list[str], delimiter: str, quoted: bool, decimal: str,
+                    floats: list[str]) -> dict[str, int]:
+    """The decimals to write each float column with (:class:`~balancer.tables.numbers.Decimals`):
+    Arrow keeps no text of the numbers it parsed, so the text of those columns is read again,
+    streamed a block of rows at a time. The first block decides which columns need a record at
+    all (a whole number beside decimals, or trailing zeros); only those are read to the end, so a
+    table of full-precision floats costs one block more, not a second pass."""
+    found = {column: Decimals() for column in floats}
+    for columns, block in ((floats, _BLOCK_SIZE), (None, _BLOCK_SIZE * 8)):
+        if columns is None:  # the columns the first block says may need a record
+            columns = [c for c, seen in found.items() if seen.places() is not None and not seen.settled]
+            found = {c: Decimals() if c in columns else seen for c, seen in found.items()}
+        if not columns:
+            break
+        source = ArrowInput(body)
+        read, parse, convert = _csv_options(names, delimiter, quoted, block, decimal)
+        convert.column_types = {column: pa.string() for column in columns}
+        convert.include_columns = columns
+        try:
+            reader = pacsv.open_csv(pa.BufferReader(source.buffer()), memory_pool=memory_pool(),
+                                    read_options=read, parse_options=parse, convert_options=convert)
+            for batch in reader:
+                for column, cells in zip(batch.schema.names, batch.columns):
+                    if not found[column].settled:
+                        found[column].add(cells, decimal)
+                if block == _BLOCK_SIZE:
+                    break
+            reader.close()  # (after the first block: no read-ahead left running)
+        except pa.ArrowInvalid:  # a row longer than the block: written as each value's shortest text
+            source.settle()
+            return {}
+    places = {column: seen.places() for column, seen in found.items()}
+    return {column: n for column, n in places.items() if n is not None}
 
 
 def _csv_failure(message: str, names: list[str], delimiter: str, name: str) -> pd.DataFrame:

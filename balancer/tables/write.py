@@ -2,7 +2,8 @@
 spreadsheet (cells and header names that would run as a formula are escaped).
 
 The delimiter and the decimal mark of floats follow a :class:`~balancer.tables.dialect.Dialect`
-(standard CSV by default). Datetime columns are written as they read: a date when every value is
+(standard CSV by default), and so do the decimals of a float column the input wrote with a fixed
+number of them (``12,00`` stays ``12,00``, not ``12,0``). Datetime columns are written as they read: a date when every value is
 at midnight, else the date and the time to the second (fractions of a second only when some value
 has them), with the offset when the column has a time zone.
 """
@@ -14,6 +15,7 @@ import os
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -97,7 +99,50 @@ def _time_formats(data: pd.DataFrame) -> dict[int, str]:
     return formats
 
 
-def _write_rows(table: pa.Table, sink: Any, dialect: Dialect, times: dict[int, str]) -> None:
+def _paddings(data: pd.DataFrame, dialect: Dialect) -> dict[int, tuple[int, bool]]:
+    """For each float column the dialect gives decimals for (by position): the places, and whether
+    every value is written exactly with that many (then it is written as a decimal of that scale,
+    polars' fast path; else each value's shortest text is padded, :func:`_padded`); none for a
+    column of whole values with 0 places, which keeps its ``.0`` so that it reads back as floats. Decided on
+    the whole column, like :func:`_time_formats`, so that every block of rows is written alike."""
+    places = dict(dialect.decimals)
+    found: dict[int, tuple[int, bool]] = {}
+    for position, name in enumerate(map(str, data.columns)):
+        series = data.iloc[:, position]
+        if name not in places or series.dtype != "float64":
+            continue
+        scale = places[name]
+        values = series.to_numpy()
+        values = values[~np.isnan(values)]
+        with np.errstate(invalid="ignore", over="ignore"):  # (a decimal has no negative zero: -0.0 is 0.00)
+            exact = bool(np.all(np.abs(values) < 1e15)  # no infinity, never an exponent
+                         and np.all(np.round(values * 10.0 ** scale) / 10.0 ** scale == values))
+        if scale == 0 and exact:  # every value whole: written as 2.0, or the file would read back as integers
+            continue
+        found[position] = (scale, exact)
+    return found
+
+
+def _padded(column: pl.Expr, places: int, decimal: str) -> pl.Expr:
+    """Each float's shortest text (as polars writes it) with at least ``places`` decimals: zeros
+    added (``12.0`` -> ``12.00``) or, for 0, a ``.0`` taken off (``2.0`` -> ``2``; a negative
+    zero is ``0``); values in exponent form, infinities and NaN as they are. Only zeros are added
+    or taken: no value changes."""
+    text = column.cast(pl.String)
+    if places == 0:  # whole values as whole numbers (polars' text of them ends in ".0")
+        whole = (column == column.round(0)) & (column.abs() < 1e15)
+        text = pl.when(whole).then(column.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(text)
+    else:
+        point = text.str.find(".", literal=True)
+        shown = text.str.len_bytes().cast(pl.Int64) - point.cast(pl.Int64) - 1
+        zeros = pl.lit("0" * places).str.slice(0, (places - shown).clip(lower_bound=0))
+        plain = point.is_not_null() & ~text.str.contains("e", literal=True)
+        text = pl.when(plain).then(text + zeros).otherwise(text)
+    return text.str.replace(".", decimal, literal=True) if decimal != "." else text
+
+
+def _write_rows(table: pa.Table, sink: Any, dialect: Dialect, times: dict[int, str],
+                paddings: dict[int, tuple[int, bool]]) -> None:
     if table.num_columns == 0:
         return
     # positional names: the header is written separately, so duplicate names are no trouble
@@ -105,6 +150,9 @@ def _write_rows(table: pa.Table, sink: Any, dialect: Dialect, times: dict[int, s
     assert isinstance(frame, pl.DataFrame)
     dated = [pl.col(f"c{i}").dt.to_string(form) for i, form in times.items()
              if isinstance(frame.schema[f"c{i}"], pl.Datetime)]
+    dated += [(pl.col(f"c{i}").cast(pl.Decimal(38, places)) if exact
+               else _padded(pl.col(f"c{i}"), places, dialect.decimal)).alias(f"c{i}")
+              for i, (places, exact) in paddings.items() if isinstance(frame.schema[f"c{i}"], pl.Float64)]
     if dated:
         frame = frame.with_columns(dated)
     frame.write_csv(sink, separator=dialect.delimiter, decimal_comma=dialect.decimal == ",",
@@ -124,7 +172,7 @@ def write_csv(data: pd.DataFrame, *, escape: bool = True, dialect: Dialect | Non
     dialect = dialect or Dialect.STANDARD
     sink = io.BytesIO()
     sink.write(csv_header(data, escape=escape, dialect=dialect))
-    _write_rows(to_arrow(data, escape=escape), sink, dialect, _time_formats(data))
+    _write_rows(to_arrow(data, escape=escape), sink, dialect, _time_formats(data), _paddings(data, dialect))
     return sink.getvalue()
 
 
@@ -133,9 +181,10 @@ def write_csv_file(data: pd.DataFrame, path: str | os.PathLike[str], *, escape: 
     """Write the same bytes as :func:`write_csv` to ``path``, a block of rows at a time, so the
     whole CSV text is never in memory. Returns the number of bytes written."""
     dialect = dialect or Dialect.STANDARD
-    times = _time_formats(data)
+    times, paddings = _time_formats(data), _paddings(data, dialect)
     with open(path, "wb") as sink:
         sink.write(csv_header(data, escape=escape, dialect=dialect))
         for start in range(0, len(data), chunk_rows):
-            _write_rows(to_arrow(data.iloc[start:start + chunk_rows], escape=escape), sink, dialect, times)
+            _write_rows(to_arrow(data.iloc[start:start + chunk_rows], escape=escape), sink, dialect, times,
+                        paddings)
         return sink.tell()

@@ -58,7 +58,7 @@ def test_semicolon_decimal_comma_columns_become_numbers():
     assert frame["code"].tolist() == ["A1", "B2", "C3", "D4"]
     assert pd.api.types.is_integer_dtype(frame["id"].dtype)
     assert frame.attrs["format"] == {"kind": "csv", "delimiter": ";", "decimal": ",", "thousands": ".",
-                                     "header_row": 1, "encoding": "utf-8"}
+                                     "header_row": 1, "encoding": "utf-8", "decimals": {"delta": 0}}
 
 
 def test_leading_zeros_read_as_before():
@@ -351,7 +351,7 @@ def test_macro_workbook_is_read_and_offered():
 
 def test_dialect_of_a_frame():
     """Check Dialect.of reads attrs['format']: the text's dialect; standard otherwise."""
-    assert Dialect.of(read_table(_semicolon_file(), name="s.csv")) == Dialect(";", ",")
+    assert Dialect.of(read_table(_semicolon_file(), name="s.csv")) == Dialect(";", ",", (("delta", 0),))
     assert Dialect.of(read_table(b"a\tb\n1.5\t2\n", name="t.tsv")) == Dialect("\t", ".")
     assert Dialect.of(read_table(b"a  b\n1,5  2\n2,5  3\n", name="w.txt")) == Dialect("\t", ",")
     assert Dialect.of(read_table(_workbook(_titled_book), name="t.xlsx")) is Dialect.STANDARD
@@ -360,6 +360,12 @@ def test_dialect_of_a_frame():
         Dialect(",", ",")
     with pytest.raises(ValueError):
         Dialect(":", ".")
+    with pytest.raises(ValueError):
+        Dialect(",", ".", (("a", 18),))
+    forged = pd.DataFrame({"a": [1.5]})
+    forged.attrs["format"] = {"kind": "csv", "delimiter": ";", "decimal": ",",
+                              "decimals": {"a": 2, "b": -1, "c": True, "d": "2", "e": 99, "f": 2.0}}
+    assert Dialect.of(forged) == Dialect(";", ",", (("a", 2),))
 
 
 def test_write_in_the_input_dialect_round_trips():
@@ -376,7 +382,7 @@ def test_write_in_the_input_dialect_round_trips():
     back = read_table(data, name="back.csv")
     frame.loc[1, "label"] = "'=SUM(A1)"
     pd.testing.assert_frame_equal(back, frame)
-    assert Dialect.of(back) == Dialect(";", ",")
+    assert Dialect.of(back) == Dialect(";", ",", (("delta", 0),))
 
 
 def test_header_quoted_for_the_delimiter():
@@ -453,10 +459,10 @@ def test_shared_tables_format_and_round_trips(path):
     """Check each shared table (comma-separated, decimal points, header on line 1) records that
     format, and round-trips through standard CSV and through semicolons with decimal commas."""
     frame = read_table(path)
-    assert frame.attrs["format"] == {"kind": "csv", "delimiter": ",", "decimal": ".", "thousands": None,
-                                     "header_row": 1, "encoding": "utf-8"}
+    assert {k: v for k, v in frame.attrs["format"].items() if k != "decimals"} == {
+        "kind": "csv", "delimiter": ",", "decimal": ".", "thousands": None, "header_row": 1, "encoding": "utf-8"}
     assert _notices(frame, "header_row") == []
-    assert Dialect.of(frame) == Dialect.STANDARD
+    assert Dialect.of(frame).standard() == Dialect.of(frame)
     pd.testing.assert_frame_equal(read_table(write_csv(frame, dialect=Dialect.of(frame))), frame)
     european = write_csv(frame, dialect=Dialect(";", ","))
     back = read_table(european, name="european.csv")
@@ -473,3 +479,82 @@ def test_shared_table_decimal_points_without_leading_zero():
     assert frame["P_black"].dtype == "float64" and frame["P_black"].iloc[0] == 0.4
     european = write_csv(frame, dialect=Dialect(";", ","))
     assert european.split(b"\r\n")[1].startswith(b"5;7;35,0;1,4;0,4;0,657;2,33;")
+
+
+# ---- decimals as the input wrote them
+
+
+def _ledger(rows: int = 40) -> bytes:
+    """A European ledger export: amounts always with two decimals (``12,00``, ``-53,70``), a rate
+    written as short as it goes (``2`` beside ``0,5``), a measurement at full precision, a column
+    in exponent form, counts with a gap, and a class."""
+    rng = np.random.default_rng(3)
+    lines = ["id;betrag;satz;messung;winzig;anzahl;klasse"]
+    for i in range(rows):
+        amount = f"{rng.integers(-9000, 90000) / 100:.2f}".replace(".", ",")
+        rate = ["2", "0,5", "1,25", "3", "0,75"][i % 5]
+        exact = repr(float(rng.normal())).replace(".", ",")
+        tiny = f"{rng.random() * 1e-6:.3e}".replace(".", ",")
+        count = "" if i % 7 == 3 else str(rng.integers(0, 9))
+        lines.append(f"{i};{amount};{rate};{exact};{tiny};{count};{'ja' if i % 4 == 0 else 'nein'}")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def test_decimals_come_back_as_the_input_wrote_them():
+    """Check read -> write in the input's dialect gives the input's text back line for line:
+    ``12,00`` stays ``12,00`` (it was ``12,0``), ``2`` beside ``0,5`` stays ``2`` (it was ``2,0``),
+    and full-precision and exponent columns are written as before. Standard CSV keeps the digits."""
+    data = _ledger()
+    frame = read_table(data, name="ledger.csv")
+    assert frame.attrs["format"]["decimals"] == {"betrag": 2, "satz": 0}
+    written = write_csv(frame, dialect=Dialect.of(frame)).decode().split("\r\n")
+    for ours, theirs in zip(written, data.decode().split("\r\n"), strict=True):
+        # every field as written, but exponents (5,123e-07 is written 5,123e-7, as before)
+        assert ours.split(";")[:4] + ours.split(";")[5:] == theirs.split(";")[:4] + theirs.split(";")[5:]
+    standard = write_csv(frame, dialect=Dialect.of(frame).standard()).decode().split("\r\n")
+    source = data.decode().split("\r\n")
+    for ours, theirs in zip(standard[1:-1], source[1:-1]):
+        betrag, satz = theirs.split(";")[1:3]
+        assert ours.split(",")[1:3] == [betrag.replace(",", "."), satz.replace(",", ".")]
+    pd.testing.assert_frame_equal(read_table(write_csv(frame, dialect=Dialect.of(frame)), name="b.csv"), frame)
+
+
+def test_decimals_are_read_to_the_end_of_a_large_file():
+    """Check a file larger than the first block (where the columns that may need a record are
+    chosen) is read to its end: one amount written without decimals on the last line sets the
+    record to 0 for the whole column, as the fewest decimals of every line is what counts."""
+    lines = ["id;betrag;klasse"] + [f"{i};{i % 1000},{i % 100:02d};{'a' if i % 9 else 'b'}" for i in range(160_000)]
+    lines.append("160000;7;a")
+    data = ("\n".join(lines) + "\n").encode()
+    assert len(data) > 2 << 20
+    frame = read_table(data, name="big.csv")
+    assert frame.attrs["format"]["decimals"] == {"betrag": 0}
+    head = data[:5000].replace(b"\n", b"\r\n").split(b"\r\n")[1:4]
+    written = write_csv(frame.head(3), dialect=Dialect.of(frame)).split(b"\r\n")[1:4]
+    assert [w.split(b";")[1] for w in written] == [b"0", b"1,01", b"2,02"]  # "0,00" has fewer digits now
+    assert [h.split(b";")[1] for h in head] == [b"0,00", b"1,01", b"2,02"]
+    without = read_table(("\n".join(lines[:-1]) + "\n").encode(), name="big.csv")
+    assert without.attrs["format"]["decimals"] == {"betrag": 2}
+
+
+def test_padding_keeps_whole_columns_floats_and_changes_no_value(tmp_path):
+    """Check the writer's two ways (a decimal of that scale when every value has at most that many
+    places, else each value's shortest text padded) write the same text, across blocks too; a
+    column of whole values keeps its ``.0`` (or it would read back as integers); values with more
+    places, exponents and gaps are written as before; reading the file back gives every value."""
+    frame = pd.DataFrame({"a": [12.0, -53.7, 0.05, np.nan, 1e-7, 123456789.5, 2.125],
+                          "b": [2.0, 0.5, 1.25, 3.0, np.nan, -4.0, 0.0],
+                          "w": [1.0, 2.0, np.nan, 4.0, 5.0, 6.0, 7.0]})
+    dialect = Dialect(";", ",", (("a", 2), ("b", 0), ("w", 0)))
+    lines = write_csv(frame, dialect=dialect).decode().split("\r\n")
+    assert [line.split(";")[0] for line in lines[1:-1]] == ["12,00", "-53,70", "0,05", "", "1e-7",
+                                                            "123456789,50", "2,125"]
+    assert [line.split(";")[1] for line in lines[1:-1]] == ["2", "0,5", "1,25", "3", "", "-4", "0"]
+    assert [line.split(";")[2] for line in lines[1:-1]] == ["1,0", "2,0", "", "4,0", "5,0", "6,0", "7,0"]
+    exact = frame.iloc[:3]  # every value with at most two places: the decimal way
+    assert write_csv(exact, dialect=dialect).split(b"\r\n")[1:4] == [line.encode() for line in lines[1:4]]
+    path = tmp_path / "out.csv"
+    write_csv_file(frame, path, chunk_rows=2, dialect=dialect)
+    assert path.read_bytes() == write_csv(frame, dialect=dialect)
+    back = pd.read_csv(path, sep=";", decimal=",")
+    pd.testing.assert_frame_equal(back, frame)
