@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -211,12 +212,24 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> pd.DataFrame:
-    return _load_with_bytes(args)[0]
+    """The table DATA names (see :func:`_load_with_bytes`), saying nothing of how it was read:
+    ``profile`` shows that among its warnings, ``predict`` among its notices."""
+    return _load_with_bytes(args, quiet=True)[0]
 
 
-def _load_with_bytes(args: argparse.Namespace) -> tuple[pd.DataFrame, bytes | None]:
+def _load_with_bytes(args: argparse.Namespace, quiet: bool = False) -> tuple[pd.DataFrame, bytes | None]:
     """The table DATA names, read with --sheet and --header-row, and the file's bytes (None for a
-    bundled sample) for the recipe's SHA-256."""
+    bundled sample) for the recipe's SHA-256. What the reader did to the input (an encoding it
+    fell back to, title rows skipped, columns renamed or named) is said on stderr, as ``note:``
+    lines, unless ``quiet``."""
+    data, raw = _read_data(args)
+    if not quiet:
+        for notice in data.attrs.get("notices", []):
+            print(f"note: {notice['message']}", file=sys.stderr)
+    return data, raw
+
+
+def _read_data(args: argparse.Namespace) -> tuple[pd.DataFrame, bytes | None]:
     source = args.data
     how = {"sheet": getattr(args, "sheet", None), "header_row": getattr(args, "header_row", None)}
     if source.startswith("sample:") or (not Path(source).exists() and source in SAMPLES):
@@ -232,10 +245,14 @@ def _load_with_bytes(args: argparse.Namespace) -> tuple[pd.DataFrame, bytes | No
 
 
 def _dialect(args: argparse.Namespace, data: pd.DataFrame) -> Dialect:
-    """--dialect: the input's delimiter and decimal mark, or standard CSV (either way with the
-    decimals the input's float columns were written with)."""
+    """--dialect: the input's delimiter, decimal mark and encoding, or standard CSV (either way with
+    the decimals the input's float columns were written with); tab-separated for an --out ending
+    in .tsv."""
     found = Dialect.of(data)
-    return found if args.dialect == "input" else found.standard()
+    found = found if args.dialect == "input" else found.standard()
+    if str(getattr(args, "out", None) or "").lower().endswith(".tsv"):
+        found = dataclasses.replace(found, delimiter="\t")
+    return found
 
 
 def _write_text(path: str, text: str) -> None:

@@ -77,7 +77,7 @@ the functions after them are copies of Balancer's own code, so the numbers are t
 
 #: Balancer's own code the script carries: (module, top-level names), in the order they are written.
 _EMBEDDED: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("balancer.errors", ("BalancerError", "ParameterError")),
+    ("balancer.errors", ("BalancerError", "DataError", "ParameterError")),
     ("balancer.profiling", ("label_str",)),
     ("balancer.terminal", ("_UNSAFE", "safe")),
     ("balancer.tables.clean", ("_TRUTH",)),
@@ -98,11 +98,12 @@ _EMBEDDED: tuple[tuple[str, tuple[str, ...]], ...] = (
                            "gap_columns", "keep_missing", "_donor_space", "nearest_originals")),
     ("balancer.tables.write", ("_FORMULA_START", "escape_formulas", "escape_formula", "to_arrow", "_csv_field",
                                "csv_header", "_time_formats", "_paddings", "_padded", "_write_rows",
-                               "write_csv")),
+                               "_ENCODERS", "_encoded", "write_csv")),
 )
 
 _IMPORTS = '''from __future__ import annotations
 
+import codecs
 import dataclasses
 import io
 import json
@@ -144,11 +145,13 @@ except ImportError:
 _MAIN = '''
 
 class Dialect:
-    """The delimiter and decimal mark of the balanced file, and (``decimals``) the fewest decimals
-    each float column of the app's input was written with (``12,00`` stays ``12,00``)."""
+    """The delimiter and decimal mark of the balanced file, (``decimals``) the fewest decimals each
+    float column of the app's input was written with (``12,00`` stays ``12,00``), and the input's
+    encoding."""
 
-    def __init__(self, delimiter: str, decimal: str, decimals: tuple[tuple[str, int], ...] = ()) -> None:
-        self.delimiter, self.decimal, self.decimals = delimiter, decimal, decimals
+    def __init__(self, delimiter: str, decimal: str, decimals: tuple[tuple[str, int], ...] = (),
+                 encoding: str = "utf-8") -> None:
+        self.delimiter, self.decimal, self.decimals, self.encoding = delimiter, decimal, decimals, encoding
 
 
 Dialect.STANDARD = Dialect(",", ".")
@@ -376,11 +379,11 @@ def cross_validate(data: pd.DataFrame) -> dict[str, float]:
 
 
 def write(frame: pd.DataFrame, path: str) -> None:
-    dialect = Dialect(DELIMITER, DECIMAL, tuple(DECIMALS.items()))
+    dialect = Dialect(DELIMITER, DECIMAL, tuple(DECIMALS.items()), FILE_ENCODING)
     if pl is None:
         print("polars or pyarrow is missing: the file is written by pandas, not byte for byte as Balancer "
               "writes it", file=sys.stderr)
-        frame.to_csv(path, index=False, sep=DELIMITER, decimal=DECIMAL, lineterminator="\\r\\n")
+        frame.to_csv(path, index=False, sep=DELIMITER, decimal=DECIMAL, lineterminator="\\r\\n", encoding=FILE_ENCODING)
         return
     Path(path).write_bytes(write_csv(frame, dialect=dialect))
 
@@ -525,10 +528,12 @@ def _settings(recipe: Recipe, data: pd.DataFrame, repeats: int | None = None) ->
         "SAMPLING_STRATEGY": _coded_strategy(tactic, labels),
         "MARK_SYNTHETIC": bool(recipe.mark_synthetic),
     }
-    values |= _final(request, tactic)
-    values |= _dialect(data)
-    values |= _resampling(recipe, data, strategy, labels)
-    values |= _evaluation(request, tactic)
+    for part in (_final(request, tactic), _dialect(data), _resampling(recipe, data, strategy, labels),
+                 _evaluation(request, tactic)):
+        taken = values.keys() & part.keys()
+        if taken:  # one name for two constants: the later would silently replace the earlier
+            raise RuntimeError(f"the script's constants {sorted(taken)} are set twice")
+        values |= part
     values["NOT_REPRODUCED"] = _not_reproduced(recipe, strategy, model) + values.pop("_NOTES")
     return values
 
@@ -561,8 +566,8 @@ def _coded_strategy(tactic: Any, labels: list[Any]) -> Any:
 
 
 def _dialect(data: pd.DataFrame) -> dict[str, Any]:
-    """How the balanced file is written (``DELIMITER``, ``DECIMAL``, and ``DECIMALS``, the fewest
-    decimals each float column was written with: the app's download) and how the
+    """How the balanced file is written (``DELIMITER``, ``DECIMAL``, ``DECIMALS``, the fewest
+    decimals each float column was written with, and ``FILE_ENCODING``: the app's download) and how the
     input was read (``READ``: pandas' options for what Balancer's reader found in the file the
     script is made from: its delimiter, decimal mark, thousands separator, encoding, or the
     worksheet, and the title rows above its header). Only values Balancer's reader produces pass;
@@ -588,7 +593,7 @@ def _dialect(data: pd.DataFrame) -> dict[str, Any]:
         if skip:
             read["skiprows"] = skip
     return {"DELIMITER": dialect.delimiter, "DECIMAL": dialect.decimal, "DECIMALS": dict(dialect.decimals),
-            "READ": read}
+            "FILE_ENCODING": dialect.encoding, "READ": read}
 
 
 def _resampling(recipe: Recipe, data: pd.DataFrame, strategy: Any, labels: list[Any]) -> dict[str, Any]:

@@ -305,12 +305,14 @@ def calibration_choice() -> str | None:
 
 
 def dialect_choice(found: Dialect) -> Dialect:
-    """``Format`` next to the download: the input's delimiter and decimal mark (the default, so a
-    spreadsheet opens the file as it opened the input) or standard CSV."""
+    """``Format`` next to the download: the input's delimiter, decimal mark and encoding (the
+    default, so a spreadsheet opens the file as it opened the input) or standard CSV."""
     words = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
     mark = "decimal comma" if found.decimal == "," else "decimal point"
-    options = {"input": f"As the input ({words.get(found.delimiter, repr(found.delimiter))}, {mark})",
-               "standard": "Standard CSV (comma, decimal point)"}
+    encoding = {"utf-8-sig": ", UTF-8 with BOM", "utf-16": ", UTF-16", "cp1252": ", Windows-1252",
+                "latin-1": ", Latin-1"}.get(found.encoding, "")
+    options = {"input": f"As the input ({words.get(found.delimiter, repr(found.delimiter))}, {mark}{encoding})",
+               "standard": "Standard CSV (comma, decimal point, UTF-8)"}
     state.remember("w_dialect", "input")
     chosen = st.radio("Format", list(options), format_func=options.__getitem__, key="w_dialect",
                       horizontal=True, help="Either way the file is RFC 4180 CSV, with cells that a "

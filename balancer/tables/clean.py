@@ -28,19 +28,23 @@ def notice(frame: pd.DataFrame, code: str, message: str) -> None:
 
 
 def clean_headers(raw: Iterable[object]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Strip header names, name empty ones, and rename duplicates (``a``, ``a_2``, ...)."""
+    """Strip header names, name empty ones (``column_N``, N its position), and rename duplicates
+    (``a``, ``a_2``, ...); the pairs say what was renamed (``("", "column_5")`` for a name given)."""
     names: list[str] = []
     seen: set[str] = set()
     renamed: list[tuple[str, str]] = []
     for position, value in enumerate(raw, start=1):
         base = "" if value is None else str(value).strip()
-        if not base or base.lower().startswith("unnamed:"):
+        unnamed = not base or base.lower().startswith("unnamed:")
+        if unnamed:
             base = f"column_{position}"
         candidate, n = base, 1
         while candidate in seen:
             n += 1
             candidate = f"{base}_{n}"
-        if candidate != base and base != f"column_{position}":
+        if unnamed:
+            renamed.append(("", candidate))
+        elif candidate != base:
             renamed.append((base, candidate))
         seen.add(candidate)
         names.append(candidate)
@@ -48,10 +52,16 @@ def clean_headers(raw: Iterable[object]) -> tuple[list[str], list[tuple[str, str
 
 
 def report_renamed(frame: pd.DataFrame, renamed: list[tuple[str, str]]) -> None:
-    """A notice naming the duplicate headers :func:`clean_headers` renamed."""
-    if renamed:
-        pairs = ", ".join(f"{old!r} -> {new!r}" for old, new in renamed[:10])
+    """Notices naming the duplicate headers :func:`clean_headers` renamed and the columns without
+    a name it named."""
+    duplicates = [(old, new) for old, new in renamed if old]
+    if duplicates:
+        pairs = ", ".join(f"{old!r} -> {new!r}" for old, new in duplicates[:10])
         notice(frame, "duplicate_headers", f"duplicate column names were renamed: {pairs}")
+    unnamed = [new for old, new in renamed if not old]
+    if unnamed:
+        names = ", ".join(unnamed[:10]) + (f" and {len(unnamed) - 10:,} more" if len(unnamed) > 10 else "")
+        notice(frame, "unnamed_columns", f"columns without a name in the header were named {names}")
 
 
 def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False,

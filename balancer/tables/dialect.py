@@ -11,6 +11,8 @@ import pandas as pd
 from .numbers import MAX_DECIMALS
 
 _DELIMITERS = (",", ";", "\t", "|")
+#: The encodings the reader records (``attrs["format"]["encoding"]``), each written back as read.
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,11 +25,16 @@ class Dialect:
     with at least that many decimals (``12,00``, ``-53,70``) is written the same way: each value's
     shortest text padded with zeros to that many places (0: ``2`` rather than ``2.0``). The
     padding never changes a value; other float columns are written as each value's shortest text.
+
+    ``encoding``: the input's (:data:`ENCODINGS`): a file read as Windows-1252 is written in it,
+    one with a UTF-8 byte order mark gets the mark back (a spreadsheet opens either as it opened
+    the input; without the mark it would show UTF-8 accents as two characters each).
     """
 
     delimiter: str = ","
     decimal: str = "."
     decimals: tuple[tuple[str, int], ...] = ()
+    encoding: str = "utf-8"
 
     STANDARD: ClassVar[Dialect]
 
@@ -38,12 +45,15 @@ class Dialect:
             raise ValueError(f"decimal must be '.' or ',', not {self.decimal!r}")
         if self.delimiter == self.decimal:
             raise ValueError("a decimal comma needs another delimiter than the comma")
+        if self.encoding not in ENCODINGS:
+            raise ValueError(f"encoding must be one of {ENCODINGS}, not {self.encoding!r}")
         for name, places in self.decimals:
             if not isinstance(name, str) or type(places) is not int or not 0 <= places <= MAX_DECIMALS:
                 raise ValueError(f"decimals must be (column name, 0 to {MAX_DECIMALS}) pairs, not {(name, places)!r}")
 
     def standard(self) -> Dialect:
-        """Standard CSV (comma, decimal point) with the same decimals per column."""
+        """Standard CSV (comma, decimal point, UTF-8 without a byte order mark) with the same
+        decimals per column."""
         return Dialect(decimals=self.decimals)
 
     @classmethod
@@ -59,7 +69,8 @@ class Dialect:
         decimal = found.get("decimal")
         if delimiter not in _DELIMITERS or decimal not in (".", ",") or delimiter == decimal:
             return cls.STANDARD
-        return cls(delimiter, decimal, decimals_of(found))
+        encoding = found.get("encoding")
+        return cls(delimiter, decimal, decimals_of(found), encoding if encoding in ENCODINGS else "utf-8")
 
 
 Dialect.STANDARD = Dialect()

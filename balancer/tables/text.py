@@ -399,7 +399,10 @@ def read_text(data: bytes, name: str, limits: Limits, budget: Budget, *,
     """
     utf8, encoding = decode_text(data, name, verify=False)
     try:
-        return _read_utf8(utf8, encoding, name, limits, budget, header_row)
+        frame = _read_utf8(utf8, encoding, name, limits, budget, header_row)
+        if data.startswith(codecs.BOM_UTF8):  # written back with it (a spreadsheet needs it to see UTF-8)
+            frame.attrs["format"]["encoding"] = "utf-8-sig"
+        return frame
     except (NotUtf8, UnicodeDecodeError):
         if encoding is not None:
             raise DataError(f"{name} could not be decoded as {encoding}") from None

@@ -2,7 +2,8 @@
 spreadsheet (cells and header names that would run as a formula are escaped).
 
 The delimiter and the decimal mark of floats follow a :class:`~balancer.tables.dialect.Dialect`
-(standard CSV by default), and so do the decimals of a float column the input wrote with a fixed
+(standard CSV by default), and so do the encoding (the input's: a Windows-1252 export is written in
+Windows-1252, a UTF-8 file with a byte order mark gets it back) and the decimals of a float column the input wrote with a fixed
 number of them (``12,00`` stays ``12,00``, not ``12,0``). Datetime columns are written as they read: a date when every value is
 at midnight, else the date and the time to the second (fractions of a second only when some value
 has them), with the offset when the column has a time zone.
@@ -10,6 +11,7 @@ has them), with the offset when the column has a time zone.
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import re
@@ -21,6 +23,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import DataError
 from .dialect import Dialect
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
@@ -159,21 +162,43 @@ def _write_rows(table: pa.Table, sink: Any, dialect: Dialect, times: dict[int, s
                     line_terminator="\r\n", quote_style="necessary", include_header=False)
 
 
+#: What each encoding of :data:`~balancer.tables.dialect.ENCODINGS` starts the file with, and
+#: the codec of what follows (None: UTF-8 as polars writes it).
+_ENCODERS: dict[str, tuple[bytes, str | None]] = {
+    "utf-8": (b"", None), "utf-8-sig": (codecs.BOM_UTF8, None), "utf-16": (codecs.BOM_UTF16_LE, "utf-16-le"),
+    "cp1252": (b"", "cp1252"), "latin-1": (b"", "latin-1")}
+
+
+def _encoded(text: bytes, codec: str | None) -> bytes:
+    """UTF-8 ``text`` in ``codec``; a character the input's encoding cannot hold (the input held
+    none: it comes from elsewhere) is a :class:`DataError`."""
+    if codec is None:
+        return text
+    try:
+        return text.decode("utf-8").encode(codec)
+    except UnicodeEncodeError as exc:
+        raise DataError(f"{exc.object[exc.start:exc.end]!r} cannot be written in {codec}, the input's "
+                        "encoding; write standard CSV (UTF-8) instead") from None
+
+
 def write_csv(data: pd.DataFrame, *, escape: bool = True, dialect: Dialect | None = None) -> bytes:
-    """Return the frame as RFC 4180 CSV bytes (UTF-8, header row, ``\\r\\n`` line ends).
+    """Return the frame as RFC 4180 CSV bytes (header row, ``\\r\\n`` line ends; UTF-8 unless the
+    dialect says the input's encoding).
 
     String cells and header names that begin with ``=``, ``+``, ``-``, ``@``, tab or carriage
     return are prefixed with ``'`` so that a spreadsheet shows them instead of running them
     (numbers are untouched). Cells are quoted only when they must be; missing values are empty.
-    ``dialect``: the delimiter and decimal mark (default: comma and decimal point, standard CSV).
+    ``dialect``: the delimiter, decimal mark, decimals and encoding (default: standard CSV, comma
+    and decimal point, UTF-8).
     Datetime columns are written as dates when every value is at midnight (see the module).
     The table goes through Arrow to polars' multi-threaded CSV writer.
     """
     dialect = dialect or Dialect.STANDARD
+    start, codec = _ENCODERS[dialect.encoding]
     sink = io.BytesIO()
     sink.write(csv_header(data, escape=escape, dialect=dialect))
     _write_rows(to_arrow(data, escape=escape), sink, dialect, _time_formats(data), _paddings(data, dialect))
-    return sink.getvalue()
+    return start + _encoded(sink.getvalue(), codec)
 
 
 def write_csv_file(data: pd.DataFrame, path: str | os.PathLike[str], *, escape: bool = True,
@@ -182,9 +207,15 @@ def write_csv_file(data: pd.DataFrame, path: str | os.PathLike[str], *, escape: 
     whole CSV text is never in memory. Returns the number of bytes written."""
     dialect = dialect or Dialect.STANDARD
     times, paddings = _time_formats(data), _paddings(data, dialect)
+    first, codec = _ENCODERS[dialect.encoding]
     with open(path, "wb") as sink:
-        sink.write(csv_header(data, escape=escape, dialect=dialect))
+        sink.write(first + _encoded(csv_header(data, escape=escape, dialect=dialect), codec))
         for start in range(0, len(data), chunk_rows):
-            _write_rows(to_arrow(data.iloc[start:start + chunk_rows], escape=escape), sink, dialect, times,
-                        paddings)
+            block = to_arrow(data.iloc[start:start + chunk_rows], escape=escape)
+            if codec is None:
+                _write_rows(block, sink, dialect, times, paddings)
+                continue
+            text = io.BytesIO()
+            _write_rows(block, text, dialect, times, paddings)
+            sink.write(_encoded(text.getvalue(), codec))
         return sink.tell()

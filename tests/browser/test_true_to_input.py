@@ -56,7 +56,7 @@ def test_header_row_and_format_choices(page, tmp_path):
     table = pd.read_csv(io.StringIO(as_input), sep=";", decimal=",")
     assert table["amount"].dtype == "float64" and (table["amount"].round(2) == table["amount"]).all()
 
-    page.get_by_text("Standard CSV (comma, decimal point)").click()
+    page.get_by_text("Standard CSV (comma, decimal point, UTF-8)").click()
     wait_idle(page)
     with page.expect_download() as info:
         page.get_by_role("button", name="Download resampled CSV").click()

@@ -86,3 +86,26 @@ def test_excel_title_rows_are_skipped_and_named(capsys, tmp_path):
     assert code == 0 and [c["name"] for c in found["columns"]] == ["amount", "label"]
     assert found["classes"] == {"a": 30, "b": 10}  # the header is not a third class
     assert any(w["code"] == "header_row" and "Quarterly report" in w["message"] for w in found["warnings"])
+
+
+def test_resample_says_how_the_file_was_read_and_writes_it_back_so(capsys, tmp_path):
+    """Check resample says what the reader did to the input on stderr (it said nothing: a
+    Windows-1252 export was read as such without a word, and --json gave no notice), writes the
+    file in the input's encoding, and writes tabs for an --out ending in .tsv (it wrote commas)."""
+    source = tmp_path / "export.csv"
+    text = "id;montant;catégorie\r\n" + "".join(
+        f"T{i};{i},50;{'fraude' if i % 5 == 0 else 'régulier'}\r\n" for i in range(60))
+    source.write_bytes(text.encode("cp1252"))
+    for extra in ([], ["--json"]):
+        code, out, err = run_cli(capsys, "resample", source, "--target", "catégorie", "--method",
+                                 "RandomOverSampler", "--out", tmp_path / "out.csv", *extra)
+        assert code == 0
+        assert "note: export.csv is not UTF-8; it was read as cp1252" in err
+        if extra:
+            json.loads(out)  # stdout stays JSON
+    written = (tmp_path / "out.csv").read_bytes()
+    assert written.startswith(text.encode("cp1252"))  # the input's rows first, as they were
+    code, _, err = run_cli(capsys, "resample", source, "--target", "catégorie", "--method",
+                           "RandomOverSampler", "--out", tmp_path / "out.tsv")
+    assert code == 0, err
+    assert (tmp_path / "out.tsv").read_bytes().startswith(text.replace(";", "\t").encode("cp1252"))

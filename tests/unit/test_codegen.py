@@ -129,6 +129,16 @@ def _spaces(path: Path) -> str:
     return "label"
 
 
+def _excel_utf8(path: Path) -> str:
+    """Excel's "CSV UTF-8": a byte order mark, semicolons, amounts always with two decimals."""
+    rng = np.random.default_rng(4)
+    lines = ["Kunde;Betrag;Größe;Klasse"] + [
+        f"K{i:03d};{rng.integers(0, 500000) / 100:.2f};{rng.integers(1, 5)};{'Betrug' if i % 6 == 0 else 'normal'}"
+        .replace(".", ",") for i in range(300)]
+    path.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    return "Klasse"
+
+
 def _utf16_tabs(path: Path) -> str:
     rng = np.random.default_rng(2)
     lines = ["größe\tz\tlabel"] + [f"{rng.normal():.3f}\t{rng.integers(0, 5)}\t{'ja' if i % 5 == 0 else 'nein'}"
@@ -173,7 +183,8 @@ def _semicolons_named_tsv(path: Path) -> str:
 
 @pytest.mark.parametrize(("name", "make_file"), [("export.csv", _euro_cp1252), ("report.txt", _spaces),
                                                   ("utf16.tsv", _utf16_tabs), ("book.xlsx", _titled_workbook),
-                                                  ("groups.csv", _nbsp_groups), ("semi.tsv", _semicolons_named_tsv)])
+                                                  ("groups.csv", _nbsp_groups), ("semi.tsv", _semicolons_named_tsv),
+                                                  ("excel.csv", _excel_utf8)])
 def test_the_script_reads_the_file_as_the_app_read_it(name, make_file, tmp_path, capsys):
     """Check the script reads what the app found in the file (encoding, title rows above the
     header, thousands separators, runs of spaces, the worksheet) and writes the app's file byte for
@@ -189,6 +200,11 @@ def test_the_script_reads_the_file_as_the_app_read_it(name, make_file, tmp_path,
     assert code == 0, err
     script()
     assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "app.csv").read_bytes()
+    written = (tmp_path / "out.csv").read_bytes()
+    if name == "excel.csv":  # the input's rows first, byte for byte: its mark, its decimals
+        assert written.startswith(path.read_bytes())
+    if name == "export.csv":  # in the input's encoding (the title rows and thousands dots are not written)
+        assert written.decode("cp1252").splitlines()[0] == "id;montant;articles;catégorie"
 
 
 def test_the_script_shows_labels_without_obeying_them(tmp_path):

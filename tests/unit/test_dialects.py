@@ -558,3 +558,51 @@ def test_padding_keeps_whole_columns_floats_and_changes_no_value(tmp_path):
     assert path.read_bytes() == write_csv(frame, dialect=dialect)
     back = pd.read_csv(path, sep=";", decimal=",")
     pd.testing.assert_frame_equal(back, frame)
+
+
+# ---- the input's encoding
+
+
+@pytest.mark.parametrize(("encode", "encoding"), [
+    (lambda text: text.encode("cp1252"), "cp1252"),
+    (lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"), "utf-8-sig"),
+    (lambda text: text.encode("utf-16"), "utf-16"),
+    (lambda text: text.encode("utf-8"), "utf-8"),
+])
+def test_the_file_is_written_in_the_input_encoding(encode, encoding, tmp_path):
+    """Check a Windows-1252 export comes back in Windows-1252 (it came back as UTF-8, which the
+    spreadsheet that made it shows as 'rÃ©gulier'), a UTF-8 file with a byte order mark gets the
+    mark back, UTF-16 stays UTF-16 (its mark once, also across blocks): byte for byte the input;
+    standard CSV is UTF-8 without a mark."""
+    text = "id;montant;catégorie\r\nT1;12,50;régulier\r\nT2;-3,75;fraude\r\nT3;1 234,00;régulier\r\n"
+    data = encode(text)
+    frame = read_table(data, name="export.csv")
+    assert frame.attrs["format"]["encoding"] == encoding
+    dialect = Dialect.of(frame)
+    assert dialect.encoding == encoding
+    written = write_csv(frame, dialect=dialect)
+    assert written == encode(text.replace("1 234,00", "1234,00"))  # (thousands are not written)
+    path = tmp_path / "out.csv"
+    write_csv_file(frame, path, chunk_rows=1, dialect=dialect)
+    assert path.read_bytes() == written
+    standard = write_csv(frame, dialect=dialect.standard())
+    assert standard.decode("utf-8").startswith("id,montant,catégorie\r\nT1,12.50,régulier")
+
+
+def test_a_character_the_input_encoding_cannot_hold_is_a_clear_error():
+    """Check a value from elsewhere that Windows-1252 cannot hold is refused with a message that
+    says what to do, not written as '?' or a crash."""
+    frame = read_table("a;b\n1;é\n".encode("cp1252"), name="x.csv")
+    frame.loc[0, "b"] = "中"
+    with pytest.raises(DataError, match="cannot be written in cp1252.*standard CSV"):
+        write_csv(frame, dialect=Dialect.of(frame))
+    assert write_csv(frame, dialect=Dialect.of(frame).standard()).decode().endswith("1,中\r\n")
+
+
+def test_columns_without_a_name_are_named_with_a_notice():
+    """Check a trailing delimiter's empty header is named column_N and a notice says so (it was
+    named silently), beside the notice for renamed duplicates."""
+    frame = read_table(b"a;a;klasse;\n1;2;x;\n3;4;y;\n", name="t.csv")
+    assert list(frame.columns) == ["a", "a_2", "klasse", "column_4"]
+    assert _notices(frame, "unnamed_columns") == ["columns without a name in the header were named column_4"]
+    assert _notices(frame, "duplicate_headers") == ["duplicate column names were renamed: 'a' -> 'a_2'"]
