@@ -97,7 +97,7 @@ _EMBEDDED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("balancer.resample", ("provenance", "_match_rows", "_stacked", "_decode_synthetic", "fill_constants",
                            "gap_columns", "keep_missing", "_donor_space", "nearest_originals")),
     ("balancer.tables.write", ("_FORMULA_START", "escape_formulas", "escape_formula", "to_arrow", "_csv_field",
-                               "csv_header", "_time_formats", "_paddings", "_padded", "_write_rows",
+                               "csv_header", "_time_formats", "_paddings", "_widths", "_padded", "_write_rows",
                                "_ENCODERS", "_encoded", "write_csv")),
 )
 
@@ -146,12 +146,13 @@ _MAIN = '''
 
 class Dialect:
     """The delimiter and decimal mark of the balanced file, (``decimals``) the fewest decimals each
-    float column of the app's input was written with (``12,00`` stays ``12,00``), and the input's
-    encoding."""
+    float column of the app's input was written with (``12,00`` stays ``12,00``), the input's
+    encoding, and (``widths``) the digits of zero-padded whole numbers (``00117``)."""
 
     def __init__(self, delimiter: str, decimal: str, decimals: tuple[tuple[str, int], ...] = (),
-                 encoding: str = "utf-8") -> None:
+                 encoding: str = "utf-8", widths: tuple[tuple[str, int], ...] = ()) -> None:
         self.delimiter, self.decimal, self.decimals, self.encoding = delimiter, decimal, decimals, encoding
+        self.widths = widths
 
 
 Dialect.STANDARD = Dialect(",", ".")
@@ -379,7 +380,7 @@ def cross_validate(data: pd.DataFrame) -> dict[str, float]:
 
 
 def write(frame: pd.DataFrame, path: str) -> None:
-    dialect = Dialect(DELIMITER, DECIMAL, tuple(DECIMALS.items()), FILE_ENCODING)
+    dialect = Dialect(DELIMITER, DECIMAL, tuple(DECIMALS.items()), FILE_ENCODING, tuple(WIDTHS.items()))
     if pl is None:
         print("polars or pyarrow is missing: the file is written by pandas, not byte for byte as Balancer "
               "writes it", file=sys.stderr)
@@ -567,7 +568,8 @@ def _coded_strategy(tactic: Any, labels: list[Any]) -> Any:
 
 def _dialect(data: pd.DataFrame) -> dict[str, Any]:
     """How the balanced file is written (``DELIMITER``, ``DECIMAL``, ``DECIMALS``, the fewest
-    decimals each float column was written with, and ``FILE_ENCODING``: the app's download) and how the
+    decimals each float column was written with, ``FILE_ENCODING``, and ``WIDTHS``, the digits of
+    zero-padded whole numbers: the app's download) and how the
     input was read (``READ``: pandas' options for what Balancer's reader found in the file the
     script is made from: its delimiter, decimal mark, thousands separator, encoding, or the
     worksheet, and the title rows above its header). Only values Balancer's reader produces pass;
@@ -593,7 +595,7 @@ def _dialect(data: pd.DataFrame) -> dict[str, Any]:
         if skip:
             read["skiprows"] = skip
     return {"DELIMITER": dialect.delimiter, "DECIMAL": dialect.decimal, "DECIMALS": dict(dialect.decimals),
-            "FILE_ENCODING": dialect.encoding, "READ": read}
+            "FILE_ENCODING": dialect.encoding, "WIDTHS": dict(dialect.widths), "READ": read}
 
 
 def _resampling(recipe: Recipe, data: pd.DataFrame, strategy: Any, labels: list[Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .numbers import STANDARD, Decimals, NumberFormat, parse
+from .numbers import STANDARD, Decimals, NumberFormat, Width, parse
 
 #: Cell values read as missing (after stripping surrounding spaces).
 NULL_TOKENS: tuple[str, ...] = (
@@ -65,14 +65,17 @@ def report_renamed(frame: pd.DataFrame, renamed: list[tuple[str, str]]) -> None:
 
 
 def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False,
-                numbers: NumberFormat = STANDARD, decimals: dict[str, int] | None = None) -> pd.DataFrame:
+                numbers: NumberFormat = STANDARD, decimals: dict[str, int] | None = None,
+                widths: dict[str, int] | None = None) -> pd.DataFrame:
     """Strip string cells, turn null tokens into missing values, and type text-only numbers.
 
     ``convert_objects``: type every text column even when stripping changed nothing (columns of
     mixed Python objects, as a workbook gives, are always typed). ``numbers``: how the file writes
     its numbers; with another format than the standard one every text column is typed (the parser
     read only standard numbers). ``decimals``: where to add the fewest decimals of each text
-    column read here as floats (:class:`~balancer.tables.numbers.Decimals`).
+    column read here as floats (:class:`~balancer.tables.numbers.Decimals`); ``widths``: where to
+    add the width of each one read here as zero-padded whole numbers
+    (:class:`~balancer.tables.numbers.Width`).
     """
     convert_objects = convert_objects or not numbers.standard
     nulls = set(NULL_TOKENS)
@@ -96,6 +99,11 @@ def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False,
                 places = seen.places()
                 if places is not None:
                     decimals[str(column)] = places
+            if widths is not None and pd.api.types.is_integer_dtype(typed.dtype) and numbers.thousands is None:
+                width = Width()
+                width.add(pa.array(stripped.where(typed.notna()), type=pa.string()))
+                if width.places() is not None:
+                    widths[str(column)] = width.places()  # type: ignore[assignment]
     return frame
 
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from .numbers import MAX_DECIMALS
+from .numbers import MAX_DECIMALS, MAX_WIDTH
 
 _DELIMITERS = (",", ";", "\t", "|")
 #: The encodings the reader records (``attrs["format"]["encoding"]``), each written back as read.
@@ -26,6 +26,9 @@ class Dialect:
     shortest text padded with zeros to that many places (0: ``2`` rather than ``2.0``). The
     padding never changes a value; other float columns are written as each value's shortest text.
 
+    ``widths``: (column name, digits) pairs: a whole-number column the input wrote zero-padded to
+    that many digits (``00117``) is written so again (read as 117, it would be written ``117``).
+
     ``encoding``: the input's (:data:`ENCODINGS`): a file read as Windows-1252 is written in it,
     one with a UTF-8 byte order mark gets the mark back (a spreadsheet opens either as it opened
     the input; without the mark it would show UTF-8 accents as two characters each).
@@ -35,6 +38,7 @@ class Dialect:
     decimal: str = "."
     decimals: tuple[tuple[str, int], ...] = ()
     encoding: str = "utf-8"
+    widths: tuple[tuple[str, int], ...] = ()
 
     STANDARD: ClassVar[Dialect]
 
@@ -50,11 +54,14 @@ class Dialect:
         for name, places in self.decimals:
             if not isinstance(name, str) or type(places) is not int or not 0 <= places <= MAX_DECIMALS:
                 raise ValueError(f"decimals must be (column name, 0 to {MAX_DECIMALS}) pairs, not {(name, places)!r}")
+        for name, digits in self.widths:
+            if not isinstance(name, str) or type(digits) is not int or not 2 <= digits <= MAX_WIDTH:
+                raise ValueError(f"widths must be (column name, 2 to {MAX_WIDTH}) pairs, not {(name, digits)!r}")
 
     def standard(self) -> Dialect:
         """Standard CSV (comma, decimal point, UTF-8 without a byte order mark) with the same
-        decimals per column."""
-        return Dialect(decimals=self.decimals)
+        decimals and widths per column."""
+        return Dialect(decimals=self.decimals, widths=self.widths)
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Dialect:
@@ -70,7 +77,8 @@ class Dialect:
         if delimiter not in _DELIMITERS or decimal not in (".", ",") or delimiter == decimal:
             return cls.STANDARD
         encoding = found.get("encoding")
-        return cls(delimiter, decimal, decimals_of(found), encoding if encoding in ENCODINGS else "utf-8")
+        return cls(delimiter, decimal, decimals_of(found), encoding if encoding in ENCODINGS else "utf-8",
+                   _pairs(found, "widths", 2, MAX_WIDTH))
 
 
 Dialect.STANDARD = Dialect()
@@ -79,8 +87,14 @@ Dialect.STANDARD = Dialect()
 def decimals_of(found: object) -> tuple[tuple[str, int], ...]:
     """The valid (column name, places) pairs of a format record's ``decimals`` (the reader's
     record, or a forged one: anything else is left out)."""
-    decimals = found.get("decimals") if isinstance(found, dict) else None
-    if not isinstance(decimals, dict):
+    return _pairs(found, "decimals", 0, MAX_DECIMALS)
+
+
+def _pairs(found: object, key: str, low: int, high: int) -> tuple[tuple[str, int], ...]:
+    """The (column name, whole number from ``low`` to ``high``) pairs of a format record's ``key``;
+    anything else (a forged record) is left out."""
+    pairs = found.get(key) if isinstance(found, dict) else None
+    if not isinstance(pairs, dict):
         return ()
-    return tuple((name, places) for name, places in decimals.items()
-                 if isinstance(name, str) and type(places) is int and 0 <= places <= MAX_DECIMALS)
+    return tuple((name, n) for name, n in pairs.items()
+                 if isinstance(name, str) and type(n) is int and low <= n <= high)

@@ -189,3 +189,43 @@ class Decimals:
         if (self.fewest == 0 and self.fraction) or (self.fewest >= 2 and self.trailing_zero):
             return self.fewest
         return None
+
+
+#: Digits in the widest whole number a 64-bit integer holds.
+MAX_WIDTH = 19
+
+
+@dataclasses.dataclass
+class Width:
+    """Whether a whole-number column was written zero-padded to one width (``00117``, ``01234``,
+    ``12345``: codes, postcodes, account numbers), gathered a block of cells at a time like
+    :class:`Decimals`. Such a column is read as numbers (117), and :meth:`places` is the width the
+    writer pads it back to; a column whose cells differ in length, or with a sign, is not padded."""
+
+    width: int | None = None
+    padded: bool = False
+    mixed: bool = False
+
+    def add(self, cells: pa.Array | pa.ChunkedArray) -> None:
+        """Take in a block of whole-number cells as the file wrote them (nulls skipped)."""
+        if self.mixed or len(cells) == cells.null_count:
+            return
+        lengths = pc.min_max(pc.binary_length(cells)).as_py()
+        signed = any(pc.any(pc.starts_with(cells, sign)).as_py() for sign in "+-")
+        if lengths["min"] != lengths["max"] or self.width not in (None, lengths["min"]) or signed:
+            self.mixed = True
+            return
+        self.width = lengths["min"]
+        if not self.padded:
+            self.padded = bool(pc.any(pc.starts_with(cells, "0")).as_py())
+
+    @property
+    def settled(self) -> bool:
+        """Whether more cells cannot change :meth:`places`."""
+        return self.mixed
+
+    def places(self) -> int | None:
+        """The width every cell was written with, when some cell shows leading zeros; else None."""
+        if self.mixed or not self.padded or self.width is None or not 2 <= self.width <= MAX_WIDTH:
+            return None
+        return self.width

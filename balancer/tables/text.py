@@ -27,7 +27,7 @@ from .clean import NULL_TOKENS, clean_frame, clean_headers, notice, report_renam
 from .files import SNIFF_BYTES
 from .header import MAX_ABOVE, WINDOW, header_index, most_common, report_skipped, row_text
 from .limits import Budget, Limits, cell_too_big, check_names, first_line, too_wide
-from .numbers import Decimals, NumberFormat, detect
+from .numbers import Decimals, NumberFormat, Width, detect
 
 _DELIMITERS = (",", ";", "\t", "|")
 WHITESPACE = "whitespace"
@@ -432,19 +432,21 @@ def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits, bud
         frame = _parse_whitespace(body, names, name)
         _check_text_cells(frame, name, limits)
         decimals: dict[str, int] = {}
+        widths: dict[str, int] = {}
     else:
         quoted = utf8.find(b'"', body_start) != -1
         frame = _parse_delimited(body, names, delimiter, name, quoted, limits, numbers.decimal)
-        floats = [str(c) for c in frame.columns if frame[c].dtype == "float64"]
-        decimals = _float_decimals(body, names, delimiter, quoted, numbers.decimal, floats)
+        decimals, widths = _number_text(body, names, delimiter, quoted, numbers.decimal, frame)
     _encoding_notice(frame, encoding, name)
     report_renamed(frame, renamed)
     report_skipped(frame, layout.line, list(layout.skipped))
-    frame = clean_frame(frame, convert_objects=delimiter == WHITESPACE, numbers=numbers, decimals=decimals)
+    frame = clean_frame(frame, convert_objects=delimiter == WHITESPACE, numbers=numbers, decimals=decimals,
+                        widths=widths)
     frame.attrs["format"] = {"kind": _kind(name, delimiter), "delimiter": delimiter,
                              "decimal": numbers.decimal, "thousands": numbers.thousands,
                              "header_row": layout.line, "encoding": (encoding or "utf-8").lower(),
-                             "decimals": {c: decimals[c] for c in map(str, frame.columns) if c in decimals}}
+                             "decimals": {c: decimals[c] for c in map(str, frame.columns) if c in decimals},
+                             "widths": {c: widths[c] for c in map(str, frame.columns) if c in widths}}
     return frame
 
 
@@ -511,18 +513,22 @@ def _parse_delimited(
     return arrow_to_pandas(table)
 
 
-def _float_decimals(body: memoryview, names: list[str], delimiter: str, quoted: bool, decimal: str,
-                    floats: list[str]) -> dict[str, int]:
-    """The decimals to write each float column with (:class:`~balancer.tables.numbers.Decimals`):
-    Arrow keeps no text of the numbers it parsed, so the text of those columns is read again,
-    streamed a block of rows at a time. The first block decides which columns need a record at
-    all (a whole number beside decimals, or trailing zeros); only those are read to the end, so a
-    table of full-precision floats costs one block more, not a second pass."""
-    found = {column: Decimals() for column in floats}
-    for columns, block in ((floats, _BLOCK_SIZE), (None, _BLOCK_SIZE * 8)):
+def _number_text(body: memoryview, names: list[str], delimiter: str, quoted: bool, decimal: str,
+                 frame: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
+    """How the numbers of each column were written, for the writer to write them the same way:
+    the decimals of float columns (:class:`~balancer.tables.numbers.Decimals`) and the width of
+    zero-padded whole numbers (:class:`~balancer.tables.numbers.Width`). Arrow keeps no text of
+    the numbers it parsed, so the text of those columns is read again, streamed a block of rows at
+    a time. The first block decides which columns may need a record at all (a whole number beside
+    decimals, trailing zeros, leading zeros); only those are read to the end, so a table of
+    full-precision floats and plain integers costs one block more, not a second pass."""
+    found: dict[str, Decimals | Width] = {
+        str(c): Decimals() if frame[c].dtype == "float64" else Width()
+        for c in frame.columns if frame[c].dtype == "float64" or pd.api.types.is_integer_dtype(frame[c].dtype)}
+    for columns, block in ((list(found), _BLOCK_SIZE), (None, _BLOCK_SIZE * 8)):
         if columns is None:  # the columns the first block says may need a record
             columns = [c for c, seen in found.items() if seen.places() is not None and not seen.settled]
-            found = {c: Decimals() if c in columns else seen for c, seen in found.items()}
+            found = {c: type(seen)() if c in columns else seen for c, seen in found.items()}
         if not columns:
             break
         source = ArrowInput(body)
@@ -534,16 +540,23 @@ def _float_decimals(body: memoryview, names: list[str], delimiter: str, quoted: 
                                     read_options=read, parse_options=parse, convert_options=convert)
             for batch in reader:
                 for column, cells in zip(batch.schema.names, batch.columns):
-                    if not found[column].settled:
-                        found[column].add(cells, decimal)
+                    seen = found[column]
+                    if seen.settled:
+                        continue
+                    if isinstance(seen, Decimals):
+                        seen.add(cells, decimal)
+                    else:
+                        seen.add(cells)
                 if block == _BLOCK_SIZE:
                     break
             reader.close()  # (after the first block: no read-ahead left running)
         except pa.ArrowInvalid:  # a row longer than the block: written as each value's shortest text
             source.settle()
-            return {}
+            return {}, {}
     places = {column: seen.places() for column, seen in found.items()}
-    return {column: n for column, n in places.items() if n is not None}
+    decimals = {c: n for c, n in places.items() if n is not None and isinstance(found[c], Decimals)}
+    widths = {c: n for c, n in places.items() if n is not None and isinstance(found[c], Width)}
+    return decimals, widths
 
 
 def _csv_failure(message: str, names: list[str], delimiter: str, name: str) -> pd.DataFrame:

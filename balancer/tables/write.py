@@ -4,7 +4,8 @@ spreadsheet (cells and header names that would run as a formula are escaped).
 The delimiter and the decimal mark of floats follow a :class:`~balancer.tables.dialect.Dialect`
 (standard CSV by default), and so do the encoding (the input's: a Windows-1252 export is written in
 Windows-1252, a UTF-8 file with a byte order mark gets it back) and the decimals of a float column the input wrote with a fixed
-number of them (``12,00`` stays ``12,00``, not ``12,0``). Datetime columns are written as they read: a date when every value is
+number of them (``12,00`` stays ``12,00``, not ``12,0``) and the width of zero-padded whole numbers
+(``00117`` stays ``00117``). Datetime columns are written as they read: a date when every value is
 at midnight, else the date and the time to the second (fractions of a second only when some value
 has them), with the offset when the column has a time zone.
 """
@@ -126,6 +127,20 @@ def _paddings(data: pd.DataFrame, dialect: Dialect) -> dict[int, tuple[int, bool
     return found
 
 
+def _widths(data: pd.DataFrame, dialect: Dialect) -> dict[int, int]:
+    """For each whole-number column the dialect gives a width for (by position): the width, when
+    every value fits it (no sign, no more digits); decided on the whole column."""
+    widths = dict(dialect.widths)
+    found: dict[int, int] = {}
+    for position, name in enumerate(map(str, data.columns)):
+        series = data.iloc[:, position]
+        if name in widths and pd.api.types.is_integer_dtype(series.dtype):
+            values = series.dropna()
+            if len(values) and values.min() >= 0 and values.max() < 10 ** widths[name]:
+                found[position] = widths[name]
+    return found
+
+
 def _padded(column: pl.Expr, places: int, decimal: str) -> pl.Expr:
     """Each float's shortest text (as polars writes it) with at least ``places`` decimals: zeros
     added (``12.0`` -> ``12.00``) or, for 0, a ``.0`` taken off (``2.0`` -> ``2``; a negative
@@ -145,7 +160,7 @@ def _padded(column: pl.Expr, places: int, decimal: str) -> pl.Expr:
 
 
 def _write_rows(table: pa.Table, sink: Any, dialect: Dialect, times: dict[int, str],
-                paddings: dict[int, tuple[int, bool]]) -> None:
+                paddings: dict[int, tuple[int, bool]], widths: dict[int, int]) -> None:
     if table.num_columns == 0:
         return
     # positional names: the header is written separately, so duplicate names are no trouble
@@ -156,6 +171,8 @@ def _write_rows(table: pa.Table, sink: Any, dialect: Dialect, times: dict[int, s
     dated += [(pl.col(f"c{i}").cast(pl.Decimal(38, places)) if exact
                else _padded(pl.col(f"c{i}"), places, dialect.decimal)).alias(f"c{i}")
               for i, (places, exact) in paddings.items() if isinstance(frame.schema[f"c{i}"], pl.Float64)]
+    dated += [pl.col(f"c{i}").cast(pl.String).str.zfill(digits) for i, digits in widths.items()
+              if frame.schema[f"c{i}"].is_integer()]
     if dated:
         frame = frame.with_columns(dated)
     frame.write_csv(sink, separator=dialect.delimiter, decimal_comma=dialect.decimal == ",",
@@ -197,7 +214,8 @@ def write_csv(data: pd.DataFrame, *, escape: bool = True, dialect: Dialect | Non
     start, codec = _ENCODERS[dialect.encoding]
     sink = io.BytesIO()
     sink.write(csv_header(data, escape=escape, dialect=dialect))
-    _write_rows(to_arrow(data, escape=escape), sink, dialect, _time_formats(data), _paddings(data, dialect))
+    _write_rows(to_arrow(data, escape=escape), sink, dialect, _time_formats(data), _paddings(data, dialect),
+                _widths(data, dialect))
     return start + _encoded(sink.getvalue(), codec)
 
 
@@ -206,16 +224,16 @@ def write_csv_file(data: pd.DataFrame, path: str | os.PathLike[str], *, escape: 
     """Write the same bytes as :func:`write_csv` to ``path``, a block of rows at a time, so the
     whole CSV text is never in memory. Returns the number of bytes written."""
     dialect = dialect or Dialect.STANDARD
-    times, paddings = _time_formats(data), _paddings(data, dialect)
+    times, paddings, widths = _time_formats(data), _paddings(data, dialect), _widths(data, dialect)
     first, codec = _ENCODERS[dialect.encoding]
     with open(path, "wb") as sink:
         sink.write(first + _encoded(csv_header(data, escape=escape, dialect=dialect), codec))
         for start in range(0, len(data), chunk_rows):
             block = to_arrow(data.iloc[start:start + chunk_rows], escape=escape)
             if codec is None:
-                _write_rows(block, sink, dialect, times, paddings)
+                _write_rows(block, sink, dialect, times, paddings, widths)
                 continue
             text = io.BytesIO()
-            _write_rows(block, text, dialect, times, paddings)
+            _write_rows(block, text, dialect, times, paddings, widths)
             sink.write(_encoded(text.getvalue(), codec))
         return sink.tell()

@@ -58,7 +58,8 @@ def test_semicolon_decimal_comma_columns_become_numbers():
     assert frame["code"].tolist() == ["A1", "B2", "C3", "D4"]
     assert pd.api.types.is_integer_dtype(frame["id"].dtype)
     assert frame.attrs["format"] == {"kind": "csv", "delimiter": ";", "decimal": ",", "thousands": ".",
-                                     "header_row": 1, "encoding": "utf-8", "decimals": {"delta": 0}}
+                                     "header_row": 1, "encoding": "utf-8", "decimals": {"delta": 0},
+                                     "widths": {"zip": 5}}
 
 
 def test_leading_zeros_read_as_before():
@@ -351,7 +352,8 @@ def test_macro_workbook_is_read_and_offered():
 
 def test_dialect_of_a_frame():
     """Check Dialect.of reads attrs['format']: the text's dialect; standard otherwise."""
-    assert Dialect.of(read_table(_semicolon_file(), name="s.csv")) == Dialect(";", ",", (("delta", 0),))
+    assert Dialect.of(read_table(_semicolon_file(), name="s.csv")) == Dialect(";", ",", (("delta", 0),),
+                                                                               widths=(("zip", 5),))
     assert Dialect.of(read_table(b"a\tb\n1.5\t2\n", name="t.tsv")) == Dialect("\t", ".")
     assert Dialect.of(read_table(b"a  b\n1,5  2\n2,5  3\n", name="w.txt")) == Dialect("\t", ",")
     assert Dialect.of(read_table(_workbook(_titled_book), name="t.xlsx")) is Dialect.STANDARD
@@ -364,8 +366,9 @@ def test_dialect_of_a_frame():
         Dialect(",", ".", (("a", 18),))
     forged = pd.DataFrame({"a": [1.5]})
     forged.attrs["format"] = {"kind": "csv", "delimiter": ";", "decimal": ",",
-                              "decimals": {"a": 2, "b": -1, "c": True, "d": "2", "e": 99, "f": 2.0}}
-    assert Dialect.of(forged) == Dialect(";", ",", (("a", 2),))
+                              "decimals": {"a": 2, "b": -1, "c": True, "d": "2", "e": 99, "f": 2.0},
+                              "widths": {"a": 5, "b": 1, "c": 20, "d": "5"}, "encoding": "ebcdic"}
+    assert Dialect.of(forged) == Dialect(";", ",", (("a", 2),), "utf-8", (("a", 5),))
 
 
 def test_write_in_the_input_dialect_round_trips():
@@ -377,12 +380,12 @@ def test_write_in_the_input_dialect_round_trips():
     data = write_csv(frame, dialect=Dialect.of(frame))
     lines = data.decode().split("\r\n")
     assert lines[0] == "id;zip;amount;total;delta;label;code"
-    assert lines[1] == '1;1234;46,11;1234,56;-0,5;"semi;colon";A1'
-    assert lines[2] == "2;123;-0,5;12,0;-12,25;'=SUM(A1);B2"
+    assert lines[1] == '1;01234;46,11;1234,56;-0,5;"semi;colon";A1'  # the postcode keeps its zero
+    assert lines[2] == "2;00123;-0,5;12,0;-12,25;'=SUM(A1);B2"
     back = read_table(data, name="back.csv")
     frame.loc[1, "label"] = "'=SUM(A1)"
     pd.testing.assert_frame_equal(back, frame)
-    assert Dialect.of(back) == Dialect(";", ",", (("delta", 0),))
+    assert Dialect.of(back) == Dialect(";", ",", (("delta", 0),), widths=(("zip", 5),))
 
 
 def test_header_quoted_for_the_delimiter():
@@ -459,7 +462,7 @@ def test_shared_tables_format_and_round_trips(path):
     """Check each shared table (comma-separated, decimal points, header on line 1) records that
     format, and round-trips through standard CSV and through semicolons with decimal commas."""
     frame = read_table(path)
-    assert {k: v for k, v in frame.attrs["format"].items() if k != "decimals"} == {
+    assert {k: v for k, v in frame.attrs["format"].items() if k not in ("decimals", "widths")} == {
         "kind": "csv", "delimiter": ",", "decimal": ".", "thousands": None, "header_row": 1, "encoding": "utf-8"}
     assert _notices(frame, "header_row") == []
     assert Dialect.of(frame).standard() == Dialect.of(frame)
@@ -606,3 +609,38 @@ def test_columns_without_a_name_are_named_with_a_notice():
     assert list(frame.columns) == ["a", "a_2", "klasse", "column_4"]
     assert _notices(frame, "unnamed_columns") == ["columns without a name in the header were named column_4"]
     assert _notices(frame, "duplicate_headers") == ["duplicate column names were renamed: 'a' -> 'a_2'"]
+
+
+# ---- zero-padded whole numbers
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])  # Arrow's integers; text typed by the cleaner
+def test_zero_padded_codes_come_back_padded(delimiter, tmp_path):
+    """Check customer numbers and postcodes written zero-padded to one width (00117, 01234) are
+    read as numbers, as before, and written padded again (they came back as 117 and 1234), across
+    blocks too; a column whose cells differ in length, carry a sign or are a lone 0 is not padded."""
+    lines = ["kunde,plz,menge,saldo,flag,klasse"] + [
+        f"{i * 37 % 100000:05d},{(i * 7919) % 99999:05d},{i % 12},{i - 20},0,{'a' if i % 3 else 'b'}"
+        for i in range(60)]
+    text = ("\r\n".join(lines) + "\r\n").replace(",", delimiter)
+    frame = read_table(text.encode(), name="codes.csv")
+    assert pd.api.types.is_integer_dtype(frame["kunde"].dtype) and frame["kunde"].iloc[1] == 37
+    assert frame.attrs["format"]["widths"] == {"kunde": 5, "plz": 5}
+    dialect = Dialect.of(frame)
+    assert write_csv(frame, dialect=dialect).decode() == text
+    path = tmp_path / "out.csv"
+    write_csv_file(frame, path, chunk_rows=7, dialect=dialect)
+    assert path.read_bytes() == text.encode()
+    bigger = frame.copy()
+    bigger.loc[0, "kunde"] = 1_234_567  # a value wider than the column: not padded, not cut
+    assert write_csv(bigger, dialect=dialect).decode().split("\r\n")[1].split(delimiter)[0:2] == ["1234567", "00000"]
+
+
+def test_zero_padded_codes_are_read_to_the_end_of_a_large_file():
+    """Check the width is confirmed on every line of a file larger than the first block: one code
+    of another width on the last line and the column is not padded."""
+    lines = ["code,x,klasse"] + [f"{i % 100000:05d},{i % 7},{'a' if i % 4 else 'b'}" for i in range(240_000)]
+    data = ("\n".join(lines) + "\n").encode()
+    assert len(data) > 2 << 20
+    assert read_table(data, name="c.csv").attrs["format"]["widths"] == {"code": 5}
+    assert read_table(data + b"123456,1,a\n", name="c.csv").attrs["format"]["widths"] == {}
