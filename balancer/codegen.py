@@ -147,12 +147,14 @@ _MAIN = '''
 class Dialect:
     """The delimiter and decimal mark of the balanced file, (``decimals``) the fewest decimals each
     float column of the app's input was written with (``12,00`` stays ``12,00``), the input's
-    encoding, and (``widths``) the digits of zero-padded whole numbers (``00117``)."""
+    encoding, (``widths``) the digits of zero-padded whole numbers (``00117``), the token of a
+    missing cell (``?``) and how true/false are spelled (``TRUE``): ``WRITE``."""
 
     def __init__(self, delimiter: str, decimal: str, decimals: tuple[tuple[str, int], ...] = (),
-                 encoding: str = "utf-8", widths: tuple[tuple[str, int], ...] = ()) -> None:
+                 encoding: str = "utf-8", widths: tuple[tuple[str, int], ...] = (), missing: str = "",
+                 booleans: tuple[tuple[str, str], ...] = ()) -> None:
         self.delimiter, self.decimal, self.decimals, self.encoding = delimiter, decimal, decimals, encoding
-        self.widths = widths
+        self.widths, self.missing, self.booleans = widths, missing, booleans
 
 
 Dialect.STANDARD = Dialect(",", ".")
@@ -380,11 +382,13 @@ def cross_validate(data: pd.DataFrame) -> dict[str, float]:
 
 
 def write(frame: pd.DataFrame, path: str) -> None:
-    dialect = Dialect(DELIMITER, DECIMAL, tuple(DECIMALS.items()), FILE_ENCODING, tuple(WIDTHS.items()))
+    dialect = Dialect(DELIMITER, DECIMAL, tuple(WRITE["decimals"].items()), WRITE["encoding"],
+                      tuple(WRITE["widths"].items()), WRITE["missing"], tuple(WRITE["booleans"].items()))
     if pl is None:
         print("polars or pyarrow is missing: the file is written by pandas, not byte for byte as Balancer "
               "writes it", file=sys.stderr)
-        frame.to_csv(path, index=False, sep=DELIMITER, decimal=DECIMAL, lineterminator="\\r\\n", encoding=FILE_ENCODING)
+        frame.to_csv(path, index=False, sep=DELIMITER, decimal=DECIMAL, lineterminator="\\r\\n", encoding=WRITE["encoding"],
+                     na_rep=WRITE["missing"])
         return
     Path(path).write_bytes(write_csv(frame, dialect=dialect))
 
@@ -567,9 +571,9 @@ def _coded_strategy(tactic: Any, labels: list[Any]) -> Any:
 
 
 def _dialect(data: pd.DataFrame) -> dict[str, Any]:
-    """How the balanced file is written (``DELIMITER``, ``DECIMAL``, ``DECIMALS``, the fewest
-    decimals each float column was written with, ``FILE_ENCODING``, and ``WIDTHS``, the digits of
-    zero-padded whole numbers: the app's download) and how the
+    """How the balanced file is written (``DELIMITER``, ``DECIMAL``, and ``WRITE``: the fewest
+    decimals each float column was written with, the encoding, the digits of zero-padded whole
+    numbers, the missing cell's token, true/false's spelling: the app's download) and how the
     input was read (``READ``: pandas' options for what Balancer's reader found in the file the
     script is made from: its delimiter, decimal mark, thousands separator, encoding, or the
     worksheet, and the title rows above its header). Only values Balancer's reader produces pass;
@@ -594,8 +598,9 @@ def _dialect(data: pd.DataFrame) -> dict[str, Any]:
             read["encoding"] = found["encoding"]
         if skip:
             read["skiprows"] = skip
-    return {"DELIMITER": dialect.delimiter, "DECIMAL": dialect.decimal, "DECIMALS": dict(dialect.decimals),
-            "FILE_ENCODING": dialect.encoding, "WIDTHS": dict(dialect.widths), "READ": read}
+    write = {"decimals": dict(dialect.decimals), "encoding": dialect.encoding, "widths": dict(dialect.widths),
+             "missing": dialect.missing, "booleans": dict(dialect.booleans)}
+    return {"DELIMITER": dialect.delimiter, "DECIMAL": dialect.decimal, "WRITE": write, "READ": read}
 
 
 def _resampling(recipe: Recipe, data: pd.DataFrame, strategy: Any, labels: list[Any]) -> dict[str, Any]:

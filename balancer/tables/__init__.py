@@ -21,9 +21,13 @@ rows skipped) travel with the frame in ``DataFrame.attrs`` under ``"notices"`` a
 ``{"code", "message"}`` dicts; :func:`balancer.profiling.profile` turns them into warnings.
 
 What the reader found is recorded in ``DataFrame.attrs["format"]``, a JSON-able dict:
-``{"kind": "csv"|"tsv"|"txt", "delimiter", "decimal", "thousands", "header_row", "encoding"}`` for
-text (``delimiter`` one of ``, ; TAB |`` or ``"whitespace"``; ``thousands`` ``"."``, ``","``,
-``" "`` or None), ``{"kind": "xlsx", "sheet", "sheets", "header_row"}`` for a workbook and
+``{"kind": "csv"|"tsv"|"txt", "delimiter", "decimal", "thousands", "header_row", "encoding",
+"decimals", "widths", "missing", "booleans"}`` for text (``delimiter`` one of ``, ; TAB |`` or
+``"whitespace"``; ``thousands`` ``"."``, ``","``, ``" "`` or None; ``encoding`` ``"utf-8"``,
+``"utf-8-sig"`` (a byte order mark), ``"utf-16"``, ``"cp1252"`` or ``"latin-1"``; the last four say
+how the file writes its values, for the writer to write them so: the fewest decimals of float
+columns, the width of zero-padded whole numbers, the one token of a missing cell or None, the
+spelling of true/false), ``{"kind": "xlsx", "sheet", "sheets", "header_row"}`` for a workbook and
 ``{"kind": "parquet"}``. ``header_row`` is the row a text editor or spreadsheet shows (from 1, blank
 rows counted). :meth:`Dialect.of` reads it back for writing in the input's dialect.
 

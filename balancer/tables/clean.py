@@ -66,7 +66,7 @@ def report_renamed(frame: pd.DataFrame, renamed: list[tuple[str, str]]) -> None:
 
 def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False,
                 numbers: NumberFormat = STANDARD, decimals: dict[str, int] | None = None,
-                widths: dict[str, int] | None = None) -> pd.DataFrame:
+                widths: dict[str, int] | None = None, spellings: dict[str, str] | None = None) -> pd.DataFrame:
     """Strip string cells, turn null tokens into missing values, and type text-only numbers.
 
     ``convert_objects``: type every text column even when stripping changed nothing (columns of
@@ -75,7 +75,8 @@ def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False,
     read only standard numbers). ``decimals``: where to add the fewest decimals of each text
     column read here as floats (:class:`~balancer.tables.numbers.Decimals`); ``widths``: where to
     add the width of each one read here as zero-padded whole numbers
-    (:class:`~balancer.tables.numbers.Width`).
+    (:class:`~balancer.tables.numbers.Width`); ``spellings``: where to add how each column read
+    here as true/false spells them (:func:`spelled`).
     """
     convert_objects = convert_objects or not numbers.standard
     nulls = set(NULL_TOKENS)
@@ -99,12 +100,26 @@ def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False,
                 places = seen.places()
                 if places is not None:
                     decimals[str(column)] = places
+            if spellings is not None and pd.api.types.is_bool_dtype(typed.dtype) and str(column) not in spellings \
+                    and all(isinstance(v, str) for v in series.dropna().head(100)):  # text, not Python's bools
+                spelling = spelled(stripped.dropna().unique().tolist())
+                if spelling is not None:
+                    spellings[str(column)] = spelling
             if widths is not None and pd.api.types.is_integer_dtype(typed.dtype) and numbers.thousands is None:
                 width = Width()
                 width.add(pa.array(stripped.where(typed.notna()), type=pa.string()))
                 if width.places() is not None:
                     widths[str(column)] = width.places()  # type: ignore[assignment]
     return frame
+
+
+def spelled(values: list[str]) -> str | None:
+    """How true/false cells are spelled when they all are one way other than the writer's own
+    lower case: ``"TRUE"`` (a spreadsheet's ``TRUE``/``FALSE``) or ``"True"``; else None."""
+    for spelling in ("TRUE", "True"):
+        if values and set(values) <= {spelling, spelling.replace("TRUE", "FALSE").replace("True", "False")}:
+            return spelling
+    return None
 
 
 def _drop_infinite(frame: pd.DataFrame, column: object) -> None:

@@ -8,9 +8,12 @@ from typing import ClassVar
 
 import pandas as pd
 
+from .clean import NULL_TOKENS
 from .numbers import MAX_DECIMALS, MAX_WIDTH
 
 _DELIMITERS = (",", ";", "\t", "|")
+#: How a true/false column may be spelled besides the writer's own ``true``/``false``.
+SPELLINGS = ("TRUE", "True")
 #: The encodings the reader records (``attrs["format"]["encoding"]``), each written back as read.
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1")
 
@@ -29,6 +32,11 @@ class Dialect:
     ``widths``: (column name, digits) pairs: a whole-number column the input wrote zero-padded to
     that many digits (``00117``) is written so again (read as 117, it would be written ``117``).
 
+    ``missing``: what a missing cell is written as: empty, or the one token the input wrote them
+    as (``?``, ``NA``, one of :data:`~balancer.tables.clean.NULL_TOKENS`). ``booleans``: (column
+    name, ``"TRUE"`` or ``"True"``) pairs: how a true/false column's cells are spelled (else
+    ``true``/``false``).
+
     ``encoding``: the input's (:data:`ENCODINGS`): a file read as Windows-1252 is written in it,
     one with a UTF-8 byte order mark gets the mark back (a spreadsheet opens either as it opened
     the input; without the mark it would show UTF-8 accents as two characters each).
@@ -39,6 +47,8 @@ class Dialect:
     decimals: tuple[tuple[str, int], ...] = ()
     encoding: str = "utf-8"
     widths: tuple[tuple[str, int], ...] = ()
+    missing: str = ""
+    booleans: tuple[tuple[str, str], ...] = ()
 
     STANDARD: ClassVar[Dialect]
 
@@ -54,14 +64,19 @@ class Dialect:
         for name, places in self.decimals:
             if not isinstance(name, str) or type(places) is not int or not 0 <= places <= MAX_DECIMALS:
                 raise ValueError(f"decimals must be (column name, 0 to {MAX_DECIMALS}) pairs, not {(name, places)!r}")
+        if self.missing not in NULL_TOKENS:
+            raise ValueError(f"missing must be one of {NULL_TOKENS}, not {self.missing!r}")
+        for name, spelling in self.booleans:
+            if not isinstance(name, str) or spelling not in SPELLINGS:
+                raise ValueError(f"booleans must be (column name, one of {SPELLINGS}) pairs, not {(name, spelling)!r}")
         for name, digits in self.widths:
             if not isinstance(name, str) or type(digits) is not int or not 2 <= digits <= MAX_WIDTH:
                 raise ValueError(f"widths must be (column name, 2 to {MAX_WIDTH}) pairs, not {(name, digits)!r}")
 
     def standard(self) -> Dialect:
-        """Standard CSV (comma, decimal point, UTF-8 without a byte order mark) with the same
-        decimals and widths per column."""
-        return Dialect(decimals=self.decimals, widths=self.widths)
+        """Standard CSV (comma, decimal point, UTF-8 without a byte order mark, missing cells
+        empty) with the same decimals, widths and true/false spellings per column."""
+        return Dialect(decimals=self.decimals, widths=self.widths, booleans=self.booleans)
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Dialect:
@@ -77,8 +92,12 @@ class Dialect:
         if delimiter not in _DELIMITERS or decimal not in (".", ",") or delimiter == decimal:
             return cls.STANDARD
         encoding = found.get("encoding")
+        missing = found.get("missing")
+        booleans = found.get("booleans")
+        booleans = booleans if isinstance(booleans, dict) else {}
         return cls(delimiter, decimal, decimals_of(found), encoding if encoding in ENCODINGS else "utf-8",
-                   _pairs(found, "widths", 2, MAX_WIDTH))
+                   _pairs(found, "widths", 2, MAX_WIDTH), missing if missing in NULL_TOKENS else "",
+                   tuple((n, v) for n, v in booleans.items() if isinstance(n, str) and v in SPELLINGS))
 
 
 Dialect.STANDARD = Dialect()

@@ -19,11 +19,12 @@ import re
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import DataError, LimitError
 from .arrow import ArrowInput, arrow_to_pandas, check_cells, memory_pool
-from .clean import NULL_TOKENS, clean_frame, clean_headers, notice, report_renamed
+from .clean import NULL_TOKENS, clean_frame, clean_headers, notice, report_renamed, spelled
 from .files import SNIFF_BYTES
 from .header import MAX_ABOVE, WINDOW, header_index, most_common, report_skipped, row_text
 from .limits import Budget, Limits, cell_too_big, check_names, first_line, too_wide
@@ -433,20 +434,25 @@ def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits, bud
         _check_text_cells(frame, name, limits)
         decimals: dict[str, int] = {}
         widths: dict[str, int] = {}
+        missing: str | None = None
+        spellings: dict[str, str] = {}
     else:
         quoted = utf8.find(b'"', body_start) != -1
         frame = _parse_delimited(body, names, delimiter, name, quoted, limits, numbers.decimal)
         decimals, widths = _number_text(body, names, delimiter, quoted, numbers.decimal, frame)
+        missing, spellings = _first_block_text(body, names, delimiter, quoted, frame)
     _encoding_notice(frame, encoding, name)
     report_renamed(frame, renamed)
     report_skipped(frame, layout.line, list(layout.skipped))
     frame = clean_frame(frame, convert_objects=delimiter == WHITESPACE, numbers=numbers, decimals=decimals,
-                        widths=widths)
+                        widths=widths, spellings=spellings)
     frame.attrs["format"] = {"kind": _kind(name, delimiter), "delimiter": delimiter,
                              "decimal": numbers.decimal, "thousands": numbers.thousands,
                              "header_row": layout.line, "encoding": (encoding or "utf-8").lower(),
                              "decimals": {c: decimals[c] for c in map(str, frame.columns) if c in decimals},
-                             "widths": {c: widths[c] for c in map(str, frame.columns) if c in widths}}
+                             "widths": {c: widths[c] for c in map(str, frame.columns) if c in widths},
+                             "missing": missing,
+                             "booleans": {c: spellings[c] for c in map(str, frame.columns) if c in spellings}}
     return frame
 
 
@@ -557,6 +563,41 @@ def _number_text(body: memoryview, names: list[str], delimiter: str, quoted: boo
     decimals = {c: n for c, n in places.items() if n is not None and isinstance(found[c], Decimals)}
     widths = {c: n for c, n in places.items() if n is not None and isinstance(found[c], Width)}
     return decimals, widths
+
+
+def _first_block_text(body: memoryview, names: list[str], delimiter: str, quoted: bool,
+                      frame: pd.DataFrame) -> tuple[str | None, dict[str, str]]:
+    """What the first block of rows shows as text, for the writer to write the same way: the
+    token the file writes a missing cell as, when it is one and not an empty cell (``?``, ``NA``),
+    and how each true/false column spells them (``TRUE``/``FALSE`` or ``True``/``False``; lower
+    case, the writer's own, is not recorded). A block (1 MB), not the whole file: these are a
+    file's habits, not its values."""
+    source = ArrowInput(body)
+    read = pacsv.ReadOptions(column_names=names, use_threads=True, block_size=_BLOCK_SIZE)
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted)
+    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[],
+                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
+    try:
+        reader = pacsv.open_csv(pa.BufferReader(source.buffer()), memory_pool=memory_pool(),
+                                read_options=read, parse_options=parse, convert_options=convert)
+        batch = next(iter(reader), None)
+        reader.close()
+    except pa.ArrowInvalid:
+        source.settle()
+        return None, {}
+    if batch is None:
+        return None, {}
+    tokens: set[str] = set()
+    spellings: dict[str, str] = {}
+    null_tokens = pa.array(list(NULL_TOKENS), type=pa.string())
+    for column, cells in zip(batch.schema.names, batch.columns):
+        tokens.update(pc.unique(pc.filter(cells, pc.is_in(cells, value_set=null_tokens))).to_pylist())
+        # (Arrow reads these as true/false: a column of them with gaps comes to pandas as objects)
+        spelling = spelled(pc.unique(pc.filter(cells, pc.invert(pc.is_in(cells, value_set=null_tokens))))
+                           .to_pylist())
+        if spelling is not None:
+            spellings[column] = spelling
+    return (tokens.pop() if len(tokens) == 1 and "" not in tokens else None), spellings
 
 
 def _csv_failure(message: str, names: list[str], delimiter: str, name: str) -> pd.DataFrame:

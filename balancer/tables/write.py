@@ -5,7 +5,8 @@ The delimiter and the decimal mark of floats follow a :class:`~balancer.tables.d
 (standard CSV by default), and so do the encoding (the input's: a Windows-1252 export is written in
 Windows-1252, a UTF-8 file with a byte order mark gets it back) and the decimals of a float column the input wrote with a fixed
 number of them (``12,00`` stays ``12,00``, not ``12,0``) and the width of zero-padded whole numbers
-(``00117`` stays ``00117``). Datetime columns are written as they read: a date when every value is
+(``00117`` stays ``00117``), a missing cell as the one token the input wrote them as (``?``), and
+true/false as the input spelled them (``TRUE``). Datetime columns are written as they read: a date when every value is
 at midnight, else the date and the time to the second (fractions of a second only when some value
 has them), with the offset when the column has a time zone.
 """
@@ -173,10 +174,16 @@ def _write_rows(table: pa.Table, sink: Any, dialect: Dialect, times: dict[int, s
               for i, (places, exact) in paddings.items() if isinstance(frame.schema[f"c{i}"], pl.Float64)]
     dated += [pl.col(f"c{i}").cast(pl.String).str.zfill(digits) for i, digits in widths.items()
               if frame.schema[f"c{i}"].is_integer()]
+    spellings = dict(dialect.booleans)
+    dated += [pl.when(pl.col(f"c{i}")).then(pl.lit(spellings[name]))
+              .when(~pl.col(f"c{i}")).then(pl.lit("FALSE" if spellings[name] == "TRUE" else "False")).alias(f"c{i}")
+              for i, name in enumerate(table.column_names)
+              if name in spellings and isinstance(frame.schema[f"c{i}"], pl.Boolean)]
     if dated:
         frame = frame.with_columns(dated)
     frame.write_csv(sink, separator=dialect.delimiter, decimal_comma=dialect.decimal == ",",
-                    line_terminator="\r\n", quote_style="necessary", include_header=False)
+                    line_terminator="\r\n", quote_style="necessary", include_header=False,
+                    null_value=dialect.missing)
 
 
 #: What each encoding of :data:`~balancer.tables.dialect.ENCODINGS` starts the file with, and

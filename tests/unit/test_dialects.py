@@ -59,7 +59,7 @@ def test_semicolon_decimal_comma_columns_become_numbers():
     assert pd.api.types.is_integer_dtype(frame["id"].dtype)
     assert frame.attrs["format"] == {"kind": "csv", "delimiter": ";", "decimal": ",", "thousands": ".",
                                      "header_row": 1, "encoding": "utf-8", "decimals": {"delta": 0},
-                                     "widths": {"zip": 5}}
+                                     "widths": {"zip": 5}, "missing": None, "booleans": {}}
 
 
 def test_leading_zeros_read_as_before():
@@ -462,10 +462,12 @@ def test_shared_tables_format_and_round_trips(path):
     """Check each shared table (comma-separated, decimal points, header on line 1) records that
     format, and round-trips through standard CSV and through semicolons with decimal commas."""
     frame = read_table(path)
-    assert {k: v for k, v in frame.attrs["format"].items() if k not in ("decimals", "widths")} == {
-        "kind": "csv", "delimiter": ",", "decimal": ".", "thousands": None, "header_row": 1, "encoding": "utf-8"}
+    assert {k: v for k, v in frame.attrs["format"].items() if k not in ("decimals", "widths", "missing")} == {
+        "kind": "csv", "delimiter": ",", "decimal": ".", "thousands": None, "header_row": 1, "encoding": "utf-8",
+        "booleans": {}}
     assert _notices(frame, "header_row") == []
-    assert Dialect.of(frame).standard() == Dialect.of(frame)
+    found = Dialect.of(frame)
+    assert (found.delimiter, found.decimal, found.encoding) == (",", ".", "utf-8")
     pd.testing.assert_frame_equal(read_table(write_csv(frame, dialect=Dialect.of(frame))), frame)
     european = write_csv(frame, dialect=Dialect(";", ","))
     back = read_table(european, name="european.csv")
@@ -644,3 +646,30 @@ def test_zero_padded_codes_are_read_to_the_end_of_a_large_file():
     assert len(data) > 2 << 20
     assert read_table(data, name="c.csv").attrs["format"]["widths"] == {"code": 5}
     assert read_table(data + b"123456,1,a\n", name="c.csv").attrs["format"]["widths"] == {}
+
+
+# ---- missing cells and true/false as the input wrote them
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])  # Arrow's true/false; text typed by the cleaner
+def test_missing_cells_and_true_false_come_back_as_written(delimiter, tmp_path):
+    """Check a file that writes missing cells as '?' (the KEEL tables: hepatitis came back with 290
+    empty cells) and true/false as a spreadsheet does (TRUE/FALSE; they came back as true/false)
+    is written the same way, gaps in a true/false column included, across blocks too; standard
+    CSV writes missing cells empty. Two tokens in one file, or an empty cell beside '?': empty."""
+    lines = ["age,bilirubin,steroid,class"] + [
+        f"{20 + i},{'?' if i % 5 == 2 else f'{i % 4}.{i % 10}0'},{'?' if i % 7 == 3 else ('TRUE' if i % 2 else 'FALSE')},"
+        f"{'die' if i % 4 == 0 else 'live'}" for i in range(40)]
+    text = ("\r\n".join(lines) + "\r\n").replace(",", delimiter)
+    frame = read_table(text.encode(), name="hepatitis.csv")
+    assert frame["bilirubin"].isna().sum() == 8 and frame["steroid"].isna().sum() == 6
+    assert frame.attrs["format"]["missing"] == "?" and frame.attrs["format"]["booleans"] == {"steroid": "TRUE"}
+    dialect = Dialect.of(frame)
+    assert write_csv(frame, dialect=dialect).decode() == text
+    path = tmp_path / "out.csv"
+    write_csv_file(frame, path, chunk_rows=3, dialect=dialect)
+    assert path.read_bytes() == text.encode()
+    assert write_csv(frame, dialect=dialect.standard()).decode().split("\r\n")[3] == "22,,FALSE,live"
+    mixed = read_table(text.replace("?", "NA", 1).encode(), name="h.csv")
+    assert mixed.attrs["format"]["missing"] is None
+    assert read_table(text.replace("?", "", 1).encode(), name="h.csv").attrs["format"]["missing"] is None
