@@ -152,9 +152,9 @@ class Dialect:
 
     def __init__(self, delimiter: str, decimal: str, decimals: tuple[tuple[str, int], ...] = (),
                  encoding: str = "utf-8", widths: tuple[tuple[str, int], ...] = (), missing: str = "",
-                 booleans: tuple[tuple[str, str], ...] = ()) -> None:
+                 booleans: tuple[tuple[str, str], ...] = (), line_end: str = "\\r\\n") -> None:
         self.delimiter, self.decimal, self.decimals, self.encoding = delimiter, decimal, decimals, encoding
-        self.widths, self.missing, self.booleans = widths, missing, booleans
+        self.widths, self.missing, self.booleans, self.line_end = widths, missing, booleans, line_end
 
 
 Dialect.STANDARD = Dialect(",", ".")
@@ -383,11 +383,12 @@ def cross_validate(data: pd.DataFrame) -> dict[str, float]:
 
 def write(frame: pd.DataFrame, path: str) -> None:
     dialect = Dialect(DELIMITER, DECIMAL, tuple(WRITE["decimals"].items()), WRITE["encoding"],
-                      tuple(WRITE["widths"].items()), WRITE["missing"], tuple(WRITE["booleans"].items()))
+                      tuple(WRITE["widths"].items()), WRITE["missing"], tuple(WRITE["booleans"].items()),
+                      WRITE["line_end"])
     if pl is None:
         print("polars or pyarrow is missing: the file is written by pandas, not byte for byte as Balancer "
               "writes it", file=sys.stderr)
-        frame.to_csv(path, index=False, sep=DELIMITER, decimal=DECIMAL, lineterminator="\\r\\n", encoding=WRITE["encoding"],
+        frame.to_csv(path, index=False, sep=DELIMITER, decimal=DECIMAL, lineterminator=WRITE["line_end"], encoding=WRITE["encoding"],
                      na_rep=WRITE["missing"])
         return
     Path(path).write_bytes(write_csv(frame, dialect=dialect))
@@ -573,7 +574,7 @@ def _coded_strategy(tactic: Any, labels: list[Any]) -> Any:
 def _dialect(data: pd.DataFrame) -> dict[str, Any]:
     """How the balanced file is written (``DELIMITER``, ``DECIMAL``, and ``WRITE``: the fewest
     decimals each float column was written with, the encoding, the digits of zero-padded whole
-    numbers, the missing cell's token, true/false's spelling: the app's download) and how the
+    numbers, the missing cell's token, true/false's spelling, the line end: the app's download) and how the
     input was read (``READ``: pandas' options for what Balancer's reader found in the file the
     script is made from: its delimiter, decimal mark, thousands separator, encoding, or the
     worksheet, and the title rows above its header). Only values Balancer's reader produces pass;
@@ -599,7 +600,7 @@ def _dialect(data: pd.DataFrame) -> dict[str, Any]:
         if skip:
             read["skiprows"] = skip
     write = {"decimals": dict(dialect.decimals), "encoding": dialect.encoding, "widths": dict(dialect.widths),
-             "missing": dialect.missing, "booleans": dict(dialect.booleans)}
+             "missing": dialect.missing, "booleans": dict(dialect.booleans), "line_end": dialect.line_end}
     return {"DELIMITER": dialect.delimiter, "DECIMAL": dialect.decimal, "WRITE": write, "READ": read}
 
 

@@ -37,6 +37,9 @@ class Dialect:
     name, ``"TRUE"`` or ``"True"``) pairs: how a true/false column's cells are spelled (else
     ``true``/``false``).
 
+    ``line_end``: ``\\r\\n`` (RFC 4180, a spreadsheet's) or ``\\n``, the input's (a file made by a
+    program on Linux or a Mac: written back alike, so that a diff shows only what changed).
+
     ``encoding``: the input's (:data:`ENCODINGS`): a file read as Windows-1252 is written in it,
     one with a UTF-8 byte order mark gets the mark back (a spreadsheet opens either as it opened
     the input; without the mark it would show UTF-8 accents as two characters each).
@@ -49,6 +52,7 @@ class Dialect:
     widths: tuple[tuple[str, int], ...] = ()
     missing: str = ""
     booleans: tuple[tuple[str, str], ...] = ()
+    line_end: str = "\r\n"
 
     STANDARD: ClassVar[Dialect]
 
@@ -64,6 +68,8 @@ class Dialect:
         for name, places in self.decimals:
             if not isinstance(name, str) or type(places) is not int or not 0 <= places <= MAX_DECIMALS:
                 raise ValueError(f"decimals must be (column name, 0 to {MAX_DECIMALS}) pairs, not {(name, places)!r}")
+        if self.line_end not in ("\r\n", "\n"):
+            raise ValueError(f"line_end must be '\\r\\n' or '\\n', not {self.line_end!r}")
         if self.missing not in NULL_TOKENS:
             raise ValueError(f"missing must be one of {NULL_TOKENS}, not {self.missing!r}")
         for name, spelling in self.booleans:
@@ -75,7 +81,7 @@ class Dialect:
 
     def standard(self) -> Dialect:
         """Standard CSV (comma, decimal point, UTF-8 without a byte order mark, missing cells
-        empty) with the same decimals, widths and true/false spellings per column."""
+        empty, ``\\r\\n``) with the same decimals, widths and true/false spellings per column."""
         return Dialect(decimals=self.decimals, widths=self.widths, booleans=self.booleans)
 
     @classmethod
@@ -97,7 +103,8 @@ class Dialect:
         booleans = booleans if isinstance(booleans, dict) else {}
         return cls(delimiter, decimal, decimals_of(found), encoding if encoding in ENCODINGS else "utf-8",
                    _pairs(found, "widths", 2, MAX_WIDTH), missing if missing in NULL_TOKENS else "",
-                   tuple((n, v) for n, v in booleans.items() if isinstance(n, str) and v in SPELLINGS))
+                   tuple((n, v) for n, v in booleans.items() if isinstance(n, str) and v in SPELLINGS),
+                   "\n" if found.get("line_end") == "\n" else "\r\n")
 
 
 Dialect.STANDARD = Dialect()

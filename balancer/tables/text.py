@@ -452,8 +452,15 @@ def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits, bud
                              "decimals": {c: decimals[c] for c in map(str, frame.columns) if c in decimals},
                              "widths": {c: widths[c] for c in map(str, frame.columns) if c in widths},
                              "missing": missing,
-                             "booleans": {c: spellings[c] for c in map(str, frame.columns) if c in spellings}}
+                             "booleans": {c: spellings[c] for c in map(str, frame.columns) if c in spellings},
+                             "line_end": _line_end(utf8, body_start)}
     return frame
+
+
+def _line_end(utf8: bytes, body_start: int) -> str:
+    """``"\\n"`` when the header's line (before ``body_start``) ends with a bare line feed, else
+    ``"\\r\\n"`` (a quoted line break inside the header does not count)."""
+    return "\n" if utf8[body_start - 1:body_start] == b"\n" and utf8[body_start - 2:body_start - 1] != b"\r" else "\r\n"
 
 
 def _kind(name: str, delimiter: str) -> str:

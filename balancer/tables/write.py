@@ -76,11 +76,11 @@ def _csv_field(text: str, delimiter: str = ",") -> str:
 def csv_header(data: pd.DataFrame, *, escape: bool = True, dialect: Dialect | None = None) -> bytes:
     """The header line of :func:`write_csv`: names quoted when they must be, and escaped against
     formulas like the cells (``=HYPERLINK(...)`` as a column name becomes ``'=HYPERLINK(...)``)."""
-    delimiter = (dialect or Dialect.STANDARD).delimiter
+    dialect = dialect or Dialect.STANDARD
     names = [str(c) for c in data.columns]
     if escape:
         names = [escape_formula(n) for n in names]
-    return (delimiter.join(_csv_field(n, delimiter) for n in names) + "\r\n").encode("utf-8")
+    return (dialect.delimiter.join(_csv_field(n, dialect.delimiter) for n in names) + dialect.line_end).encode("utf-8")
 
 
 def _time_formats(data: pd.DataFrame) -> dict[int, str]:
@@ -182,7 +182,7 @@ def _write_rows(table: pa.Table, sink: Any, dialect: Dialect, times: dict[int, s
     if dated:
         frame = frame.with_columns(dated)
     frame.write_csv(sink, separator=dialect.delimiter, decimal_comma=dialect.decimal == ",",
-                    line_terminator="\r\n", quote_style="necessary", include_header=False,
+                    line_terminator=dialect.line_end, quote_style="necessary", include_header=False,
                     null_value=dialect.missing)
 
 
@@ -206,8 +206,8 @@ def _encoded(text: bytes, codec: str | None) -> bytes:
 
 
 def write_csv(data: pd.DataFrame, *, escape: bool = True, dialect: Dialect | None = None) -> bytes:
-    """Return the frame as RFC 4180 CSV bytes (header row, ``\\r\\n`` line ends; UTF-8 unless the
-    dialect says the input's encoding).
+    """Return the frame as RFC 4180 CSV bytes (header row, ``\\r\\n`` line ends and UTF-8 unless the
+    dialect says the input's).
 
     String cells and header names that begin with ``=``, ``+``, ``-``, ``@``, tab or carriage
     return are prefixed with ``'`` so that a spreadsheet shows them instead of running them

@@ -124,5 +124,5 @@ def test_awkward_file_loads_with_its_warning(name, app):
     if name == "formula_header.csv":  # column names are escaped like cells
         assert payload.startswith('"\'=HYPERLINK(""http://x"",""click"")",\'@SUM(1+1),label')
     if name == "newline_in_header.csv":  # one column, no bogus row or class
-        assert payload.startswith('"Amount\n(EUR)",label\r\n')
+        assert payload.startswith('"Amount\n(EUR)",label\n72,common\n')  # the file's line feeds
         assert set(app.session_state["dataset"].frame["label"]) == {"rare", "common"}

@@ -59,7 +59,7 @@ def test_semicolon_decimal_comma_columns_become_numbers():
     assert pd.api.types.is_integer_dtype(frame["id"].dtype)
     assert frame.attrs["format"] == {"kind": "csv", "delimiter": ";", "decimal": ",", "thousands": ".",
                                      "header_row": 1, "encoding": "utf-8", "decimals": {"delta": 0},
-                                     "widths": {"zip": 5}, "missing": None, "booleans": {}}
+                                     "widths": {"zip": 5}, "missing": None, "booleans": {}, "line_end": "\r\n"}
 
 
 def test_leading_zeros_read_as_before():
@@ -354,8 +354,9 @@ def test_dialect_of_a_frame():
     """Check Dialect.of reads attrs['format']: the text's dialect; standard otherwise."""
     assert Dialect.of(read_table(_semicolon_file(), name="s.csv")) == Dialect(";", ",", (("delta", 0),),
                                                                                widths=(("zip", 5),))
-    assert Dialect.of(read_table(b"a\tb\n1.5\t2\n", name="t.tsv")) == Dialect("\t", ".")
-    assert Dialect.of(read_table(b"a  b\n1,5  2\n2,5  3\n", name="w.txt")) == Dialect("\t", ",")
+    assert Dialect.of(read_table(b"a\tb\n1.5\t2\n", name="t.tsv")) == Dialect("\t", ".", line_end="\n")
+    assert Dialect.of(read_table(b"a\tb\r\n1.5\t2\r\n", name="t.tsv")) == Dialect("\t", ".")
+    assert Dialect.of(read_table(b"a  b\n1,5  2\n2,5  3\n", name="w.txt")) == Dialect("\t", ",", line_end="\n")
     assert Dialect.of(read_table(_workbook(_titled_book), name="t.xlsx")) is Dialect.STANDARD
     assert Dialect.of(pd.DataFrame({"a": [1]})) == Dialect.STANDARD == Dialect()
     with pytest.raises(ValueError):
@@ -464,7 +465,7 @@ def test_shared_tables_format_and_round_trips(path):
     frame = read_table(path)
     assert {k: v for k, v in frame.attrs["format"].items() if k not in ("decimals", "widths", "missing")} == {
         "kind": "csv", "delimiter": ",", "decimal": ".", "thousands": None, "header_row": 1, "encoding": "utf-8",
-        "booleans": {}}
+        "booleans": {}, "line_end": "\n"}
     assert _notices(frame, "header_row") == []
     found = Dialect.of(frame)
     assert (found.delimiter, found.decimal, found.encoding) == (",", ".", "utf-8")
@@ -534,8 +535,8 @@ def test_decimals_are_read_to_the_end_of_a_large_file():
     assert len(data) > 2 << 20
     frame = read_table(data, name="big.csv")
     assert frame.attrs["format"]["decimals"] == {"betrag": 0}
-    head = data[:5000].replace(b"\n", b"\r\n").split(b"\r\n")[1:4]
-    written = write_csv(frame.head(3), dialect=Dialect.of(frame)).split(b"\r\n")[1:4]
+    head = data[:5000].split(b"\n")[1:4]
+    written = write_csv(frame.head(3), dialect=Dialect.of(frame)).split(b"\n")[1:4]  # (line feeds, as read)
     assert [w.split(b";")[1] for w in written] == [b"0", b"1,01", b"2,02"]  # "0,00" has fewer digits now
     assert [h.split(b";")[1] for h in head] == [b"0,00", b"1,01", b"2,02"]
     without = read_table(("\n".join(lines[:-1]) + "\n").encode(), name="big.csv")
@@ -673,3 +674,17 @@ def test_missing_cells_and_true_false_come_back_as_written(delimiter, tmp_path):
     mixed = read_table(text.replace("?", "NA", 1).encode(), name="h.csv")
     assert mixed.attrs["format"]["missing"] is None
     assert read_table(text.replace("?", "", 1).encode(), name="h.csv").attrs["format"]["missing"] is None
+
+
+def test_line_ends_come_back_as_the_input_had_them(tmp_path):
+    """Check a file with bare line feeds (what pandas, R and most programs write) comes back with
+    them, byte for byte, so that a diff of input and output shows only the new rows (every line
+    differed by its carriage return); a spreadsheet's CRLF stays CRLF; standard CSV is CRLF."""
+    text = "id,x,flag,label\n" + "".join(f"{i:03d},{i / 4},{'TRUE' if i % 2 else 'FALSE'},{'ab'[i % 3 == 0]}\n"
+                                         for i in range(30))
+    for data in (text.encode(), text.replace("\n", "\r\n").encode()):
+        frame = read_table(data, name="lf.csv")
+        assert write_csv(frame, dialect=Dialect.of(frame)) == data
+        write_csv_file(frame, tmp_path / "o.csv", chunk_rows=4, dialect=Dialect.of(frame))
+        assert (tmp_path / "o.csv").read_bytes() == data
+        assert write_csv(frame, dialect=Dialect.of(frame).standard()).count(b"\r\n") == 31
