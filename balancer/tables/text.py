@@ -458,9 +458,14 @@ def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits, bud
 
 
 def _line_end(utf8: bytes, body_start: int) -> str:
-    """``"\\n"`` when the header's line (before ``body_start``) ends with a bare line feed, else
-    ``"\\r\\n"`` (a quoted line break inside the header does not count)."""
-    return "\n" if utf8[body_start - 1:body_start] == b"\n" and utf8[body_start - 2:body_start - 1] != b"\r" else "\r\n"
+    """``"\\n"`` when the header's line ends with a bare line feed, else ``"\\r\\n"`` (a quoted
+    line break inside the header does not count). ``body_start``: just after the header's line
+    end (delimited text) or at it (a whitespace-separated table)."""
+    if utf8[body_start - 1:body_start] == b"\n":
+        ended = utf8[body_start - 2:body_start]
+    else:
+        ended = utf8[body_start:body_start + 2]
+    return "\n" if ended[-1:] == b"\n" and ended != b"\r\n" or ended[:1] == b"\n" else "\r\n"
 
 
 def _kind(name: str, delimiter: str) -> str:
