@@ -33,7 +33,7 @@ from .resample import resample
 from .samples import SAMPLES, load_sample
 from .strategies import FAMILIES, STRATEGIES, parse_params
 from .strategies import get as get_strategy
-from .tables import Dialect, read_file, read_table, write_csv, write_csv_file
+from .tables import Dialect, read_file, read_table, writable, write_csv, write_csv_file
 from .terminal import SafeText, safe
 
 
@@ -244,12 +244,33 @@ def _read_data(args: argparse.Namespace) -> tuple[pd.DataFrame, bytes | None]:
     return frame, read_file(path)
 
 
+def _write_table(frame: pd.DataFrame, out: str, args: argparse.Namespace, data: pd.DataFrame) -> bool:
+    """Write ``frame`` to ``out`` (``-``: stdout) as --dialect says for the input ``data``; True
+    when it went to stdout. A table holding a character the input's encoding cannot (labels of a
+    model trained on another file) is written in UTF-8 with a byte order mark, with a note, rather
+    than refused after a part of it was written."""
+    dialect = _dialect(args, data)
+    fitting = writable(frame, dialect)
+    if fitting != dialect:
+        print(f"note: the file holds characters {dialect.encoding}, the input's encoding, cannot; it is "
+              "written in UTF-8 with a byte order mark", file=sys.stderr)
+    if out == "-":
+        sys.stdout.buffer.write(write_csv(frame, dialect=fitting))
+        sys.stdout.flush()
+        return True
+    try:
+        write_csv_file(frame, out, dialect=fitting)
+    except OSError as exc:
+        raise DataError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return False
+
+
 def _dialect(args: argparse.Namespace, data: pd.DataFrame) -> Dialect:
     """--dialect: the input's delimiter, decimal mark and encoding, or standard CSV (either way with
     the decimals the input's float columns were written with); tab-separated for an --out ending
     in .tsv."""
     found = Dialect.of(data)
-    found = found if args.dialect == "input" else found.standard()
+    found = found if getattr(args, "dialect", "input") == "input" else found.standard()
     if str(getattr(args, "out", None) or "").lower().endswith(".tsv"):
         found = dataclasses.replace(found, delimiter="\t")
     return found
@@ -274,7 +295,8 @@ def _outputs(args: argparse.Namespace, data: pd.DataFrame, raw: bytes | None, ma
     if getattr(args, "code", None):
         from .codegen import python_script
 
-        _write_text(args.code, python_script(made, data))
+        # the script writes its file as this command does (--dialect, an --out ending in .tsv)
+        _write_text(args.code, python_script(made, data, dialect=_dialect(args, data)))
 
 
 def _print_json(payload: Any) -> None:
@@ -417,14 +439,8 @@ def cmd_resample(args: argparse.Namespace) -> int:
     out = args.out
     if out:
         frame = result.with_marker() if args.mark_synthetic else result.data
-        if out == "-":
-            sys.stdout.buffer.write(write_csv(frame, dialect=_dialect(args, data)))
-            sys.stdout.flush()
+        if _write_table(frame, out, args, data):
             return 0
-        try:
-            write_csv_file(frame, out, dialect=_dialect(args, data))
-        except OSError as exc:
-            raise DataError(f"cannot write {out}: {exc.strerror or exc}") from None
     if args.json:
         _print_json(result.to_dict(out))
         return 0
@@ -593,13 +609,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             if args.out == "-":
                 for warning in warnings_:
                     print(f"warning: {warning}", file=sys.stderr)
-                sys.stdout.buffer.write(write_csv(output_frame(made, result), dialect=_dialect(args, data)))
-                sys.stdout.flush()
+            if _write_table(output_frame(made, result), args.out, args, data):
                 return 0
-            try:
-                write_csv_file(output_frame(made, result), args.out, dialect=_dialect(args, data))
-            except OSError as exc:
-                raise DataError(f"cannot write {args.out}: {exc.strerror or exc}") from None
         payload.update(result.to_dict(args.out))
         if args.report:
             from . import report
@@ -637,14 +648,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     notices = [n["message"] for n in result.attrs.get("notices", [])]
     for notice in notices:
         print(f"note: {notice}", file=sys.stderr)
-    if args.out == "-":
-        sys.stdout.buffer.write(write_csv(result, dialect=_dialect(args, data)))
-        sys.stdout.flush()
+    if _write_table(result, args.out, args, data):
         return 0
-    try:
-        write_csv_file(result, args.out, dialect=_dialect(args, data))
-    except OSError as exc:
-        raise DataError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     counts = {label_str(k): int(v) for k, v in result["predicted"].value_counts().items()}
     if args.json:
         _print_json({"model": args.model, "rows": len(result), "out": args.out, "predicted": counts,

@@ -51,7 +51,7 @@ import pandas as pd
 from .errors import BalancerError, DataError
 from .profiling import label_str
 from .recipe import Recipe
-from .tables import NULL_TOKENS
+from .tables import NULL_TOKENS, Dialect
 
 #: model name -> (import line, constructor using SEED; the class weights are the argument ``weights``)
 _MODEL_CODE = {
@@ -491,8 +491,10 @@ def script_class_weight(recipe: Recipe) -> Any:
 # what Balancer resolved for this table
 
 
-def _settings(recipe: Recipe, data: pd.DataFrame, repeats: int | None = None) -> dict[str, Any]:
-    """Every constant of the script: the recipe's settings as Balancer resolves them for ``data``."""
+def _settings(recipe: Recipe, data: pd.DataFrame, repeats: int | None = None,
+              dialect: Dialect | None = None) -> dict[str, Any]:
+    """Every constant of the script: the recipe's settings as Balancer resolves them for ``data``,
+    the balanced file written in ``dialect`` (default: the input's)."""
     from . import strategies
 
     ev = _evaluate_module()
@@ -534,7 +536,7 @@ def _settings(recipe: Recipe, data: pd.DataFrame, repeats: int | None = None) ->
         "SAMPLING_STRATEGY": _coded_strategy(tactic, labels),
         "MARK_SYNTHETIC": bool(recipe.mark_synthetic),
     }
-    for part in (_final(request, tactic), _dialect(data), _resampling(recipe, data, strategy, labels),
+    for part in (_final(request, tactic), _dialect(data, dialect), _resampling(recipe, data, strategy, labels),
                  _evaluation(request, tactic)):
         taken = values.keys() & part.keys()
         if taken:  # one name for two constants: the later would silently replace the earlier
@@ -571,7 +573,7 @@ def _coded_strategy(tactic: Any, labels: list[Any]) -> Any:
     return encode_sampling_strategy(tactic.plan.sampling_strategy, labels)
 
 
-def _dialect(data: pd.DataFrame) -> dict[str, Any]:
+def _dialect(data: pd.DataFrame, dialect: Dialect | None = None) -> dict[str, Any]:
     """How the balanced file is written (``DELIMITER``, ``DECIMAL``, and ``WRITE``: the fewest
     decimals each float column was written with, the encoding, the digits of zero-padded whole
     numbers, the missing cell's token, true/false's spelling, the line end: the app's download) and how the
@@ -579,9 +581,8 @@ def _dialect(data: pd.DataFrame) -> dict[str, Any]:
     script is made from: its delimiter, decimal mark, thousands separator, encoding, or the
     worksheet, and the title rows above its header). Only values Balancer's reader produces pass;
     anything else is left to pandas' defaults."""
-    from .tables.dialect import Dialect
-
-    dialect = Dialect.of(data)
+    source = Dialect.of(data)  # how the input is read; ``dialect``: how the file is written
+    dialect = dialect or source
     found = data.attrs.get("format")
     found = found if isinstance(found, dict) else {}
     header = found.get("header_row")
@@ -590,7 +591,7 @@ def _dialect(data: pd.DataFrame) -> dict[str, Any]:
     if found.get("kind") == "xlsx" and isinstance(found.get("sheet"), str):
         read = {"sheet_name": found["sheet"]} | ({"skiprows": skip} if skip else {})
     if found.get("kind") in ("csv", "tsv", "txt"):
-        read = {"sep": dialect.delimiter, "decimal": dialect.decimal}
+        read = {"sep": source.delimiter, "decimal": source.decimal}
         if found.get("delimiter") == "whitespace":
             read["sep"] = r"\s+"
         if found.get("thousands") in (".", ",", " ") and found.get("thousands") != read["decimal"]:
@@ -800,15 +801,17 @@ def _model_function(model: str) -> str:
     return f"\n\ndef make_model(weights):\n    return {_MODEL_CODE[model][1]}\n"
 
 
-def python_script(recipe: Recipe, data: pd.DataFrame, *, repeats: int | None = None) -> str:
+def python_script(recipe: Recipe, data: pd.DataFrame, *, repeats: int | None = None,
+                  dialect: Dialect | None = None) -> str:
     """A pandas + imbalanced-learn script that reproduces the balanced file and the evaluation.
 
     The settings come from ``recipe`` as Balancer resolves them for ``data`` (the table the script
     is for; it reads the file given on its command line); ``repeats`` (default: the recipe's, else
-    1) are the evaluation's repeats. Raises :class:`DataError` when the recipe names a model or
+    1) are the evaluation's repeats; ``dialect``: how the balanced file is written (default: as
+    the input, :meth:`Dialect.of`; the command line's ``--dialect`` and ``--out``). Raises :class:`DataError` when the recipe names a model or
     values a script cannot hold.
     """
-    values = _settings(recipe, data, repeats)
+    values = _settings(recipe, data, repeats, dialect)
     sampler = values["SAMPLER"]
     from . import strategies
 

@@ -106,5 +106,5 @@ stem = Path(current.name).stem
 st.download_button("Download resampled CSV", payload, file_name=f"{stem}_{result.method}.csv",
                    mime="text/csv", key="download", type="primary")
 made = recipe.make("resample", target, result.requested, result.params, result.seed, mark_synthetic=bool(mark))
-export_buttons("resample", made, resampled=result)
+export_buttons("resample", made, dialect=dialect, resampled=result)
 save_run(request, made, resampled=result, file=payload if keep else None)

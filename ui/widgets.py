@@ -220,8 +220,9 @@ def chosen_request() -> tuple[str, dict[str, Any]]:
 # recipes, reports and code export
 
 
-def export_buttons(kind: str, made: Any, **results: Any) -> None:
-    """`Download recipe`, `Download report` and `Download Python script` for a result.
+def export_buttons(kind: str, made: Any, dialect: Dialect | None = None, **results: Any) -> None:
+    """`Download recipe`, `Download report` and `Download Python script` for a result (the
+    script writes its balanced file in ``dialect``, the page's `Format`; default: the input's).
 
     The recipe is sent with the page; the report and the script are built only when their button
     is pressed.
@@ -251,7 +252,7 @@ def export_buttons(kind: str, made: Any, **results: Any) -> None:
         help="One HTML file with the charts and tables; opens offline.")
     if kind != "compare":
         right.download_button(
-            "Download Python script", lambda: python_script(made, frame),
+            "Download Python script", lambda: python_script(made, frame, dialect=dialect),
             file_name=f"{stem}_{kind}.py", mime="text/x-python", key=f"code_{kind}",
             help="pandas + imbalanced-learn code that reproduces this without Balancer.")
 

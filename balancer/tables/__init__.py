@@ -55,7 +55,7 @@ from .header import check_header_row
 from .limits import Budget, Limits, check_table, too_big
 from .parquet import read_parquet
 from .text import decode_text, sniff_delimiter
-from .write import csv_header, escape_formula, escape_formulas, to_arrow, write_csv, write_csv_file
+from .write import csv_header, escape_formula, escape_formulas, to_arrow, writable, write_csv, write_csv_file
 from .xlsx import worksheet_names
 
 #: File name endings Balancer reads.
@@ -168,6 +168,7 @@ __all__ = [
     "sheet_names",
     "sniff_delimiter",
     "to_arrow",
+    "writable",
     "write_csv",
     "write_csv_file",
 ]

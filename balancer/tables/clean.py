@@ -22,6 +22,19 @@ NULL_TOKENS: tuple[str, ...] = (
 _TRUTH = {"true": True, "false": False}
 
 
+class Shared(dict):  # type: ignore[type-arg]
+    """A dict in ``DataFrame.attrs`` that copies of the frame share instead of copying: pandas
+    deep-copies ``attrs`` on every column access, and a record with an entry per column (the
+    decimals, widths and spellings of ``attrs["format"]``) made a loop over 2,000 columns take
+    seconds. It is never changed after it is made (a changed record is a new one)."""
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Shared:
+        return self
+
+    def __reduce__(self) -> tuple[type, tuple[dict]]:  # type: ignore[type-arg]
+        return Shared, (dict(self),)
+
+
 def notice(frame: pd.DataFrame, code: str, message: str) -> None:
     """Record what was done to the input on the frame (see the module)."""
     frame.attrs.setdefault("notices", []).append({"code": code, "message": message})

@@ -160,6 +160,11 @@ class Decimals:
         if any(pc.any(pc.match_substring(cells, e)).as_py() for e in "eE"):  # (ignore_case is 4x slower)
             self.exponent = True
             return
+        named = pc.or_(pc.match_substring(cells, "n"), pc.match_substring(cells, "N"))  # inf, nan: no digits
+        if pc.any(named).as_py():
+            cells = pc.filter(cells, pc.invert(named))
+            if len(cells) == cells.null_count:
+                return
         at = pc.find_substring(cells, mark)
         marked = pc.greater_equal(at, 0)
         places = pc.if_else(marked, pc.subtract(pc.subtract(pc.binary_length(cells), at), 1), 0)

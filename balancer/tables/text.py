@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import DataError, LimitError
 from .arrow import ArrowInput, arrow_to_pandas, check_cells, memory_pool
-from .clean import NULL_TOKENS, clean_frame, clean_headers, notice, report_renamed, spelled
+from .clean import NULL_TOKENS, Shared, clean_frame, clean_headers, notice, report_renamed, spelled
 from .files import SNIFF_BYTES
 from .header import MAX_ABOVE, WINDOW, header_index, most_common, report_skipped, row_text
 from .limits import Budget, Limits, cell_too_big, check_names, first_line, too_wide
@@ -402,7 +402,7 @@ def read_text(data: bytes, name: str, limits: Limits, budget: Budget, *,
     try:
         frame = _read_utf8(utf8, encoding, name, limits, budget, header_row)
         if data.startswith(codecs.BOM_UTF8):  # written back with it (a spreadsheet needs it to see UTF-8)
-            frame.attrs["format"]["encoding"] = "utf-8-sig"
+            frame.attrs["format"] = Shared(frame.attrs["format"], encoding="utf-8-sig")
         return frame
     except (NotUtf8, UnicodeDecodeError):
         if encoding is not None:
@@ -446,14 +446,14 @@ def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits, bud
     report_skipped(frame, layout.line, list(layout.skipped))
     frame = clean_frame(frame, convert_objects=delimiter == WHITESPACE, numbers=numbers, decimals=decimals,
                         widths=widths, spellings=spellings)
-    frame.attrs["format"] = {"kind": _kind(name, delimiter), "delimiter": delimiter,
+    frame.attrs["format"] = Shared({"kind": _kind(name, delimiter), "delimiter": delimiter,
                              "decimal": numbers.decimal, "thousands": numbers.thousands,
                              "header_row": layout.line, "encoding": (encoding or "utf-8").lower(),
-                             "decimals": {c: decimals[c] for c in map(str, frame.columns) if c in decimals},
-                             "widths": {c: widths[c] for c in map(str, frame.columns) if c in widths},
+                             "decimals": Shared((c, decimals[c]) for c in map(str, frame.columns) if c in decimals),
+                             "widths": Shared((c, widths[c]) for c in map(str, frame.columns) if c in widths),
                              "missing": missing,
-                             "booleans": {c: spellings[c] for c in map(str, frame.columns) if c in spellings},
-                             "line_end": _line_end(utf8, body_start)}
+                             "booleans": Shared((c, spellings[c]) for c in map(str, frame.columns) if c in spellings),
+                             "line_end": _line_end(utf8, body_start)})
     return frame
 
 

@@ -14,6 +14,7 @@ has them), with the offset when the column has a time zone.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import io
 import os
 import re
@@ -119,9 +120,11 @@ def _paddings(data: pd.DataFrame, dialect: Dialect) -> dict[int, tuple[int, bool
         scale = places[name]
         values = series.to_numpy()
         values = values[~np.isnan(values)]
-        with np.errstate(invalid="ignore", over="ignore"):  # (a decimal has no negative zero: -0.0 is 0.00)
-            exact = bool(np.all(np.abs(values) < 1e15)  # no infinity, never an exponent
-                         and np.all(np.round(values * 10.0 ** scale) / 10.0 ** scale == values))
+        with np.errstate(invalid="ignore", over="ignore"):
+            scaled = np.abs(values) * 10.0 ** scale
+            exact = bool(np.all(scaled < 2.0 ** 53)  # every digit exact (no infinity, never an exponent)
+                         and np.all(np.round(scaled) / 10.0 ** scale == np.abs(values))
+                         and not np.any((values == 0) & np.signbit(values)))  # a decimal has no -0.00
         if scale == 0 and exact:  # every value whole: written as 2.0, or the file would read back as integers
             continue
         found[position] = (scale, exact)
@@ -148,8 +151,8 @@ def _padded(column: pl.Expr, places: int, decimal: str) -> pl.Expr:
     zero is ``0``); values in exponent form, infinities and NaN as they are. Only zeros are added
     or taken: no value changes."""
     text = column.cast(pl.String)
-    if places == 0:  # whole values as whole numbers (polars' text of them ends in ".0")
-        whole = (column == column.round(0)) & (column.abs() < 1e15)
+    if places == 0:  # whole values as whole numbers (polars' text of them ends in ".0"; -0.0 kept)
+        whole = (column == column.round(0)) & (column.abs() < 1e15) & ((column != 0) | (1.0 / column > 0))
         text = pl.when(whole).then(column.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(text)
     else:
         point = text.str.find(".", literal=True)
@@ -167,18 +170,19 @@ def _write_rows(table: pa.Table, sink: Any, dialect: Dialect, times: dict[int, s
     # positional names: the header is written separately, so duplicate names are no trouble
     frame = pl.from_arrow(table.rename_columns([f"c{i}" for i in range(table.num_columns)]))
     assert isinstance(frame, pl.DataFrame)
+    schema = frame.schema  # (polars builds it anew on every call)
     dated = [pl.col(f"c{i}").dt.to_string(form) for i, form in times.items()
-             if isinstance(frame.schema[f"c{i}"], pl.Datetime)]
+             if isinstance(schema[f"c{i}"], pl.Datetime)]
     dated += [(pl.col(f"c{i}").cast(pl.Decimal(38, places)) if exact
                else _padded(pl.col(f"c{i}"), places, dialect.decimal)).alias(f"c{i}")
-              for i, (places, exact) in paddings.items() if isinstance(frame.schema[f"c{i}"], pl.Float64)]
+              for i, (places, exact) in paddings.items() if isinstance(schema[f"c{i}"], pl.Float64)]
     dated += [pl.col(f"c{i}").cast(pl.String).str.zfill(digits) for i, digits in widths.items()
-              if frame.schema[f"c{i}"].is_integer()]
+              if schema[f"c{i}"].is_integer()]
     spellings = dict(dialect.booleans)
     dated += [pl.when(pl.col(f"c{i}")).then(pl.lit(spellings[name]))
               .when(~pl.col(f"c{i}")).then(pl.lit("FALSE" if spellings[name] == "TRUE" else "False")).alias(f"c{i}")
               for i, name in enumerate(table.column_names)
-              if name in spellings and isinstance(frame.schema[f"c{i}"], pl.Boolean)]
+              if name in spellings and isinstance(schema[f"c{i}"], pl.Boolean)]
     if dated:
         frame = frame.with_columns(dated)
     frame.write_csv(sink, separator=dialect.delimiter, decimal_comma=dialect.decimal == ",",
@@ -203,6 +207,26 @@ def _encoded(text: bytes, codec: str | None) -> bytes:
     except UnicodeEncodeError as exc:
         raise DataError(f"{exc.object[exc.start:exc.end]!r} cannot be written in {codec}, the input's "
                         "encoding; write standard CSV (UTF-8) instead") from None
+
+
+def writable(data: pd.DataFrame, dialect: Dialect) -> Dialect:
+    """``dialect``, or the same in UTF-8 with a byte order mark when the table holds a character
+    its legacy encoding (cp1252, latin-1) cannot: a header name or a text cell from elsewhere than
+    the input (a model's labels), which :func:`write_csv` would refuse."""
+    codec = _ENCODERS[dialect.encoding][1]
+    if codec not in ("cp1252", "latin-1"):
+        return dialect
+    texts = [str(c) for c in data.columns]
+    for position in range(data.shape[1]):
+        series = data.iloc[:, position]
+        if not (pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+                or pd.api.types.is_datetime64_any_dtype(series.dtype)):
+            texts.extend(str(v) for v in pd.unique(series.dropna()))
+    try:
+        "\n".join(texts).encode(codec)
+    except UnicodeEncodeError:
+        return dataclasses.replace(dialect, encoding="utf-8-sig")
+    return dialect
 
 
 def write_csv(data: pd.DataFrame, *, escape: bool = True, dialect: Dialect | None = None) -> bytes:

@@ -109,3 +109,22 @@ def test_resample_says_how_the_file_was_read_and_writes_it_back_so(capsys, tmp_p
                            "RandomOverSampler", "--out", tmp_path / "out.tsv")
     assert code == 0, err
     assert (tmp_path / "out.tsv").read_bytes().startswith(text.replace(";", "\t").encode("cp1252"))
+
+
+def test_predict_writes_labels_the_input_encoding_cannot_hold(capsys, tmp_path):
+    """Check predicting on a Windows-1252 file with a model whose labels Windows-1252 cannot hold
+    ('Ωmega') writes the file in UTF-8 with a byte order mark, with a note; it stopped with an
+    error and left an empty file."""
+    lines = ["a,b,label"] + [f"{i % 7 / 3:.3f},{i % 5 / 2:.3f},{'Ωmega' if i % 4 == 0 else 'x'}" for i in range(80)]
+    (tmp_path / "train.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "evaluate", tmp_path / "train.csv", "--target", "label", "--method", "none",
+                           "--model-out", tmp_path / "m.bal")
+    assert code == 0, err
+    rows = ["a;b;notiz"] + [f"{i % 7 / 3:.3f};{i % 5 / 2:.3f};é{i}".replace(".", ",") for i in range(20)]
+    (tmp_path / "pred.csv").write_bytes(("\n".join(rows) + "\n").encode("cp1252"))
+    code, _, err = run_cli(capsys, "predict", tmp_path / "m.bal", tmp_path / "pred.csv", "--out", tmp_path / "p.csv")
+    assert code == 0, err
+    assert "written in UTF-8 with a byte order mark" in err
+    written = (tmp_path / "p.csv").read_bytes()
+    assert written.startswith(b"\xef\xbb\xbfa;b;notiz;predicted")
+    assert "é3" in written.decode("utf-8-sig")

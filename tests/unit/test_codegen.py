@@ -207,6 +207,22 @@ def test_the_script_reads_the_file_as_the_app_read_it(name, make_file, tmp_path,
         assert written.decode("cp1252").splitlines()[0] == "id;montant;articles;catégorie"
 
 
+@pytest.mark.parametrize("how", [("--dialect", "standard"), ("--out", "app.tsv")])
+def test_the_script_writes_as_the_command_asked(how, tmp_path, capsys):
+    """Check a script exported with --dialect standard, or beside an --out ending in .tsv, writes
+    its file as the command did (it wrote the input's dialect: semicolons where the command wrote
+    commas or tabs), while still reading the input as it is (Windows-1252, decimal commas)."""
+    path = tmp_path / "export.csv"
+    target = _euro_cp1252(path)
+    out = tmp_path / (how[1] if how[0] == "--out" else "app.csv")
+    extra = [] if how[0] == "--out" else list(how)
+    code, _, err = run_cli(capsys, "resample", path, "--target", target, "--method", "SMOTE", "--out", out,
+                           "--code", tmp_path / "s.py", *extra)
+    assert code == 0, err
+    _run_script(tmp_path, (tmp_path / "s.py").read_text(), path, "script.out")
+    assert (tmp_path / "script.out").read_bytes() == out.read_bytes()
+
+
 def test_the_script_shows_labels_without_obeying_them(tmp_path):
     """Check the script prints a label holding escape sequences (window title, clear screen), a
     carriage return or a right-to-left override as escapes, as the command line does, and still

@@ -688,3 +688,44 @@ def test_line_ends_come_back_as_the_input_had_them(tmp_path):
         write_csv_file(frame, tmp_path / "o.csv", chunk_rows=4, dialect=Dialect.of(frame))
         assert (tmp_path / "o.csv").read_bytes() == data
         assert write_csv(frame, dialect=Dialect.of(frame).standard()).count(b"\r\n") == 31
+
+
+# ---- from a review of the writer: digits, signs, wide tables
+
+
+@pytest.mark.parametrize("text", [
+    "x,k\n111079851638612.31,a\n1.50,b\n",  # more digits than a float holds at that scale
+    "x,k\n9.245473010076099,a\n1.500000000000000,b\n",
+    "t,k\n2320719422.063524000,a\n1.500000000,b\n",  # an epoch time with nine decimals
+    "x,k\n-0.00,a\n1.50,b\n2.25,a\n",  # a negative zero keeps its sign
+])
+def test_long_decimals_keep_every_digit(text):
+    """Check the fast way (a polars decimal) is taken only when every digit is exact: values of
+    about 16 significant digits came out with other last digits (111079851638612.31 written as
+    .32), and -0.00 as 0.00; the file is now the input's text, byte for byte."""
+    frame = read_table(text.encode(), name="long.csv")
+    assert write_csv(frame, dialect=Dialect.of(frame)) == text.encode()
+
+
+def test_infinite_cells_do_not_count_as_whole_numbers():
+    """Check an 'inf' cell (read as missing, with a notice) does not make its column's fewest
+    decimals 0: 1.50 beside it stays 1.50."""
+    frame = read_table(b"x,k\ninf,a\n1.50,b\n2.25,a\n", name="inf.csv")
+    assert frame.attrs["format"]["decimals"] == {"x": 2}
+    assert write_csv(frame, dialect=Dialect.of(frame)).split(b"\n")[2] == b"1.50,b"
+
+
+def test_per_column_records_are_shared_not_copied():
+    """Check the format record (an entry per column) is shared by the copies pandas makes of
+    attrs on every column access: a 2,000-column table's write took 6.5 s (0.45 s shared)."""
+    import copy
+
+    frame = read_table(_ledger(), name="ledger.csv")
+    assert copy.deepcopy(frame.attrs)["format"] is frame.attrs["format"]
+    assert frame["betrag"].attrs["format"]["decimals"] is frame.attrs["format"]["decimals"]
+    import json
+    import pickle
+
+    again = pickle.loads(pickle.dumps(frame))
+    assert again.attrs["format"] == frame.attrs["format"]
+    json.dumps(frame.attrs["format"])  # still plain JSON for profile --json

@@ -259,7 +259,7 @@ def test_tables_public_names():
         "EXTENSIONS", "UPLOAD_EXTENSIONS", "NULL_TOKENS", "Budget", "Dialect", "Limits",
         "arrow_to_pandas", "clean_headers", "csv_header", "decode_text", "detect_format",
         "escape_formula", "escape_formulas", "read_file", "read_table", "sheet_names",
-        "sniff_delimiter", "to_arrow", "write_csv", "write_csv_file"}
+        "sniff_delimiter", "to_arrow", "writable", "write_csv", "write_csv_file"}
     for name in tables.__all__:
         assert hasattr(tables, name), name
 
