@@ -42,7 +42,7 @@ import balancer
 from balancer import config
 from balancer.profiling import Profile
 from balancer.samples import load_sample
-from balancer.tables import Dialect, Limits
+from balancer.tables import Dialect, Limits, writable
 
 from .jobs import heavy
 
@@ -200,7 +200,8 @@ def csv_bytes(key: tuple[object, ...], _frame: pd.DataFrame, dialect: Dialect | 
     cache_key = ("csv", *key, dialect)
     payload = EXPORTS.get(cache_key)
     if payload is None:
-        payload = balancer.write_csv(_frame, dialect=dialect)
+        # (UTF-8 with a byte order mark if the input's legacy encoding cannot hold a character)
+        payload = balancer.write_csv(_frame, dialect=None if dialect is None else writable(_frame, dialect))
         EXPORTS.put(cache_key, payload, len(payload))
     return payload
 

@@ -452,7 +452,8 @@ def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits, bud
                              "decimals": Shared((c, decimals[c]) for c in map(str, frame.columns) if c in decimals),
                              "widths": Shared((c, widths[c]) for c in map(str, frame.columns) if c in widths),
                              "missing": missing,
-                             "booleans": Shared((c, spellings[c]) for c in map(str, frame.columns) if c in spellings),
+                             "booleans": Shared((str(c), spellings[str(c)]) for c in frame.columns
+                                                if str(c) in spellings and pd.api.types.is_bool_dtype(frame[c].dtype)),
                              "line_end": _line_end(utf8, body_start)})
     return frame
 

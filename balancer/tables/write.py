@@ -1,14 +1,15 @@
 """Writing a table as CSV: fast (Arrow to polars' multi-threaded writer) and safe to open in a
 spreadsheet (cells and header names that would run as a formula are escaped).
 
-The delimiter and the decimal mark of floats follow a :class:`~balancer.tables.dialect.Dialect`
-(standard CSV by default), and so do the encoding (the input's: a Windows-1252 export is written in
-Windows-1252, a UTF-8 file with a byte order mark gets it back) and the decimals of a float column the input wrote with a fixed
-number of them (``12,00`` stays ``12,00``, not ``12,0``) and the width of zero-padded whole numbers
-(``00117`` stays ``00117``), a missing cell as the one token the input wrote them as (``?``), and
-true/false as the input spelled them (``TRUE``). Datetime columns are written as they read: a date when every value is
-at midnight, else the date and the time to the second (fractions of a second only when some value
-has them), with the offset when the column has a time zone.
+How the text is written follows a :class:`~balancer.tables.dialect.Dialect` (standard CSV by
+default; :meth:`Dialect.of` gives the input's): the delimiter, the decimal mark, the encoding (a
+Windows-1252 export is written in Windows-1252, a UTF-8 file with a byte order mark gets it back),
+the line end, the decimals of a float column (``12,00`` stays ``12,00``, not ``12,0``: only zeros
+are added, never a value changed), the width of zero-padded whole numbers (``00117``), the token
+of a missing cell (``?``) and the spelling of true/false (``TRUE``). Datetime columns are written
+as they read: a date when every value is at midnight, else the date and the time to the second
+(fractions of a second only when some value has them), with the offset when the column has a time
+zone.
 """
 
 from __future__ import annotations
@@ -148,8 +149,8 @@ def _widths(data: pd.DataFrame, dialect: Dialect) -> dict[int, int]:
 def _padded(column: pl.Expr, places: int, decimal: str) -> pl.Expr:
     """Each float's shortest text (as polars writes it) with at least ``places`` decimals: zeros
     added (``12.0`` -> ``12.00``) or, for 0, a ``.0`` taken off (``2.0`` -> ``2``; a negative
-    zero is ``0``); values in exponent form, infinities and NaN as they are. Only zeros are added
-    or taken: no value changes."""
+    zero stays ``-0.0``); values in exponent form, infinities and NaN as they are. Only zeros are
+    added or taken: no value changes."""
     text = column.cast(pl.String)
     if places == 0:  # whole values as whole numbers (polars' text of them ends in ".0"; -0.0 kept)
         whole = (column == column.round(0)) & (column.abs() < 1e15) & ((column != 0) | (1.0 / column > 0))
@@ -235,9 +236,10 @@ def write_csv(data: pd.DataFrame, *, escape: bool = True, dialect: Dialect | Non
 
     String cells and header names that begin with ``=``, ``+``, ``-``, ``@``, tab or carriage
     return are prefixed with ``'`` so that a spreadsheet shows them instead of running them
-    (numbers are untouched). Cells are quoted only when they must be; missing values are empty.
-    ``dialect``: the delimiter, decimal mark, decimals and encoding (default: standard CSV, comma
-    and decimal point, UTF-8).
+    (numbers are untouched). Cells are quoted only when they must be; missing values are empty
+    unless the dialect gives the input's token. ``dialect``: how the text is written (see the
+    module; default: standard CSV, comma and decimal point, UTF-8, CRLF). A character the
+    dialect's encoding cannot hold is a :class:`DataError` (:func:`writable` picks UTF-8 first).
     Datetime columns are written as dates when every value is at midnight (see the module).
     The table goes through Arrow to polars' multi-threaded CSV writer.
     """

@@ -107,3 +107,30 @@ def test_missing_values_are_one_table_with_shares_per_class(app):
     assert table["column"].iloc[0] == "protime"
     assert {"share", "in 1", "in 2"} <= set(table.columns)
     assert sum("missing values" in str(w.value) for w in app.warning) == 1  # one box, not one per column
+
+
+def test_the_download_is_in_the_input_encoding_with_its_text(app):
+    """Check the dashboard's download of a Windows-1252 export with two-decimal amounts and
+    zero-padded ids is that file's text for its own rows (it came back as UTF-8, which the
+    spreadsheet that made it shows as 'rÃ©gulier', with 12,5 for 12,50), and the `Format`
+    choice says which encoding; standard CSV is UTF-8."""
+    rng = np.random.default_rng(5)
+    lines = ["id;montant;catégorie"] + [
+        f"{i:05d};{rng.integers(100, 99999) / 100:.2f};{'fraude' if i % 6 == 0 else 'régulier'}".replace(".", ",")
+        for i in range(240)]
+    source = ("\r\n".join(lines) + "\r\n").encode("cp1252")
+    upload(app, "export.csv", source)
+    assert not app.exception and not app.error
+    app.selectbox(key="w_target").select("catégorie").run()
+    app.switch_page("pages/balance.py").run()
+    app.selectbox(key="w_strategy").select("RandomOverSampler").run()
+    with capture() as stored:
+        app.button(key="resample").click().run()
+        assert not app.exception and not app.error
+        assert app.radio(key="w_dialect").options[0] == "As the input (semicolon, decimal comma, Windows-1252)"
+        written = download(app, "download", stored)
+    assert written.startswith(source)  # the input's rows first, byte for byte
+    with capture() as stored:
+        app.radio(key="w_dialect").set_value("standard").run()
+        standard = download(app, "download", stored)
+    assert standard.decode("utf-8").startswith("id,montant,catégorie\r\n00000,")

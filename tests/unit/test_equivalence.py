@@ -25,7 +25,7 @@ from balancer.neighbours import FastKNeighboursClassifier, FastNeighbours, Index
 from balancer.prepare import Preparer, column_roles
 from tests.conftest import mixed_table
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[1] / "data"  # copies of ../shared/data's tables (a clone has no ../shared)
 #: every neighbour-based tactic the registry has (CondensedNearestNeighbour is too slow for many
 #: runs; SMOTEN and KMeansSMOTE have no fast variant and no fast search)
 NEIGHBOUR_METHODS = [s.name for s in strategies.STRATEGIES.values()
@@ -135,6 +135,11 @@ def test_same_rows_as_imblearn(method, table, monkeypatch, forced):
     data = TABLES[table]()
     for seed in (0, 7):
         assert_same(run(data, method, seed, "fast", monkeypatch), run(data, method, seed, "imblearn", monkeypatch))
+
+
+def test_the_real_tables_are_here():
+    """Check the real tables below are collected: from ../shared they vanished from a clone's run."""
+    assert len(sorted(SHARED.glob("*.csv"))) == 7
 
 
 @pytest.mark.parametrize("path", sorted(SHARED.glob("*.csv")), ids=lambda p: p.stem)
