@@ -126,6 +126,14 @@ def clean_frame(frame: pd.DataFrame, *, convert_objects: bool = False,
     return frame
 
 
+def is_code(cells: pd.Series) -> bool:
+    """Whether text cells are all plain digits (a sign at most) and some are too long for a float
+    to hold exactly (2**53 and more): a code, not a quantity."""
+    text = cells.astype("str")
+    return bool(text.str.fullmatch(r"[+-]?\d+").all()) and bool((text.str.lstrip("+-").str.len() >= 16).any()) \
+        and bool((pd.to_numeric(text, errors="coerce").abs() >= 2**53).any())
+
+
 def spelled(values: list[str]) -> str | None:
     """How true/false cells are spelled when they all are one way other than the writer's own
     lower case: ``"TRUE"`` (a spreadsheet's ``TRUE``/``FALSE``) or ``"True"``; else None."""
@@ -144,7 +152,9 @@ def _drop_infinite(frame: pd.DataFrame, column: object) -> None:
 
 
 def _typed(stripped: pd.Series, number_format: NumberFormat = STANDARD) -> pd.Series:
-    """Stripped text as whole numbers, numbers or booleans when every value is one, else text."""
+    """Stripped text as whole numbers, numbers or booleans when every value is one, else text.
+    Digits alone beyond what a float holds exactly (a 17- or 20-digit code) stay text: as numbers
+    they would be written back with other digits."""
     numbers = parse(stripped, number_format)
     present = stripped.notna()
     if present.any() and bool(numbers[present].notna().all()):
@@ -153,6 +163,11 @@ def _typed(stripped: pd.Series, number_format: NumberFormat = STANDARD) -> pd.Se
         finite = values[present.to_numpy()][whole]
         if finite.size and np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53):
             return numbers.astype("Int64") if stripped.isna().any() else numbers.astype("int64")
+        if is_code(stripped[present]):  # 64-bit integers when they fit, else text
+            if pd.to_numeric(stripped[present].astype("str"), errors="coerce").dtype == "int64":
+                return stripped.map(lambda v: None if pd.isna(v) else int(v)).astype(
+                    "Int64" if stripped.isna().any() else "int64")
+            return stripped.astype("str")
         return numbers.astype("float64")
     lowered = stripped.str.lower()
     if present.any() and bool(lowered[present].isin(list(_TRUTH)).all()):

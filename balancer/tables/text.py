@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import DataError, LimitError
 from .arrow import ArrowInput, arrow_to_pandas, check_cells, memory_pool
-from .clean import NULL_TOKENS, Shared, clean_frame, clean_headers, notice, report_renamed, spelled
+from .clean import NULL_TOKENS, Shared, clean_frame, clean_headers, is_code, notice, report_renamed, spelled
 from .files import SNIFF_BYTES
 from .header import MAX_ABOVE, WINDOW, header_index, most_common, report_skipped, row_text
 from .limits import Budget, Limits, cell_too_big, check_names, first_line, too_wide
@@ -439,6 +439,9 @@ def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits, bud
     else:
         quoted = utf8.find(b'"', body_start) != -1
         frame = _parse_delimited(body, names, delimiter, name, quoted, limits, numbers.decimal)
+        codes = _long_codes(body, names, delimiter, quoted, numbers.decimal, frame)
+        for column, cells in codes.items():
+            frame[column] = cells
         decimals, widths = _number_text(body, names, delimiter, quoted, numbers.decimal, frame)
         missing, spellings = _first_block_text(body, names, delimiter, quoted, frame)
     _encoding_notice(frame, encoding, name)
@@ -576,6 +579,33 @@ def _number_text(body: memoryview, names: list[str], delimiter: str, quoted: boo
     decimals = {c: n for c, n in places.items() if n is not None and isinstance(found[c], Decimals)}
     widths = {c: n for c, n in places.items() if n is not None and isinstance(found[c], Width)}
     return decimals, widths
+
+
+def _long_codes(body: memoryview, names: list[str], delimiter: str, quoted: bool, decimal: str,
+                frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The text of float columns that are codes (:func:`~balancer.tables.clean.is_code`): digits
+    beyond a 64-bit integer, which Arrow reads as floats with other digits (``09999999999999999999``
+    as 1e19). Only columns whose floats reach 2**63 are read again."""
+    candidates = [str(c) for c in frame.columns
+                  if frame[c].dtype == "float64" and bool((frame[c].abs() >= 2.0 ** 63).any())]
+    if not candidates:
+        return {}
+    source = ArrowInput(body)
+    read, parse, convert = _csv_options(names, delimiter, quoted, _BLOCK_SIZE * 8, decimal)
+    convert.column_types = {column: pa.string() for column in candidates}
+    convert.include_columns = candidates
+    try:
+        table = pacsv.read_csv(pa.BufferReader(source.buffer()), memory_pool=memory_pool(),
+                               read_options=read, parse_options=parse, convert_options=convert)
+    except pa.ArrowInvalid:
+        source.settle()
+        return {}
+    found = {}
+    for column in candidates:
+        cells = table.column(column).to_pandas().str.strip()
+        if is_code(cells.dropna()):
+            found[column] = cells.astype("str")
+    return found
 
 
 def _first_block_text(body: memoryview, names: list[str], delimiter: str, quoted: bool,

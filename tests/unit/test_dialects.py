@@ -727,3 +727,21 @@ def test_per_column_records_are_shared_not_copied():
     again = pickle.loads(pickle.dumps(frame))
     assert again.attrs["format"] == frame.attrs["format"]
     json.dumps(frame.attrs["format"])  # still plain JSON for profile --json
+
+
+@pytest.mark.parametrize(("name", "sep"), [("codes.csv", ","), ("codes.txt", "   ")])
+def test_codes_longer_than_a_number_holds_stay_text(name, sep):
+    """Check 20-digit codes (beyond a 64-bit integer) are read as text and written back digit for
+    digit: they were read as floats and written as 1e+19 and 1.2345678901234567e+19, other
+    numbers; a 19-digit code fits an integer and stays one."""
+    rows = [["code", "short", "x", "k"], ["09999999999999999999", "1234567890123456789", "1.5", "a"],
+            ["12345678901234567890", "9223372036854775807", "2.5", "b"],
+            ["00000000000000000001", "0000000000000000001", "3.5", "a"]]
+    text = "\n".join(sep.join(row) for row in rows) + "\n"
+    frame = read_table(text.encode(), name=name)
+    assert frame["code"].tolist() == ["09999999999999999999", "12345678901234567890", "00000000000000000001"]
+    assert pd.api.types.is_integer_dtype(frame["short"].dtype)
+    if sep == ",":
+        assert write_csv(frame, dialect=Dialect.of(frame)).decode() == text
+    else:  # a whitespace table is written tab-separated
+        assert write_csv(frame, dialect=Dialect.of(frame)).decode() == text.replace("   ", "\t")
