@@ -4,7 +4,8 @@ the decimals each float column was written with."""
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -97,30 +98,21 @@ class Dialect:
         decimal = found.get("decimal")
         if delimiter not in _DELIMITERS or decimal not in (".", ",") or delimiter == decimal:
             return cls.STANDARD
-        encoding = found.get("encoding")
-        missing = found.get("missing")
-        booleans = found.get("booleans")
-        booleans = booleans if isinstance(booleans, dict) else {}
-        return cls(delimiter, decimal, decimals_of(found), encoding if encoding in ENCODINGS else "utf-8",
-                   _pairs(found, "widths", 2, MAX_WIDTH), missing if missing in NULL_TOKENS else "",
-                   tuple((n, v) for n, v in booleans.items() if isinstance(n, str) and v in SPELLINGS),
+        encoding, missing = found.get("encoding"), found.get("missing")
+        return cls(delimiter, decimal, _pairs(found, "decimals", lambda n: type(n) is int and 0 <= n <= MAX_DECIMALS),
+                   encoding if encoding in ENCODINGS else "utf-8",
+                   _pairs(found, "widths", lambda n: type(n) is int and 2 <= n <= MAX_WIDTH),
+                   missing if missing in NULL_TOKENS else "", _pairs(found, "booleans", SPELLINGS.__contains__),
                    "\n" if found.get("line_end") == "\n" else "\r\n")
 
 
 Dialect.STANDARD = Dialect()
 
 
-def decimals_of(found: object) -> tuple[tuple[str, int], ...]:
-    """The valid (column name, places) pairs of a format record's ``decimals`` (the reader's
-    record, or a forged one: anything else is left out)."""
-    return _pairs(found, "decimals", 0, MAX_DECIMALS)
-
-
-def _pairs(found: object, key: str, low: int, high: int) -> tuple[tuple[str, int], ...]:
-    """The (column name, whole number from ``low`` to ``high``) pairs of a format record's ``key``;
+def _pairs(found: dict[str, Any], key: str, valid: Callable[[Any], bool]) -> tuple[tuple[str, Any], ...]:
+    """The (column name, value) pairs of a format record's ``key`` whose value is ``valid``;
     anything else (a forged record) is left out."""
-    pairs = found.get(key) if isinstance(found, dict) else None
+    pairs = found.get(key)
     if not isinstance(pairs, dict):
         return ()
-    return tuple((name, n) for name, n in pairs.items()
-                 if isinstance(name, str) and type(n) is int and low <= n <= high)
+    return tuple((name, value) for name, value in pairs.items() if isinstance(name, str) and valid(value))

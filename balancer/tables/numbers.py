@@ -211,8 +211,9 @@ class Width:
     padded: bool = False
     mixed: bool = False
 
-    def add(self, cells: pa.Array | pa.ChunkedArray) -> None:
-        """Take in a block of whole-number cells as the file wrote them (nulls skipped)."""
+    def add(self, cells: pa.Array | pa.ChunkedArray, mark: str = ".") -> None:
+        """Take in a block of whole-number cells as the file wrote them (nulls skipped; ``mark``,
+        the decimal mark, plays no part: the signature is :meth:`Decimals.add`'s)."""
         if self.mixed or len(cells) == cells.null_count:
             return
         lengths = pc.min_max(pc.binary_length(cells)).as_py()

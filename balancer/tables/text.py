@@ -16,6 +16,7 @@ import codecs
 import dataclasses
 import io
 import re
+from collections.abc import Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -535,6 +536,32 @@ def _parse_delimited(
     return arrow_to_pandas(table)
 
 
+def _as_text(body: memoryview, names: list[str], delimiter: str, quoted: bool, decimal: str,
+             columns: list[str], block: int, *, nulls: bool = True,
+             first: bool = False) -> Iterator[pa.RecordBatch]:
+    """``columns`` of the body as Arrow reads them but as text (the null tokens as nulls, or with
+    ``nulls=False`` as they are written), a block of rows at a time; only the first with
+    ``first``. Raises ``pa.ArrowInvalid`` for a row longer than the block, once Arrow let go of
+    the bytes (see :class:`ArrowInput`)."""
+    source = ArrowInput(body)
+    read, parse, convert = _csv_options(names, delimiter, quoted, block, decimal)
+    convert.column_types = {column: pa.string() for column in columns}
+    convert.include_columns = columns
+    if not nulls:
+        convert.null_values, convert.strings_can_be_null, convert.quoted_strings_can_be_null = [], False, False
+    try:
+        reader = pacsv.open_csv(pa.BufferReader(source.buffer()), memory_pool=memory_pool(),
+                                read_options=read, parse_options=parse, convert_options=convert)
+        for batch in reader:
+            yield batch
+            if first:
+                break
+        reader.close()  # (after the first block: no read-ahead left running)
+    except pa.ArrowInvalid:
+        source.settle()
+        raise
+
+
 def _number_text(body: memoryview, names: list[str], delimiter: str, quoted: bool, decimal: str,
                  frame: pd.DataFrame) -> tuple[dict[str, int], dict[str, int]]:
     """How the numbers of each column were written, for the writer to write them the same way:
@@ -547,33 +574,21 @@ def _number_text(body: memoryview, names: list[str], delimiter: str, quoted: boo
     found: dict[str, Decimals | Width] = {
         str(c): Decimals() if frame[c].dtype == "float64" else Width()
         for c in frame.columns if frame[c].dtype == "float64" or pd.api.types.is_integer_dtype(frame[c].dtype)}
-    for columns, block in ((list(found), _BLOCK_SIZE), (None, _BLOCK_SIZE * 8)):
-        if columns is None:  # the columns the first block says may need a record
+    for first in (True, False):
+        if not first:  # the columns the first block says may need a record, from their start
             columns = [c for c, seen in found.items() if seen.places() is not None and not seen.settled]
             found = {c: type(seen)() if c in columns else seen for c, seen in found.items()}
+        else:
+            columns = list(found)
         if not columns:
             break
-        source = ArrowInput(body)
-        read, parse, convert = _csv_options(names, delimiter, quoted, block, decimal)
-        convert.column_types = {column: pa.string() for column in columns}
-        convert.include_columns = columns
         try:
-            reader = pacsv.open_csv(pa.BufferReader(source.buffer()), memory_pool=memory_pool(),
-                                    read_options=read, parse_options=parse, convert_options=convert)
-            for batch in reader:
+            for batch in _as_text(body, names, delimiter, quoted, decimal, columns,
+                                  _BLOCK_SIZE if first else _BLOCK_SIZE * 8, first=first):
                 for column, cells in zip(batch.schema.names, batch.columns):
-                    seen = found[column]
-                    if seen.settled:
-                        continue
-                    if isinstance(seen, Decimals):
-                        seen.add(cells, decimal)
-                    else:
-                        seen.add(cells)
-                if block == _BLOCK_SIZE:
-                    break
-            reader.close()  # (after the first block: no read-ahead left running)
+                    if not found[column].settled:
+                        found[column].add(cells, decimal)
         except pa.ArrowInvalid:  # a row longer than the block: written as each value's shortest text
-            source.settle()
             return {}, {}
     places = {column: seen.places() for column, seen in found.items()}
     decimals = {c: n for c, n in places.items() if n is not None and isinstance(found[c], Decimals)}
@@ -590,15 +605,10 @@ def _long_codes(body: memoryview, names: list[str], delimiter: str, quoted: bool
                   if frame[c].dtype == "float64" and bool((frame[c].abs() >= 2.0 ** 63).any())]
     if not candidates:
         return {}
-    source = ArrowInput(body)
-    read, parse, convert = _csv_options(names, delimiter, quoted, _BLOCK_SIZE * 8, decimal)
-    convert.column_types = {column: pa.string() for column in candidates}
-    convert.include_columns = candidates
     try:
-        table = pacsv.read_csv(pa.BufferReader(source.buffer()), memory_pool=memory_pool(),
-                               read_options=read, parse_options=parse, convert_options=convert)
+        table = pa.Table.from_batches(list(_as_text(body, names, delimiter, quoted, decimal, candidates,
+                                                    _BLOCK_SIZE * 8)))
     except pa.ArrowInvalid:
-        source.settle()
         return {}
     found = {}
     for column in candidates:
@@ -615,21 +625,13 @@ def _first_block_text(body: memoryview, names: list[str], delimiter: str, quoted
     and how each true/false column spells them (``TRUE``/``FALSE`` or ``True``/``False``; lower
     case, the writer's own, is not recorded). A block (1 MB), not the whole file: these are a
     file's habits, not its values."""
-    source = ArrowInput(body)
-    read = pacsv.ReadOptions(column_names=names, use_threads=True, block_size=_BLOCK_SIZE)
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted)
-    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[],
-                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
-    try:
-        reader = pacsv.open_csv(pa.BufferReader(source.buffer()), memory_pool=memory_pool(),
-                                read_options=read, parse_options=parse, convert_options=convert)
-        batch = next(iter(reader), None)
-        reader.close()
+    try:  # (a list: the reader runs to its end and is closed)
+        batches = list(_as_text(body, names, delimiter, quoted, ".", names, _BLOCK_SIZE, nulls=False, first=True))
     except pa.ArrowInvalid:
-        source.settle()
         return None, {}
-    if batch is None:
+    if not batches:
         return None, {}
+    batch = batches[0]
     tokens: set[str] = set()
     spellings: dict[str, str] = {}
     null_tokens = pa.array(list(NULL_TOKENS), type=pa.string())
