@@ -156,6 +156,8 @@ def column_kind(series: pd.Series) -> str:
         if values.empty:
             return "numeric"
         if pd.api.types.is_integer_dtype(dtype) or _all_whole(values):
+            if _written_padded(series):
+                return _code_kind(values)
             if _looks_like_id_integers(values, name, len(series)):
                 return "identifier"
             return "integer"
@@ -184,6 +186,23 @@ def _all_whole(values: pd.Series) -> bool:
     array = values.to_numpy(dtype="float64", na_value=np.nan)
     array = array[np.isfinite(array)]
     return bool(array.size) and bool(np.all(array == np.round(array)))
+
+
+def _written_padded(series: pd.Series) -> bool:
+    """Whether the input wrote this whole-number column zero-padded to one width (``00117``,
+    ``01234``), as the reader records in ``attrs["format"]["widths"]``: a code, not a quantity."""
+    widths = (series.attrs.get("format") or {}).get("widths") or {}
+    return str(series.name) in widths
+
+
+def _code_kind(values: pd.Series) -> str:
+    """The kind of a zero-padded whole-number column: what its text would be (customer numbers,
+    a different one in (nearly) every row, are identifiers; postcodes and month numbers are
+    categories), so no synthetic row is given a made-up code between two real ones."""
+    unique = values.nunique()
+    if unique > 20 and unique >= 0.95 * len(values):
+        return "identifier"
+    return "categorical"
 
 
 def _looks_like_id_integers(values: pd.Series, name: str, rows: int) -> bool:

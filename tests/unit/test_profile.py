@@ -140,3 +140,50 @@ def test_repeated_column_names_are_a_clear_error():
                  lambda: balancer.compare(frame, "label", ["none"], folds=2, repeats=1)):
         with pytest.raises(DataError, match="repeated: 'a'"):
             call()
+
+
+def _codes_file(padded: bool) -> bytes:
+    """A bank export: unique customer numbers, postcodes that repeat, month numbers, an amount."""
+    rng = np.random.default_rng(3)
+    customers = rng.permutation(np.arange(1, 9000))[:300]
+    postcodes = rng.choice([1067, 4109, 8523, 9111, 1307, 6108], 300)
+    width = 5 if padded else 0
+    lines = ["kunde,plz,monat,betrag,klasse"] + [
+        f"{c:0{width}d},{p:0{width}d},{m:0{2 if padded else 0}d},{a:.2f},{'ja' if k else 'nein'}"
+        for c, p, m, a, k in zip(customers, postcodes, rng.integers(1, 13, 300), rng.normal(100, 20, 300),
+                                 rng.random(300) < 0.1)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_zero_padded_numbers_are_codes_not_quantities():
+    """Check whole numbers the input wrote zero-padded are profiled as codes: unique customer
+    numbers (00052) are an identifier (they were an integer feature, so SMOTE gave synthetic rows
+    made-up customer numbers between two real ones), postcodes and month numbers are categories;
+    the same numbers written plainly keep their kinds (a quantity), and the dtype stays integer."""
+    from balancer.tables import read_table
+
+    padded = read_table(_codes_file(True), name="bank.csv")
+    assert pd.api.types.is_integer_dtype(padded["kunde"].dtype)
+    kinds = profile(padded, "klasse").kinds
+    assert (kinds["kunde"], kinds["plz"], kinds["monat"], kinds["betrag"]) == (
+        "identifier", "categorical", "categorical", "numeric")
+    plain = profile(read_table(_codes_file(False), name="bank.csv"), "klasse").kinds
+    assert (plain["kunde"], plain["plz"], plain["monat"]) == ("integer", "integer", "integer")
+
+
+def test_synthetic_rows_get_no_made_up_customer_number_or_postcode():
+    """Check SMOTE on the padded export leaves synthetic rows' customer number empty and gives
+    them a postcode and month of the input, written padded as the input wrote them."""
+    import io
+
+    from balancer import resample
+    from balancer.tables import Dialect, read_table, write_csv
+
+    source = read_table(_codes_file(True), name="bank.csv")
+    result = resample(source, "klasse", "SMOTE", seed=0)
+    made = result.data[result.synthetic]
+    assert len(made) > 100 and made["kunde"].isna().all()
+    assert set(made["plz"]) <= set(source["plz"]) and set(made["monat"]) <= set(source["monat"])
+    written = pd.read_csv(io.BytesIO(write_csv(result.data, dialect=Dialect.of(source))), dtype=str)
+    assert written["plz"].str.fullmatch(r"\d{5}").all() and written["monat"].str.fullmatch(r"\d{2}").all()
+    assert written["kunde"][~result.synthetic].str.fullmatch(r"\d{5}").all()
