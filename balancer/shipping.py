@@ -10,9 +10,13 @@ the file holds only what predicting needs.
 model, the decision rule as numbers, the class labels) and, beside it in the same zip, the model
 card ``balancer-model-card.json`` (readable with any unzip tool, nothing to trust).
 
-:func:`load` checks the file before building anything: a skops archive, every type in it trusted
-(:func:`trusted`: a class of scikit-learn, imbalanced-learn or numpy already imported here, or one
-of :data:`TRUSTED_NAMES`), and a Balancer model card. Anything else is a :class:`DataError`.
+:func:`load` checks the file before building anything: a skops archive whose members' declared
+sizes are within bounds (checked before any member is read), a Balancer model card, and every
+object in it one of the types Balancer's own model files hold, built the way skops builds them
+there (:data:`balancer.model_types.MODEL_NODES`, an exact list). skops' own defaults are not
+relied on: they trust every scikit-learn estimator (a ``FunctionTransformer`` calls what it
+holds) and any name that resolves to a class (``sklearn.base.defaultdict``, ``numpy.memmap``).
+Anything else is a :class:`DataError` naming what was refused.
 
 :func:`predict` gives the input's columns plus ``predicted`` and ``probability_<label>`` per
 class; missing columns and text in numeric columns are errors naming them; renamed, extra and
@@ -26,14 +30,13 @@ import dataclasses
 import io
 import json
 import os
-import sys
 import zipfile
+import zlib
 from collections.abc import Hashable, Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-import imblearn.ensemble  # noqa: F401  (imported so that the ensembles' classes can be trusted)
 import numpy as np
 import pandas as pd
 import skops.io
@@ -43,6 +46,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from .decision import ClassCounter, Fitted, Rule
 from .errors import DataError
 from .evaluate import Evaluation, FinalModel, fit_all_rows
+from .model_types import MODEL_NODES, MODEL_TYPES
 from .prepare import Roles
 from .profiling import column_kind, label_str
 from .recipe import frame_sha256, sha256, versions
@@ -51,24 +55,13 @@ from .recipe import frame_sha256, sha256, versions
 FORMAT = "balancer-model/1"
 #: The model card's name inside the skops archive.
 CARD = "balancer-model-card.json"
-#: The largest model file read, and the most its members may unpack to.
+#: The largest model file read, and the most its members may unpack to (all declared sizes are
+#: checked before any member is read; zipfile never inflates a member beyond its declared size).
 MAX_BYTES = 1024**3
 MAX_UNPACKED = 4 * MAX_BYTES
-#: Packages whose classes are trusted (only modules already imported: a file cannot make us import).
-TRUSTED_PACKAGES = ("sklearn", "imblearn", "numpy")
-#: Trusted by full name: Balancer's own classes in pipelines, and the scoring functions that
-#: threshold tuning keeps.
-TRUSTED_NAMES = frozenset({
-    "balancer.prepare.Preparer",
-    "balancer.prepare.Roles",
-    "balancer.tactics.AnomalyClassifier",
-    "balancer.tactics.DecomposeClassifier",
-    "balancer.tactics.NoSignalFallback",
-    "sklearn.metrics._classification.balanced_accuracy_score",
-    "sklearn.metrics._classification.fbeta_score",
-    "sklearn.metrics._classification.matthews_corrcoef",
-    "sklearn.metrics._classification.precision_score",
-})
+#: The most the model card and skops' schema may unpack to (each is read whole and parsed as JSON).
+MAX_CARD = 64 * 1024**2
+MAX_SCHEMA = 256 * 1024**2
 #: Categories listed per column in the model card (more are counted, not listed).
 MAX_CATEGORIES = 1000
 #: The output's column of predicted classes (each class also gets ``probability_<label>``).
@@ -241,37 +234,24 @@ def _native(label: Hashable) -> Any:
 
 
 def trusted(name: str) -> bool:
-    """Whether a type a model file names may be built: one of :data:`TRUSTED_NAMES`, or a class of
-    :data:`TRUSTED_PACKAGES` from a module already imported (the file never decides what is imported)."""
-    if name in TRUSTED_NAMES:
-        return True
-    module, _, attribute = name.rpartition(".")
-    if module.split(".")[0] not in TRUSTED_PACKAGES:
-        return False
-    return isinstance(getattr(sys.modules.get(module), attribute, None), type)
+    """Whether a type a model file names may be built: one of the types Balancer's own model files
+    hold (:data:`balancer.model_types.MODEL_TYPES`), by its exact name."""
+    return name in MODEL_TYPES
 
 
 def load(source: str | os.PathLike[str] | bytes) -> Shipped:
     """Read a model :func:`save` wrote (a path, or the file's bytes), checking it first.
 
-    Raises :class:`DataError` for a file that is not a skops archive, holds a type that is not
-    :func:`trusted` (named in the message), or has no Balancer model card.
+    Raises :class:`DataError` for a file that is not a skops archive, is larger than the bounds,
+    holds an object that is not one of :data:`~balancer.model_types.MODEL_NODES` (named in the
+    message), or has no Balancer model card.
     """
     raw = _read(source)
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zipped:
-            members = zipped.infolist()
-            card_text = zipped.read(CARD) if CARD in zipped.namelist() else None
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise DataError("this is not a Balancer model: it is not a skops archive (a zip file)") from None
-    if "schema.json" not in {m.filename for m in members}:
-        raise DataError("this is not a Balancer model: the zip file is not a skops archive (no schema.json)")
-    if sum(m.file_size for m in members) > MAX_UNPACKED:
-        raise DataError(f"the model file unpacks to more than {MAX_UNPACKED // 1024**3} GB; refused")
-    allowed = _refuse_untrusted(raw)
+    card_text, schema_text = _members(raw)
+    names = _refuse_untrusted(schema_text)
     card = _checked_card(card_text)
     with _unreadable():
-        payload = skops.io.loads(raw, trusted=allowed)
+        payload = skops.io.loads(raw, trusted=names)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT or not set(payload) >= PAYLOAD:
         raise DataError("this skops file is not a Balancer model (its content is not one)")
     fitted = Fitted(payload["pipeline"], payload["calibrated"], Rule.from_dict(payload["rule"]),
@@ -297,16 +277,55 @@ def _read(source: str | os.PathLike[str] | bytes) -> bytes:
     return raw
 
 
-def _refuse_untrusted(raw: bytes) -> list[str]:
-    """The types in the archive beyond skops' own trusted ones, all :func:`trusted`; else
-    :class:`DataError` naming those that are not."""
-    with _unreadable():
-        names = skops.io.get_untrusted_types(data=raw)
-    refused = [name for name in names if not trusted(name)]
+def _members(raw: bytes) -> tuple[bytes | None, bytes]:
+    """The model card (None when there is none) and skops' schema, read only after every member's
+    declared size was checked: a small file must not inflate to gigabytes before a check."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zipped:
+            members = zipped.infolist()
+            sizes = {m.filename: m.file_size for m in members}
+            if "schema.json" not in sizes:
+                raise DataError("this is not a Balancer model: the zip file is not a skops archive (no schema.json)")
+            if sum(sizes.values()) > MAX_UNPACKED:
+                raise DataError(f"the model file unpacks to more than {MAX_UNPACKED / 1024**3:g} GB; refused")
+            for name, limit in ((CARD, MAX_CARD), ("schema.json", MAX_SCHEMA)):
+                if sizes.get(name, 0) > limit:
+                    raise DataError(f"the model file's {name} unpacks to more than {limit // 1024**2} MB; refused")
+            card = zipped.read(CARD) if CARD in sizes else None
+            return card, zipped.read("schema.json")
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError):
+        raise DataError("this is not a Balancer model: it is not a skops archive (a zip file)") from None
+    except DataError:
+        raise
+    except ValueError:
+        raise DataError("this is not a Balancer model: it is not a skops archive (a zip file)") from None
+
+
+def _refuse_untrusted(schema: bytes) -> list[str]:
+    """The names of the types in skops' schema, when every object there is one of
+    :data:`~balancer.model_types.MODEL_NODES` (a type and the way skops builds it); else
+    :class:`DataError` naming the others. Every dictionary of the schema with a ``__loader__`` is
+    an object skops would build, wherever it is; the walk is a loop (no recursion to exhaust)."""
+    try:
+        tree = json.loads(schema)
+    except (ValueError, RecursionError):
+        raise DataError("this is not a Balancer model: its skops schema is not valid JSON") from None
+    found: set[tuple[str, str]] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__loader__" in node:
+                found.add((f"{node.get('__module__')}.{node.get('__class__')}", str(node["__loader__"])))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    refused = sorted(found - MODEL_NODES)
     if refused:
-        raise DataError(f"the model file holds types Balancer does not trust, so it was not loaded: "
-                        f"{', '.join(refused)[:300]}")
-    return names
+        shown = ", ".join(f"{name} ({loader})" for name, loader in refused)
+        raise DataError("the model file holds objects Balancer's models are not made of, so it was not loaded: "
+                        f"{shown[:300]}")
+    return sorted({name for name, _ in found})
 
 
 @contextlib.contextmanager
@@ -358,7 +377,8 @@ def predict(shipped: Shipped, data: pd.DataFrame) -> pd.DataFrame:
     """
     if not isinstance(data, pd.DataFrame) or data.empty:
         raise DataError("the table has no rows")
-    notices: list[dict[str, str]] = [{"code": "versions", "message": n} for n in shipped.notices]
+    notices: list[dict[str, str]] = [dict(n) for n in data.attrs.get("notices", [])]  # how the table was read
+    notices += [{"code": "versions", "message": n} for n in shipped.notices]
     rows = _aligned(shipped.card, data, notices)
     fitted = shipped.fitted
     try:
@@ -367,6 +387,8 @@ def predict(shipped: Shipped, data: pd.DataFrame) -> pd.DataFrame:
         codes = fitted.predict(rows, proba)
     except ValueError as exc:
         raise DataError(f"the model could not predict this table: {' '.join(str(exc).split())[:200]}") from None
+    if not fitted.rule.decides:
+        notices += _decision_notice(shipped, codes, proba)
     columns: dict[str, Any] = {PREDICTED: [shipped.labels[c] for c in codes]}
     columns |= {f"probability_{label_str(v)}": proba[:, c] for c, v in enumerate(shipped.labels)}
     replaced = [name for name in columns if name in data.columns]
@@ -376,6 +398,37 @@ def predict(shipped: Shipped, data: pd.DataFrame) -> pd.DataFrame:
     out = data.drop(columns=replaced).assign(**{k: pd.Series(v, index=data.index) for k, v in columns.items()})
     out.attrs["notices"] = notices
     return out
+
+
+def _decision_notice(shipped: Shipped, codes: np.ndarray, proba: np.ndarray) -> list[dict[str, str]]:
+    """Say how ``predicted`` relates to the probabilities beside it when it is not their most
+    probable class: the tactic's model decides (a model trained on rebalanced rows, or the
+    threshold tactic's cut-off), while the probabilities may be corrected to the true class rates
+    or calibrated. Two classes: the probability from which rows are predicted positive, when the
+    decision follows the probabilities; else how many rows they order otherwise."""
+    if (codes == proba.argmax(axis=1)).all():
+        return []
+    calibration = shipped.card.get("calibration")
+    how = {"prior": "corrected to the true class rates", "sigmoid": "calibrated (sigmoid)",
+           "isotonic": "calibrated (isotonic)"}.get(str(calibration), "the model's own")
+    text = f"'{PREDICTED}' is the tactic's own decision and the probabilities are {how}"
+    positive = shipped.card.get("positive")
+    labels = [label_str(v) for v in shipped.labels]
+    if len(labels) == 2 and positive in labels:
+        code = labels.index(positive)
+        chance, chosen = proba[:, code], codes == code
+        low = float(chance[chosen].min()) if chosen.any() else 1.0
+        high = float(chance[~chosen].max()) if (~chosen).any() else 0.0
+        if high < low:
+            text += f": rows are predicted {positive!r} from probability_{positive} {low:.3g} up, not from 0.5"
+        else:
+            crossed = int((chance[chosen] <= high).sum() + (chance[~chosen] >= low).sum())
+            text += (f": they order {crossed:,} row{'s' if crossed != 1 else ''} otherwise than the decision "
+                     "does (the calibrated model is not the deciding one)")
+    else:
+        text += f": {int((codes != proba.argmax(axis=1)).sum()):,} rows are predicted a class that is not their most probable"
+    text += ". To decide on these probabilities, give error costs (evaluate --costs) when saving the model."
+    return [{"code": "decision", "message": text}]
 
 
 def _aligned(card: Mapping[str, Any], data: pd.DataFrame, notices: list[dict[str, str]]) -> pd.DataFrame:
@@ -389,12 +442,19 @@ def _aligned(card: Mapping[str, Any], data: pd.DataFrame, notices: list[dict[str
         notices.append({"code": "extra_columns", "message": f"columns the model does not use were ignored: "
                                                             f"{_listed(extra)}"})
     rows = pd.DataFrame(index=data.index)
+    empty = []
     for column in features:
         series = data[found[column["name"]]]
+        if series.isna().all():
+            empty.append(column["name"])
         if column["role"] == "numeric":
             rows[column["name"]] = _numbers(series, column["name"])
         else:
             rows[column["name"]] = _categories(series, column, notices)
+    if empty:
+        notices.append({"code": "empty_columns", "message": f"columns the model uses are empty in this table: "
+                        f"{_listed(empty)}; every row gets what the model fills a gap with (the training "
+                        "median, or the category it learnt for a missing value)"})
     return rows
 
 
@@ -436,11 +496,8 @@ def _numbers(series: pd.Series, name: str) -> pd.Series:
 
 
 def _categories(series: pd.Series, column: Mapping[str, Any], notices: list[dict[str, str]]) -> pd.Series:
-    """A categorical feature typed as in training (text where it was text), with a notice for
-    values the model never saw."""
-    was_text = str(column.get("dtype")).startswith(_TEXT_DTYPES)
-    if was_text and not (pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype)):
-        series = series.map(lambda v: v if pd.isna(v) else label_str(v)).astype(object)
+    """A categorical feature typed as in training, with a notice for values the model never saw."""
+    series = _as_trained(series, str(column.get("dtype")))
     seen = set(column.get("categories") or ())
     if seen and not column.get("more_categories"):
         new = series.dropna().map(label_str)
@@ -453,9 +510,33 @@ def _categories(series: pd.Series, column: Mapping[str, Any], notices: list[dict
     return series
 
 
+def _as_trained(series: pd.Series, dtype: str) -> pd.Series:
+    """A categorical feature's values as the training table had them, however this table's reader
+    typed them: one stray word makes a true/false column text (``True``), a code column without
+    letters in this file is read as numbers (``007`` as 7), month numbers beside a typo are text.
+    Typed apart, every value would count as one the model never saw."""
+    text = pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype)
+    if dtype.startswith(_TEXT_DTYPES):
+        if text:
+            return series
+        width = ((series.attrs.get("format") or {}).get("widths") or {}).get(str(series.name))
+        return series.map(lambda v: v if pd.isna(v) else label_str(v).zfill(width or 0)).astype(object)
+    if dtype in ("bool", "boolean"):
+        if pd.api.types.is_bool_dtype(series.dtype):
+            return series
+        spelled = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False}
+        return series.map(lambda v: v if pd.isna(v) else spelled.get(str(v).strip().lower(), v)).astype(object)
+    if text and (dtype.startswith(("int", "uint", "float", "Int", "UInt", "Float"))):
+        whole = not dtype.lower().startswith("float")
+        numbers = pd.to_numeric(series, errors="coerce")
+        return series.where(numbers.isna(), numbers.map(
+            lambda v: int(v) if whole and float(v).is_integer() else float(v))).astype(object)
+    return series
+
+
 def _listed(names: list[str]) -> str:
     return ", ".join(repr(n) for n in names)[:300]
 
 
-__all__ = ["CARD", "FORMAT", "MAX_BYTES", "TRUSTED_NAMES", "TRUSTED_PACKAGES", "Shipped", "fit_final", "load",
+__all__ = ["CARD", "FORMAT", "MAX_BYTES", "MAX_CARD", "MAX_SCHEMA", "MAX_UNPACKED", "Shipped", "fit_final", "load",
            "predict", "save", "trusted"]

@@ -1,0 +1,90 @@
+"""Write ``balancer/model_types.py``: every object a Balancer model file holds, as (type, skops loader).
+
+``balancer predict`` loads a model file only when each object in it is one of these (see
+``balancer.shipping.load``). The list is made by saving what Balancer itself ships: every
+model-side tactic (a sampler stands for all samplers: they are taken out of the saved pipeline)
+with every model and calibration, on two and three classes, plus the prior-predicting fallback
+of the boosting ensembles. Run it after changing a pinned version of scikit-learn,
+imbalanced-learn, numpy or skops (a moved class shows up as a changed list, and
+``tests/unit/test_shipping.py`` fails until it is run):
+
+    .venv/bin/python scripts/model_types.py
+
+It takes about four minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import sys
+import warnings
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import skops.io  # noqa: E402
+from sklearn.dummy import DummyClassifier  # noqa: E402
+
+from balancer import shipping  # noqa: E402
+from balancer.errors import ParameterError  # noqa: E402
+from balancer.evaluate import MODELS  # noqa: E402
+from tests.conftest import mixed_table  # noqa: E402
+
+TACTICS = ("none", "SMOTE", "class_weight", "threshold", "anomaly", "decompose", "BalancedRandomForestClassifier",
+           "EasyEnsembleClassifier", "RUSBoostClassifier", "BalancedBaggingClassifier")
+CALIBRATIONS = (None, "prior", "sigmoid", "isotonic")
+HEADER = '''"""The objects a Balancer model file holds: (type, the skops loader that builds it).
+
+Written by ``scripts/model_types.py`` from the files Balancer itself saves (every model-side
+tactic with every model and calibration, on two and three classes); do not edit by hand.
+``balancer.shipping.load`` builds a model file only when every object in it is one of these, so
+a file cannot make Balancer build anything its own models are not made of.
+"""
+
+from __future__ import annotations
+
+MODEL_NODES: frozenset[tuple[str, str]] = frozenset({
+'''
+
+
+def nodes(raw: bytes) -> set[tuple[str, str]]:
+    stack, found = [json.loads(zipfile.ZipFile(io.BytesIO(raw)).read("schema.json"))], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__loader__" in node:
+                found.add((f"{node['__module__']}.{node['__class__']}", node["__loader__"]))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore")
+    tables = {2: mixed_table(), 3: mixed_table(n=300, minority=40, classes=3, seed=1)}
+    found: set[tuple[str, str]] = set()
+    for classes, tactic, model, calibration in itertools.product(tables, TACTICS, MODELS, CALIBRATIONS):
+        try:
+            shipped = shipping.fit_final(tables[classes], "label", tactic, model, calibration=calibration)
+        except ParameterError:  # a combination Balancer refuses (prior with a tactic that hides its rates)
+            continue
+        buffer = io.BytesIO()
+        shipping.save(shipped, buffer)
+        found |= nodes(buffer.getvalue())
+    # NoSignalFallback predicts the class prior when boosting finds no signal
+    x, y = np.zeros((10, 2)), np.array([0, 1] * 5)
+    found |= nodes(skops.io.dumps(DummyClassifier(strategy="prior").fit(x, y)))
+    lines = "".join(f"    ({name!r}, {loader!r}),\n".replace("'", '"') for name, loader in sorted(found))
+    text = HEADER + lines + "})\n#: The type names alone.\nMODEL_TYPES: frozenset[str] = frozenset(name for name, _ in MODEL_NODES)\n"
+    (ROOT / "balancer" / "model_types.py").write_text(text)
+    print(f"{len(found)} objects written to balancer/model_types.py")
+
+
+if __name__ == "__main__":
+    main()
