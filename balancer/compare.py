@@ -996,7 +996,7 @@ class _Runner:
                 labels, y = encode_labels(work[self.target], the_plan.counts)
                 coded = encode_sampling_strategy(the_plan.sampling_strategy, labels)
                 names = set(given) - {"sampling_strategy"}
-                run_params = _checked_params(the_plan, labels, y, coded, names, None)
+                run_params = _checked_params(the_plan, labels, y, coded, names, None, work)
                 actual = strategies.get(the_plan.method)
                 if actual.needs_features(run_params):
                     encoding = "ordinal" if actual.encoding == "ordinal" else "onehot"

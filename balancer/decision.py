@@ -33,6 +33,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import ParameterError
+from .parameters import plain_json
 from .profiling import label_str, suggest
 
 #: Expected costs are per this many rows.
@@ -108,7 +109,7 @@ def parse_costs(value: Any, labels: Sequence[Hashable], positive: int | None) ->
         value = value.to_dict()
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = plain_json(value)
         except ValueError:
             raise ParameterError(f"costs must be JSON such as '{{\"fn\": 500, \"fp\": 5}}', got {value[:60]!r}") from None
     if not isinstance(value, Mapping) or not value:
@@ -143,16 +144,23 @@ def _cell(key: str, labels: Sequence[Hashable], positive: int | None) -> tuple[i
         negative = 1 - positive
         return (positive, negative) if key.strip().lower() == "fn" else (negative, positive)
     by_text = {label_str(v): i for i, v in enumerate(labels)}
-    cells = {(by_text[key[:i].strip()], by_text[key[i + 1:].strip()])
-             for i, char in enumerate(key) if char == ","
-             and key[:i].strip() in by_text and key[i + 1:].strip() in by_text}
+    # each class that the key starts with, then a comma, then a class (labels may hold commas);
+    # a pass per class, not a split at every comma (which made a long key take minutes)
+    stripped = key.strip()
+    cells = set()
+    for text, code in by_text.items():
+        if text and stripped.startswith(text):
+            rest = stripped[len(text):].lstrip()
+            if rest.startswith(",") and rest[1:].strip() in by_text:
+                cells.add((code, by_text[rest[1:].strip()]))
+    shown = repr(key[:80] + ("..." if len(key) > 80 else ""))
     if len(cells) == 1:
         return cells.pop()
     if cells:
-        raise ParameterError(f"the cost {key!r} can be read as more than one pair of classes")
+        raise ParameterError(f"the cost {shown} can be read as more than one pair of classes")
     known = ", ".join(by_text)
     hint = " ('fn' and 'fp' for two classes)" if positive is not None else ""
-    raise ParameterError(f"the cost {key!r} does not name two classes of the target as \"true,pred\"{hint}; "
+    raise ParameterError(f"the cost {shown} does not name two classes of the target as \"true,pred\"{hint}; "
                          f"the classes are: {known[:200]}")
 
 

@@ -87,6 +87,7 @@ from .prepare import Preparer, Roles, column_roles
 from .profiling import label_str, suggest
 from .resample import (
     Plan,
+    check_output_size,
     encode_labels,
     encode_sampling_strategy,
     fit_neighbours,
@@ -952,8 +953,12 @@ def _every_row(request: Request, tactic: Tactic) -> Folds:
     positive for two classes), the sampling strategy and the costs coded by them."""
     labels, y = encode_labels(tactic.work[request.target], tactic.plan.counts)
     positive = len(labels) - 1 if len(labels) == 2 else None
+    sampling_strategy = encode_sampling_strategy(tactic.plan.sampling_strategy, labels)
+    # the training folds are fewer rows than all rows: all rows bound what any fold's sampler makes
+    check_output_size(tactic.plan.strategy, sampling_strategy, dict(enumerate(tactic.plan.counts.values())), y,
+                      tactic.work)
     return Folds(work=tactic.work, y=y, labels=labels, positive=positive, splits=[], k=1, roles=tactic.plan.roles,
-                 sampling_strategy=encode_sampling_strategy(tactic.plan.sampling_strategy, labels),
+                 sampling_strategy=sampling_strategy,
                  sampler_params=dict(tactic.plan.params), notices=tuple(tactic.plan.notices),
                  costs=parse_costs(request.costs, labels, positive))
 

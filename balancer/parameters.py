@@ -86,10 +86,10 @@ class Param:
                     raise ValueError
                 out = matches[0]
         except (TypeError, ValueError):
-            raise ParameterError(f"{where} got {value!r}; it expects {self._expects()}") from None
+            raise ParameterError(f"{where} got {repr(value)[:80]}; it expects {self._expects()}") from None
         if self.kind in ("int", "float"):
             if (self.low is not None and out < self.low) or (self.high is not None and out > self.high):
-                raise ParameterError(f"{where} got {value!r}; it expects {self._expects()}")
+                raise ParameterError(f"{where} got {repr(value)[:80]}; it expects {self._expects()}")
         return out
 
     def _expects(self) -> str:
@@ -125,12 +125,26 @@ class Param:
         return out
 
 
+def plain_json(text: str) -> Any:
+    """The value JSON ``text`` holds, numbers finite: a ValueError for ``Infinity``, ``NaN`` and
+    nesting too deep for the parser (a recipe's value, checked as a whole on loading, can hold
+    such text inside a string)."""
+    try:
+        return json.loads(text, parse_constant=_not_a_number)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _not_a_number(name: str) -> None:
+    raise ValueError(f"{name} is not a finite number")
+
+
 def _costs(value: Any) -> Any:
     """Return 'balanced' or a dict of positive per-class costs (labels as given)."""
     if isinstance(value, str):
         if value.strip().lower() == "balanced":
             return "balanced"
-        value = json.loads(value)
+        value = plain_json(value)
     if not isinstance(value, Mapping) or not value:
         raise ValueError
     out = {}
@@ -177,9 +191,11 @@ def _from_text(text: str, strategy: Strategy) -> Any:
         return text.lower()
     if text[:1] in "{[":
         try:
-            return json.loads(text)
+            return plain_json(text)
         except json.JSONDecodeError as exc:
-            raise ParameterError(f"sampling_strategy {text!r} is not valid JSON ({exc.msg})") from None
+            raise ParameterError(f"sampling_strategy {text[:80]!r} is not valid JSON ({exc.msg})") from None
+        except ValueError as exc:
+            raise ParameterError(f"sampling_strategy {text[:80]!r} is not plain JSON ({exc})") from None
     try:
         return float(text)
     except ValueError:
@@ -243,7 +259,7 @@ def _count_for(label: Any, count: Any, have: int, strategy: Strategy) -> int:
         number = int(count)
         if number != float(count) or number < 0:
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ParameterError(f"the count for class {label_str(label)!r} must be a whole number, got {count!r}") from None
     kind = strategy.sampling_type or "over-sampling"
     if kind == "over-sampling" and number < have:
@@ -275,4 +291,4 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-__all__ = ["SAMPLING_STRATEGY_NAMES", "Param", "parse_params", "parse_sampling_strategy"]
+__all__ = ["SAMPLING_STRATEGY_NAMES", "Param", "parse_params", "parse_sampling_strategy", "plain_json"]

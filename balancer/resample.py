@@ -161,6 +161,35 @@ def expected_counts(
     return {c: int(wanted.get(c, n)) for c, n in counts.items()}
 
 
+def check_output_size(strategy: strategies.Strategy, sampling_strategy: Any, counts: Mapping[Any, int],
+                      y: np.ndarray, work: pd.DataFrame, max_rows: int | None = None) -> None:
+    """Refuse, before anything is made, a resampling of ``work`` whose output would pass the row
+    cap (``BALANCER_MAX_OUTPUT_ROWS``; ``max_rows`` can lower it, never raise it) or the memory
+    one table may take (``BALANCER_MAX_MEMORY_MB``): 10,000,000 rows of 100 columns are about
+    17 GB. Every path that resamples calls it: resample, evaluate's folds, the learning curve,
+    the model to ship and compare (a fold's training rows are fewer than all rows, so all rows
+    bound them)."""
+    rows = sum(expected_counts(strategy, sampling_strategy, counts, y).values())
+    cap = max_output_rows() if max_rows is None else min(max_rows, max_output_rows())  # lower only
+    if rows > cap:
+        raise LimitError(
+            f"{strategy.name} would make {rows:,} rows; the limit is {cap:,} "
+            "(set BALANCER_MAX_OUTPUT_ROWS to raise it). Ask for fewer rows with "
+            "sampling_strategy, or under-sample instead."
+        )
+    if rows <= len(work):
+        return
+    # the rows as pandas holds them, plus the float matrix the sampler works on (a value per column)
+    per_row = float(work.memory_usage(deep=True, index=False).sum()) / max(len(work), 1) + 8.0 * work.shape[1]
+    budget = config.number("BALANCER_MAX_MEMORY_MB") * 1024**2
+    if rows * per_row > budget:
+        raise LimitError(
+            f"{strategy.name} would make {rows:,} rows, about {rows * per_row / 1024**3:,.1f} GB in memory; "
+            f"the limit for one table is {budget / 1024**3:,.1f} GB (set BALANCER_MAX_MEMORY_MB to raise it). "
+            "Ask for fewer rows with sampling_strategy, or under-sample instead."
+        )
+
+
 def fit_neighbours(
     strategy: strategies.Strategy, params: dict[str, Any], given: set[str],
     sizes: Mapping[Hashable, int], notices: list[str], where: str = "",
@@ -276,7 +305,7 @@ def resample(
     labels, y = encode_labels(work[target], the_plan.counts)
     coded_ss = encode_sampling_strategy(the_plan.sampling_strategy, labels)
     given = set((params or {}).keys()) - {"sampling_strategy"}
-    run_params = _checked_params(the_plan, labels, y, coded_ss, given, max_rows)
+    run_params = _checked_params(the_plan, labels, y, coded_ss, given, max_rows, work)
     if strategies.get(the_plan.method).sampler is None:  # the baseline: every row as it is
         source = np.arange(len(work))
         return _finish(data, work, positions, target, the_plan, run_params, seed, source, [None])
@@ -323,19 +352,12 @@ def give_back() -> None:
 
 
 def _checked_params(the_plan: Plan, labels: list[Hashable], y: np.ndarray, coded_ss: Any, given: set[str],
-                    max_rows: int | None) -> dict[str, Any]:
+                    max_rows: int | None, work: pd.DataFrame) -> dict[str, Any]:
     """The parameters the sampler runs with, once the output fits the row cap and every class the
     neighbour counts (lowered with a notice where the user left them at their default)."""
     strategy = the_plan.strategy
     coded_counts = {labels.index(k): v for k, v in the_plan.counts.items()}
-    expected = expected_counts(strategy, coded_ss, coded_counts, y)
-    cap = max_output_rows() if max_rows is None else min(max_rows, max_output_rows())  # lower only
-    if sum(expected.values()) > cap:
-        raise LimitError(
-            f"{strategy.name} would make {sum(expected.values()):,} rows; the limit is {cap:,} "
-            "(set BALANCER_MAX_OUTPUT_ROWS to raise it). Ask for fewer rows with "
-            "sampling_strategy, or under-sample instead."
-        )
+    check_output_size(strategy, coded_ss, coded_counts, y, work, max_rows)
     sizes = oversampled_sizes(strategy, coded_ss, y, coded_counts)
     sizes = {labels[c]: n for c, n in sizes.items()}
     return fit_neighbours(strategy, the_plan.params, given, sizes, the_plan.notices)
@@ -682,6 +704,7 @@ __all__ = [
     "encode_sampling_strategy",
     "expected_counts",
     "fit_neighbours",
+    "check_output_size",
     "max_output_rows",
     "oversampled_sizes",
     "plan",

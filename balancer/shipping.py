@@ -50,6 +50,7 @@ from .model_types import MODEL_NODES, MODEL_TYPES
 from .prepare import Roles
 from .profiling import column_kind, label_str
 from .recipe import frame_sha256, sha256, versions
+from .tables.files import check_zip_directory
 
 #: The model card's format marker.
 FORMAT = "balancer-model/1"
@@ -62,6 +63,9 @@ MAX_UNPACKED = 4 * MAX_BYTES
 #: The most the model card and skops' schema may unpack to (each is read whole and parsed as JSON).
 MAX_CARD = 64 * 1024**2
 MAX_SCHEMA = 256 * 1024**2
+#: The largest zip directory of a model file (an array per member: an ensemble of boosted trees
+#: has a few thousand; 16 MB is about 200,000 members).
+MAX_DIRECTORY = 16 * 1024**2
 #: Categories listed per column in the model card (more are counted, not listed).
 MAX_CATEGORIES = 1000
 #: The output's column of predicted classes (each class also gets ``probability_<label>``).
@@ -279,7 +283,9 @@ def _read(source: str | os.PathLike[str] | bytes) -> bytes:
 
 def _members(raw: bytes) -> tuple[bytes | None, bytes]:
     """The model card (None when there is none) and skops' schema, read only after every member's
-    declared size was checked: a small file must not inflate to gigabytes before a check."""
+    declared size was checked: a small file must not inflate to gigabytes before a check (nor list
+    millions of members: zipfile makes an object for each before anything can be checked)."""
+    check_zip_directory(raw, "the model file", MAX_DIRECTORY)
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zipped:
             members = zipped.infolist()

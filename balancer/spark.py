@@ -63,6 +63,14 @@ _DATA_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv"
                   ".txt": "csv"}
 
 
+def _column(name: str) -> Any:
+    """A column by its exact name: quoted, with a backtick in the name doubled (Spark's escape), so
+    that a name such as ``a`b`` is that column, not a parse error or another one."""
+    from pyspark.sql import functions as F
+
+    return F.col("`" + str(name).replace("`", "``") + "`")
+
+
 def driver_rows() -> int:
     """The most rows that may travel through the driver (``BALANCER_SPARK_DRIVER_ROWS``, default 1,000,000)."""
     return config.whole("BALANCER_SPARK_DRIVER_ROWS")
@@ -337,7 +345,7 @@ def profile(frame: DataFrame, target: str | None = None) -> Profile:
     floats = _float_types()
     aggs = [F.count(F.lit(1)).alias("__rows")]
     for i, field in enumerate(frame.schema.fields):
-        col = F.col(f"`{field.name}`")
+        col = _column(field.name)
         empty = col.isNull() | F.isnan(col) if isinstance(field.dataType, floats) else col.isNull()
         aggs.append(F.sum(F.when(empty, 1).otherwise(0)).alias(f"m{i}"))
         aggs.append(F.approx_count_distinct(col).alias(f"d{i}"))
@@ -461,7 +469,7 @@ def _row_key(frame: DataFrame, seed: int) -> Column:
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    hashable = [F.col(f"`{f.name}`") for f in frame.schema.fields if not isinstance(f.dataType, T.MapType)]
+    hashable = [_column(f.name) for f in frame.schema.fields if not isinstance(f.dataType, T.MapType)]
     return F.xxhash64(F.lit(int(seed)), *hashable)
 
 
@@ -485,7 +493,7 @@ def select_counts(frame: DataFrame, target: str, before: Mapping[Hashable, int],
     from pyspark.sql import functions as F
 
     keyed = frame.withColumn(_KEY, _row_key(frame, seed))
-    label_col = F.col(f"`{target}`")
+    label_col = _column(target)
     base_expr, cand_expr, rules = _candidates(keyed, target, _copy_plans(before, after))
     parts = [keyed.filter(~cand_expr).withColumn(_COPIES, base_expr)]
     if rules:
@@ -495,7 +503,7 @@ def select_counts(frame: DataFrame, target: str, before: Mapping[Hashable, int],
         out = out.unionByName(part)
     out = out.filter(F.col(_COPIES) > 0)
     repeated = out.withColumn(_COPIES, F.explode(F.array_repeat(F.lit(True), F.col(_COPIES))))
-    return repeated.select(*[F.col(f"`{c}`") for c in frame.columns])
+    return repeated.select(*[_column(c) for c in frame.columns])
 
 
 #: (label, copies of every row, m: rows with the smallest keys that get one copy more, N: rows)
@@ -549,7 +557,7 @@ def _candidate_rules(target: str, plans: list[_CopyPlan], tries: Mapping[Hashabl
     smallest keys, desc drops the N - m largest)."""
     from pyspark.sql import functions as F
 
-    label_col = F.col(f"`{target}`")
+    label_col = _column(target)
     base_expr = F.lit(0)
     cand_expr = F.lit(False)
     rules: _Rules = {}
@@ -662,7 +670,7 @@ def _undersampled_first(frame: DataFrame, target: str, counts: dict[Hashable, in
 def _has_value(frame: DataFrame, target: str) -> Column:
     from pyspark.sql import functions as F
 
-    col = F.col(f"`{target}`")
+    col = _column(target)
     if isinstance(frame.schema[target].dataType, _float_types()):
         return col.isNotNull() & ~F.isnan(col)
     return col.isNotNull()

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import urllib.parse
+from typing import Any
 
 import streamlit as st
 
@@ -86,13 +88,32 @@ def identity() -> Identity | None:
     elif how == "oidc":
         if not st.user.get("is_logged_in"):
             return None
-        name = str(st.user.get("email") or st.user.get("name") or st.user.get("sub") or "").strip()
-        if not name:
+        signed = oidc_name(st.user)
+        if not signed:
             return None
+        name = signed
     else:
         name = store.ANONYMOUS
     found = store.viewer(name)
     return Identity(found.name, how, found.admin)
+
+
+def oidc_name(claims: Any) -> str | None:
+    """The user an ID token names: its e-mail address when the provider says it verified it
+    (``email_verified``), else the provider's own subject id qualified by the issuer's host
+    (``login.example.com:248289761001``). Never the display name or an unverified address: a
+    user sets those, and would become whoever they name, an admin of ``BALANCER_ADMINS`` included;
+    and one subject id at two providers is two users."""
+    email = str(claims.get("email") or "").strip()
+    if email and str(claims.get("email_verified")).strip().lower() == "true":  # True, or "true" (Cognito)
+        name = email
+    else:
+        subject = str(claims.get("sub") or "").strip()
+        if not subject:
+            return None
+        host = urllib.parse.urlsplit(str(claims.get("iss") or "")).hostname
+        name = f"{host}:{subject}" if host else subject
+    return name if _NAME.fullmatch(name) else None
 
 
 def refuse() -> None:

@@ -267,10 +267,12 @@ def costs_input(classes: dict[Any, int]) -> dict[str, float] | None:
         missed, alarm = st.columns(2)
         fn = missed.number_input("Cost of a missed positive", min_value=0.0, value=None, step=1.0,
                                  key="w_cost_fn", placeholder="not set",
-                                 help=f"What it costs when a {positive!r} row is predicted {negative!r}.")
+                                 help=f"What it costs when a {plain(repr(positive))} row is predicted "
+                                      f"{plain(repr(negative))}.")
         fp = alarm.number_input("Cost of a false alarm", min_value=0.0, value=None, step=1.0,
                                 key="w_cost_fp", placeholder="not set",
-                                help=f"What it costs when a {negative!r} row is predicted {positive!r}.")
+                                help=f"What it costs when a {plain(repr(negative))} row is predicted "
+                                     f"{plain(repr(positive))}.")
         if fn is None and fp is None:
             return None
         return {"fn": 1.0 if fn is None else float(fn), "fp": 1.0 if fp is None else float(fp)}

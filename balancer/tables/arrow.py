@@ -70,6 +70,7 @@ def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
              if (pa.types.is_integer(field.type) and table.column(i).null_count) or pa.types.is_null(field.type)]
     frame = table.to_pandas(memory_pool=memory_pool(), self_destruct=True)
     del table
+    frame.attrs = {}  # pandas restores attrs from a file's metadata: a file must not forge notices or a format
     for name, dtype in fixes:
         frame[name] = frame[name].astype(dtype)
     return frame

@@ -107,3 +107,32 @@ def refuse_binary_head(head: bytes, name: str) -> None:
         raise DataError(
             f"{name} is binary, not a text table; upload CSV, TSV, TXT, Excel .xlsx or Parquet"
         )
+
+
+#: The largest zip directory read for a workbook: about 10,000 members (a workbook of 1,000 sheets
+#: has about 3,000); zipfile makes an object per member before anything else can be checked.
+ZIP_DIRECTORY_BYTES = 1 << 20
+_EOCD, _EOCD64_LOCATOR = b"PK\x05\x06", b"PK\x06\x07"
+
+
+def check_zip_directory(data: bytes, name: str, limit: int = ZIP_DIRECTORY_BYTES) -> None:
+    """Refuse a zip archive whose central directory is larger than ``limit`` bytes, from its end
+    record, before :class:`zipfile.ZipFile` reads it: a 51 MB "workbook" listing 1,000,000
+    one-byte members took 810 MB and 12 s to open (a gzipped one, 2.7 MB, the same). The end
+    record is found as zipfile finds it (the last one in the final 64 KB); one zipfile cannot
+    find is left for zipfile to refuse."""
+    tail_start = max(0, len(data) - (0xFFFF + 22))
+    at = data.rfind(_EOCD, tail_start)
+    if at < 0 or len(data) - at < 22:
+        return
+    entries, size = int.from_bytes(data[at + 10:at + 12], "little"), int.from_bytes(data[at + 12:at + 16], "little")
+    locator = at - 20
+    if (entries == 0xFFFF or size == 0xFFFFFFFF) and locator >= 0 and data[locator:locator + 4] == _EOCD64_LOCATOR:
+        record = int.from_bytes(data[locator + 8:locator + 16], "little")
+        if record + 56 <= len(data):
+            entries = int.from_bytes(data[record + 32:record + 40], "little")
+            size = int.from_bytes(data[record + 40:record + 48], "little")
+    if size > limit:
+        raise LimitError(f"{name} is a zip archive whose directory lists {entries:,} members in "
+                         f"{size / 2**20:,.1f} MB; the limit is {limit / 2**20:,.0f} MB, far more than it "
+                         "needs")

@@ -13,7 +13,7 @@ import zlib
 import pandas as pd
 
 from ..errors import DataError, LimitError
-from .files import READ_CHUNK, SNIFF_BYTES, refuse_binary_head
+from .files import READ_CHUNK, SNIFF_BYTES, check_zip_directory, refuse_binary_head
 from .limits import Budget, Limits, megabytes
 from .parquet import read_parquet
 from .text import read_text
@@ -43,6 +43,7 @@ def detect_format(data: bytes, name: str) -> str:
 
 def _zip_format(data: bytes, name: str) -> str:
     """``"xlsx"`` for a workbook; any other zip archive is refused."""
+    check_zip_directory(data, name)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())

@@ -70,3 +70,18 @@ def test_multiclass_costs_are_a_matrix(app):
     app.button(key="evaluate").click().run()
     assert not app.exception and not app.error
     assert any(m.label == "Expected cost per 1,000 rows" for m in app.metric)
+
+
+def test_class_labels_in_the_cost_tooltips_are_text_not_links(app):
+    """Check a class label written as a Markdown link ('[Session expired - sign in again](https://
+    evil.example/login)') shows in the cost inputs' tooltips as text: Streamlit renders a help
+    text as Markdown, and the label went in raw, a clickable link from an uploaded table."""
+    frame = mixed_table()
+    frame["label"] = frame["label"].map({"c0": "ok", "c1": "[Session expired - sign in again](https://evil.example/login)"})
+    upload(app, "phish.csv", frame.to_csv(index=False).encode())
+    app.selectbox(key="w_target").select("label").run()
+    app.switch_page("pages/evaluate.py").run()
+    assert not app.exception and not app.error
+    helps = [app.number_input(key=key).help for key in ("w_cost_fn", "w_cost_fp")]
+    for text in helps:
+        assert "Session expired" in text and "](" not in text and "https://" not in text

@@ -335,11 +335,33 @@ def test_oidc_sign_in(database, monkeypatch):
     assert not at.exception
     assert "Sign in to use Balancer" in texts(at.info)
     assert [t.value for t in at.title] == ["Balancer"] and not at.selectbox
-    at.user = {"is_logged_in": True, "email": "ann@example.com", "name": "Ann"}
+    at.user = {"is_logged_in": True, "email": "ann@example.com", "email_verified": True, "name": "Ann",
+               "sub": "248289761001", "iss": "https://id.example"}
     at.run()
     resample(at)
     [run] = saved_runs(database)
     assert run.user == "ann@example.com"
+
+
+@pytest.mark.parametrize(("claims", "user"), [
+    ({"email": "ann@example.com", "email_verified": True, "sub": "1", "iss": "https://id.example"}, "ann@example.com"),
+    ({"email": "ann@example.com", "email_verified": "true", "sub": "1"}, "ann@example.com"),  # Cognito's text
+    # an address the provider did not verify, or a display name, is whatever the user typed: an
+    # admin's address there made the user that admin
+    ({"email": "admin@example.com", "email_verified": False, "sub": "77", "iss": "https://id.example/tenant"},
+     "id.example:77"),
+    ({"email": "admin@example.com", "name": "admin@example.com", "sub": "77", "iss": "https://other.example"},
+     "other.example:77"),
+    ({"name": "admin@example.com"}, None),
+    ({"email": "ann@example.com", "email_verified": True}, "ann@example.com"),
+    ({"sub": "x\ny", "iss": "https://id.example"}, None),
+])
+def test_the_oidc_user_is_a_verified_address_or_the_providers_subject(claims, user):
+    """Check who an ID token names: a verified e-mail address, else the issuer's subject id with
+    the issuer's host (the same id at two providers is two users); never the display name."""
+    from ui.auth import oidc_name
+
+    assert oidc_name(claims) == user
 
 
 # ---- the database down, saving off

@@ -309,3 +309,24 @@ def lying_zip_sizes(data: bytes, member: str, claimed: int) -> bytes:
             pos = out.find(signature, pos + 4)
     return bytes(out)
 
+
+
+def zip_directory_bomb(members: int = 1_000_000) -> bytes:
+    """A "workbook" whose zip directory lists ``members`` entries, all pointing at one tiny
+    workbook.xml (zip64 end records past 65,535): zipfile builds an object per entry on opening."""
+    import zlib
+
+    body = b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+    crc, first = zlib.crc32(body), b"xl/workbook.xml"
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, crc, len(body), len(body), len(first), 0)
+    local += first + body
+
+    def central(name: bytes) -> bytes:
+        return struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, crc, len(body), len(body),
+                           len(name), 0, 0, 0, 0, 0, 0) + name
+
+    directory = central(first) + b"".join(central(b"%x" % i) for i in range(members - 1))
+    end64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, members, members, len(directory), len(local))
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, len(local) + len(directory), 1)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return local + directory + end64 + locator + end

@@ -55,6 +55,13 @@ def _text(payload) -> str:
     ({**BASE, "params": {"k_neighbors": "abc"}}, "k_neighbors"),
     ({**BASE, "kind": "evaluate", "model": "xx"}, "unknown model"),
     ({**BASE, "kind": "evaluate", "metric": "xx"}, "unknown metric"),
+    # values that are JSON text inside a string were parsed again without the recipe's checks
+    ({**BASE, "method": "RandomOverSampler", "params": {"sampling_strategy": '{"c1": Infinity}'}},
+     "not plain JSON (Infinity is not a finite number)"),
+    ({**BASE, "method": "TomekLinks", "params": {"sampling_strategy": "[" * 100_000}}, "nested too deeply"),
+    ({**BASE, "kind": "evaluate", "class_weight": '{"c1": Infinity}'}, "weights got"),
+    ({**BASE, "kind": "evaluate", "method": "none", "costs": {"," * 300_000: 1}},  # took 9 s, quadratic
+     "does not name two classes"),
     ([1, 2], "not a Balancer recipe"),
     ("\xff\xfe not json", "not valid JSON"),
 ])

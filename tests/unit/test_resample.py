@@ -273,3 +273,30 @@ def test_rows_only_is_honoured_by_the_fast_samplers():
     full_X, full_y = samplers.FastSMOTE(random_state=1).fit_resample(X, y)
     lean_X, lean_y = samplers.rows_only(samplers.FastSMOTE(random_state=1)).fit_resample(X, y)
     assert np.array_equal(lean_y, full_y) and np.array_equal(lean_X, full_X[len(X):])
+
+
+def test_every_path_that_resamples_keeps_the_output_caps(monkeypatch):
+    """Check the row cap and the memory one table may take hold wherever a sampler runs: evaluate's
+    folds, the learning curve and the model to ship ran RandomOverSampler to 200,000 rows a class
+    under a cap of 1,000 (only resample and compare checked it), and 10,000,000 rows of 100
+    columns (the default cap) are about 17 GB."""
+    from balancer import evaluate, learning_curve
+    from balancer.shipping import fit_final
+
+    data = mixed_table()
+    huge = {"sampling_strategy": {"c0": 200_000, "c1": 200_000}}
+    monkeypatch.setenv("BALANCER_MAX_OUTPUT_ROWS", "1000")
+    for run in (lambda: resample(data, "label", "RandomOverSampler", params=huge),
+                lambda: evaluate(data, "label", "RandomOverSampler", params=huge, folds=2),
+                lambda: learning_curve(data, "label", "RandomOverSampler", params=huge),
+                lambda: fit_final(data, "label", "RandomOverSampler", params=huge)):
+        with pytest.raises(LimitError, match="would make 400,000 rows; the limit is 1,000"):
+            run()
+    monkeypatch.setenv("BALANCER_MAX_OUTPUT_ROWS", "1000000")
+    monkeypatch.setenv("BALANCER_MAX_MEMORY_MB", "20")  # 400,000 rows of this table take about 0.1 GB
+    for run in (lambda: resample(data, "label", "RandomOverSampler", params=huge),
+                lambda: evaluate(data, "label", "RandomOverSampler", params=huge, folds=2)):
+        with pytest.raises(LimitError, match=r"would make 400,000 rows, about 0\.\d GB in memory; the limit for one "
+                                             r"table is 0\.0 GB \(set BALANCER_MAX_MEMORY_MB"):
+            run()
+    assert len(resample(data, "label", "RandomOverSampler").data) == 420  # what fits is made as before

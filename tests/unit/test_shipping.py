@@ -246,6 +246,9 @@ def test_members_are_measured_before_any_is_read(monkeypatch):
     with pytest.raises(DataError, match="unpacks to more than"):
         load(raw)
     assert read == []
+    monkeypatch.setattr(shipping, "MAX_DIRECTORY", 100)  # a directory of millions of members
+    with pytest.raises(DataError, match="the model file is a zip archive whose directory lists 2 members"):
+        load(raw)
 
 
 @pytest.mark.parametrize("model", list(MODELS))

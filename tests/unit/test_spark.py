@@ -167,6 +167,18 @@ def test_exact_counts_with_duplicates_and_near_total(spark):
         assert _counts(chosen, "c") == {k: v for k, v in after.items() if v}
 
 
+def test_a_backtick_in_a_column_name_is_that_column(spark):
+    """Check names holding backticks (quoted without doubling them, ``a`b`` was a parse error, and
+    a crafted name could select another column) are used as they are, target included."""
+    rows = [("a", 1, 9)] * 30 + [("b", 2, 8)] * 6
+    frame = spark.createDataFrame(rows, ["c`lass", "v` + 1 AS `w", "w"])
+    out = engine.select_counts(frame, "c`lass", {"a": 30, "b": 6}, {"a": 30, "b": 30}, seed=0)
+    assert out.columns == ["c`lass", "v` + 1 AS `w", "w"]
+    collected = out.collect()
+    assert Counter(r[0] for r in collected) == {"a": 30, "b": 30}
+    assert {(r[1], r[2]) for r in collected} == {(1, 9), (2, 8)}
+
+
 def test_over_sampling_repeats_rows_evenly(spark):
     """Check that over-sampling repeats every row (n - N) // N or one more times."""
     frame = spark.createDataFrame([("a", i) for i in range(10)] + [("b", i) for i in range(30)], "c string, v long")
