@@ -15,12 +15,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from balancer import config
 from balancer.profiling import Profile
 
 # ---- every session_state key that is not a single page's own widget, in one place
 DATASET = "dataset"          # the current Dataset
 CHOICES = "choices"          # widget key -> last value, restored when a page is shown again
 RESULTS = "results"          # request key -> result, bounded
+RESULT_BYTES = "result_bytes"  # request key -> memory of the table its result holds
 LOAD_ERROR = "load_error"    # the last upload error, shown until the next good load
 SAMPLING_STRATEGIES = "sampling_strategies"  # tactic name -> sampling_strategy chosen on Balance
 SAMPLE_DIGESTS = "sample_digests"            # sample content key -> SHA-256 of its CSV export
@@ -161,12 +163,24 @@ def take_apply(tactic: str) -> bool:
 
 
 def store(key: tuple[Any, ...], value: Any) -> None:
-    """Keep a result for this request (the oldest are dropped past MAX_RESULTS)."""
+    """Keep a result for this request. The oldest are dropped past MAX_RESULTS, and past the
+    memory one table may take (``BALANCER_MAX_MEMORY_MB``) for the resampled tables they hold
+    together: twelve results of 2 GB each were kept for one session. The newest is always kept."""
     results: OrderedDict[tuple[Any, ...], Any] = st.session_state.setdefault(RESULTS, OrderedDict())
+    sizes: dict[tuple[Any, ...], int] = st.session_state.setdefault(RESULT_BYTES, {})
     results[key] = value
     results.move_to_end(key)
-    while len(results) > MAX_RESULTS:
-        results.popitem(last=False)
+    sizes[key] = _table_bytes(value)
+    budget = config.number("BALANCER_MAX_MEMORY_MB") * 1024**2
+    while len(results) > 1 and (len(results) > MAX_RESULTS or sum(sizes.get(k, 0) for k in results) > budget):
+        dropped, _ = results.popitem(last=False)
+        sizes.pop(dropped, None)
+
+
+def _table_bytes(value: Any) -> int:
+    """The memory of the table a result holds (a resampled table); 0 for the others (metrics)."""
+    frame = getattr(value, "data", None)
+    return int(frame.memory_usage(index=True, deep=True).sum()) if isinstance(frame, pd.DataFrame) else 0
 
 
 def latest(kind: str) -> Any:

@@ -219,3 +219,33 @@ def test_recipe_buttons_on_evaluate_and_compare(app):
         app.button(key="compare").click().run()
     assert {"Download recipe", "Download report"} <= {b.label for b in app.get("download_button")}
     assert '"kind": "compare"' in download(app, "recipe_compare", stored).decode()
+
+
+def test_a_session_keeps_results_within_the_memory_of_one_table(monkeypatch):
+    """Check the results a session keeps are bounded in bytes as well as in number: twelve
+    resampled tables of 2 GB each were kept for one session. Past BALANCER_MAX_MEMORY_MB the oldest
+    go; the newest is kept even alone over it; results without a table cost nothing."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():  # type: ignore[no-untyped-def]
+        import types
+
+        import numpy as np
+        import pandas as pd
+        import streamlit as st
+
+        from ui import state
+
+        table = pd.DataFrame({"x": np.zeros(131_072)})  # 1 MB
+        for i in range(3):
+            state.store(("resample", i), types.SimpleNamespace(data=table.copy()))
+        state.store(("evaluate", 0), types.SimpleNamespace(metrics={}))
+        st.session_state["kept_small"] = list(st.session_state["results"])
+        state.store(("resample", 9), types.SimpleNamespace(data=pd.DataFrame({"x": np.zeros(600_000)})))
+
+    monkeypatch.setenv("BALANCER_MAX_MEMORY_MB", "2.5")
+    app = AppTest.from_function(script).run()
+    assert not app.exception
+    small, after = app.session_state["kept_small"], list(app.session_state["results"])
+    assert small == [("resample", 1), ("resample", 2), ("evaluate", 0)]  # 3 MB > 2.5 MB: the oldest went
+    assert after == [("resample", 9)]  # 4.8 MB alone: kept, every other dropped
