@@ -956,7 +956,7 @@ def _every_row(request: Request, tactic: Tactic) -> Folds:
     sampling_strategy = encode_sampling_strategy(tactic.plan.sampling_strategy, labels)
     # the training folds are fewer rows than all rows: all rows bound what any fold's sampler makes
     check_output_size(tactic.plan.strategy, sampling_strategy, dict(enumerate(tactic.plan.counts.values())), y,
-                      tactic.work)
+                      tactic.work, tactic.plan.roles)
     return Folds(work=tactic.work, y=y, labels=labels, positive=positive, splits=[], k=1, roles=tactic.plan.roles,
                  sampling_strategy=sampling_strategy,
                  sampler_params=dict(tactic.plan.params), notices=tuple(tactic.plan.notices),

@@ -126,9 +126,10 @@ class Param:
 
 
 def plain_json(text: str) -> Any:
-    """The value JSON ``text`` holds, numbers finite: a ValueError for ``Infinity``, ``NaN`` and
-    nesting too deep for the parser (a recipe's value, checked as a whole on loading, can hold
-    such text inside a string)."""
+    """The value JSON ``text`` holds: a ValueError for the constants ``Infinity`` and ``NaN`` and
+    for nesting too deep for the parser (a recipe's value, checked as a whole on loading, can hold
+    such text inside a string). A number too large for a float (``1e400``) is infinite here and
+    left to the caller's range checks."""
     try:
         return json.loads(text, parse_constant=_not_a_number)
     except RecursionError:

@@ -25,7 +25,11 @@ _TARGET_WORDS = re.compile(
     r"failure|spam)(_|\b|$)",
     re.IGNORECASE,
 )
-_ID_WORDS = re.compile(r"(^|_|\b)(id|uuid|guid|key|index|idx|record|row)(_|\b|$)", re.IGNORECASE)
+_ID_WORDS = re.compile(
+    r"(^|_|\b)(id|uuid|guid|key|index|idx|record|row|nr|number|code|customer|client|account|"
+    r"kunde|konto)(_|\b|$)|(nr|nummer|number|code)$|(^|_)no$",
+    re.IGNORECASE,
+)
 
 
 def max_classes() -> int:
@@ -156,8 +160,6 @@ def column_kind(series: pd.Series) -> str:
         if values.empty:
             return "numeric"
         if pd.api.types.is_integer_dtype(dtype) or _all_whole(values):
-            if _written_padded(series):
-                return _code_kind(values)
             if _looks_like_id_integers(values, name, len(series)):
                 return "identifier"
             return "integer"
@@ -188,21 +190,11 @@ def _all_whole(values: pd.Series) -> bool:
     return bool(array.size) and bool(np.all(array == np.round(array)))
 
 
-def _written_padded(series: pd.Series) -> bool:
+def written_padded(series: pd.Series) -> bool:
     """Whether the input wrote this whole-number column zero-padded to one width (``00117``,
-    ``01234``), as the reader records in ``attrs["format"]["widths"]``: a code, not a quantity."""
+    ``01234``), as the reader records in ``attrs["format"]["widths"]``."""
     widths = (series.attrs.get("format") or {}).get("widths") or {}
     return str(series.name) in widths
-
-
-def _code_kind(values: pd.Series) -> str:
-    """The kind of a zero-padded whole-number column: what its text would be (customer numbers,
-    a different one in (nearly) every row, are identifiers; postcodes and month numbers are
-    categories), so no synthetic row is given a made-up code between two real ones."""
-    unique = values.nunique()
-    if unique > 20 and unique >= 0.95 * len(values):
-        return "identifier"
-    return "categorical"
 
 
 def _looks_like_id_integers(values: pd.Series, name: str, rows: int) -> bool:
@@ -389,6 +381,9 @@ def profile(data: pd.DataFrame, target: str | None = None) -> Profile:
     findings = [Finding(n["code"], n["message"]) for n in data.attrs.get("notices", [])]
     findings += [finding for info in columns if info.name != target
                  for finding in _column_findings(info, len(data))]
+    findings += [_padded_finding(info) for info in columns if info.name != target and info.kind == "integer"
+                 and info.unique >= 20 and info.unique == len(data) - info.missing
+                 and written_padded(data[info.name])]
     classes: dict[Hashable, int] = {}
     if target is not None:
         classes, target_findings = _target_summary(data, target, kinds)
@@ -519,6 +514,15 @@ def _column_findings(info: ColumnInfo, rows: int) -> list[Finding]:
     return found
 
 
+def _padded_finding(info: ColumnInfo) -> Finding:
+    """A column written zero-padded with a different value in every row: a code or a quantity?"""
+    return Finding(
+        "padded_number",
+        f"column {info.name!r} is written zero-padded (like 00117) with a different value in every row, and is "
+        "used as a number; if it is a code (a customer or account number), give it a name that says so "
+        "(ending in _id or _nr) or leave it out of the file, or synthetic rows get made-up codes", info.name)
+
+
 def _target_summary(data: pd.DataFrame, target: str,
                     kinds: dict[str, str]) -> tuple[dict[Hashable, int], list[Finding]]:
     """The target's classes (none when it cannot be balanced, except a single class) and what
@@ -622,4 +626,5 @@ __all__ = [
     "suggest",
     "target_candidates",
     "target_problem",
+    "written_padded",
 ]

@@ -162,13 +162,15 @@ def expected_counts(
 
 
 def check_output_size(strategy: strategies.Strategy, sampling_strategy: Any, counts: Mapping[Any, int],
-                      y: np.ndarray, work: pd.DataFrame, max_rows: int | None = None) -> None:
+                      y: np.ndarray, work: pd.DataFrame, roles: Roles, max_rows: int | None = None) -> None:
     """Refuse, before anything is made, a resampling of ``work`` whose output would pass the row
     cap (``BALANCER_MAX_OUTPUT_ROWS``; ``max_rows`` can lower it, never raise it) or the memory
     one table may take (``BALANCER_MAX_MEMORY_MB``): 10,000,000 rows of 100 columns are about
     17 GB. Every path that resamples calls it: resample, evaluate's folds, the learning curve,
     the model to ship and compare (a fold's training rows are fewer than all rows, so all rows
-    bound them)."""
+    bound them). The memory counted is what the sampler makes: the new rows' feature and target
+    cells (identifiers, text and dates stay empty in them) and the float matrix of every output
+    row."""
     rows = sum(expected_counts(strategy, sampling_strategy, counts, y).values())
     cap = max_output_rows() if max_rows is None else min(max_rows, max_output_rows())  # lower only
     if rows > cap:
@@ -177,17 +179,24 @@ def check_output_size(strategy: strategies.Strategy, sampling_strategy: Any, cou
             "(set BALANCER_MAX_OUTPUT_ROWS to raise it). Ask for fewer rows with "
             "sampling_strategy, or under-sample instead."
         )
-    if rows <= len(work):
+    added = rows - len(work)
+    if added <= 0:
         return
-    # the rows as pandas holds them, plus the float matrix the sampler works on (a value per column)
-    per_row = float(work.memory_usage(deep=True, index=False).sum()) / max(len(work), 1) + 8.0 * work.shape[1]
+    made = [c for c in (*roles.features, roles.target) if c in work.columns]
+    per_row = float(work[made].memory_usage(deep=True, index=False).sum()) / max(len(work), 1)
+    need = added * per_row + rows * 8.0 * len(roles.features)
     budget = config.number("BALANCER_MAX_MEMORY_MB") * 1024**2
-    if rows * per_row > budget:
+    if need > budget:
         raise LimitError(
-            f"{strategy.name} would make {rows:,} rows, about {rows * per_row / 1024**3:,.1f} GB in memory; "
-            f"the limit for one table is {budget / 1024**3:,.1f} GB (set BALANCER_MAX_MEMORY_MB to raise it). "
-            "Ask for fewer rows with sampling_strategy, or under-sample instead."
+            f"{strategy.name} would make {rows:,} rows, about {_amount(need)} in memory; the limit for "
+            f"one table is {_amount(budget)} (set BALANCER_MAX_MEMORY_MB to raise it). Ask for fewer rows "
+            "with sampling_strategy, or under-sample instead."
         )
+
+
+def _amount(size: float) -> str:
+    """Bytes as MB below a gigabyte, else as GB."""
+    return f"{size / 1024**3:,.1f} GB" if size >= 1024**3 else f"{size / 1024**2:,.0f} MB"
 
 
 def fit_neighbours(
@@ -357,7 +366,7 @@ def _checked_params(the_plan: Plan, labels: list[Hashable], y: np.ndarray, coded
     neighbour counts (lowered with a notice where the user left them at their default)."""
     strategy = the_plan.strategy
     coded_counts = {labels.index(k): v for k, v in the_plan.counts.items()}
-    check_output_size(strategy, coded_ss, coded_counts, y, work, max_rows)
+    check_output_size(strategy, coded_ss, coded_counts, y, work, the_plan.roles, max_rows)
     sizes = oversampled_sizes(strategy, coded_ss, y, coded_counts)
     sizes = {labels[c]: n for c, n in sizes.items()}
     return fit_neighbours(strategy, the_plan.params, given, sizes, the_plan.notices)

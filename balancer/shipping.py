@@ -60,9 +60,13 @@ CARD = "balancer-model-card.json"
 #: checked before any member is read; zipfile never inflates a member beyond its declared size).
 MAX_BYTES = 1024**3
 MAX_UNPACKED = 4 * MAX_BYTES
-#: The most the model card and skops' schema may unpack to (each is read whole and parsed as JSON).
-MAX_CARD = 64 * 1024**2
+#: The most the model card and skops' schema may unpack to (each is read whole and parsed as JSON,
+#: which takes up to 25 times the text: a card is a few KB, a schema up to about 75 MB for an
+#: ensemble of forests), and the most either may inflate from its compressed size (Balancer's
+#: schemas deflate 16 to 54 times; 16 MB of "[]," deflates 1,000 times).
+MAX_CARD = 16 * 1024**2
 MAX_SCHEMA = 256 * 1024**2
+MAX_RATIO = 200
 #: The largest zip directory of a model file (an array per member: an ensemble of boosted trees
 #: has a few thousand; 16 MB is about 200,000 members).
 MAX_DIRECTORY = 16 * 1024**2
@@ -216,19 +220,30 @@ def save(shipped: Shipped, path_or_buffer: str | os.PathLike[str] | IO[bytes]) -
 
     Raises :class:`DataError` when the path cannot be written.
     """
+    raw = dumps(shipped)
+    try:  # a file that load would refuse is never written (a type the list lacks is Balancer's bug)
+        _refuse_untrusted(zipfile.ZipFile(io.BytesIO(raw)).read("schema.json"))
+    except DataError as exc:
+        raise DataError(f"this model cannot be saved: Balancer could not load it back ({exc}); please report "
+                        "it with the tactic, model and calibration") from None
+    if hasattr(path_or_buffer, "write"):
+        path_or_buffer.write(raw)
+        return
+    try:
+        Path(path_or_buffer).write_bytes(raw)
+    except OSError as exc:
+        raise DataError(f"cannot write {path_or_buffer}: {exc.strerror or exc}") from None
+
+
+def dumps(shipped: Shipped) -> bytes:
+    """The model file's bytes: the skops archive with the model card beside it (unchecked; see :func:`save`)."""
     payload: dict[str, Any] = {"format": FORMAT, "pipeline": shipped.fitted.pipeline, "calibrated": shipped.fitted.calibrated,
                "rule": shipped.fitted.rule.to_dict(), "labels": [_native(v) for v in shipped.labels],
                "n_classes": shipped.fitted.n_classes}
     archive = io.BytesIO(skops.io.dumps(payload, compression=zipfile.ZIP_DEFLATED))
     with zipfile.ZipFile(archive, "a", compression=zipfile.ZIP_DEFLATED) as zipped:
         zipped.writestr(CARD, json.dumps(shipped.card, indent=2, default=str))
-    if hasattr(path_or_buffer, "write"):
-        path_or_buffer.write(archive.getvalue())
-        return
-    try:
-        Path(path_or_buffer).write_bytes(archive.getvalue())
-    except OSError as exc:
-        raise DataError(f"cannot write {path_or_buffer}: {exc.strerror or exc}") from None
+    return archive.getvalue()
 
 
 def _native(label: Hashable) -> Any:
@@ -294,9 +309,13 @@ def _members(raw: bytes) -> tuple[bytes | None, bytes]:
                 raise DataError("this is not a Balancer model: the zip file is not a skops archive (no schema.json)")
             if sum(sizes.values()) > MAX_UNPACKED:
                 raise DataError(f"the model file unpacks to more than {MAX_UNPACKED / 1024**3:g} GB; refused")
+            packed = {m.filename: m.compress_size for m in members}
             for name, limit in ((CARD, MAX_CARD), ("schema.json", MAX_SCHEMA)):
                 if sizes.get(name, 0) > limit:
                     raise DataError(f"the model file's {name} unpacks to more than {limit // 1024**2} MB; refused")
+                if sizes.get(name, 0) > max(1024**2, MAX_RATIO * packed.get(name, 0)):
+                    raise DataError(f"the model file's {name} inflates {sizes[name] / max(packed[name], 1):,.0f} times "
+                                    f"its packed size (Balancer's inflate less than {MAX_RATIO} times); refused")
             card = zipped.read(CARD) if CARD in sizes else None
             return card, zipped.read("schema.json")
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError):
@@ -503,7 +522,7 @@ def _numbers(series: pd.Series, name: str) -> pd.Series:
 
 def _categories(series: pd.Series, column: Mapping[str, Any], notices: list[dict[str, str]]) -> pd.Series:
     """A categorical feature typed as in training, with a notice for values the model never saw."""
-    series = _as_trained(series, str(column.get("dtype")))
+    series = _as_trained(series, str(column.get("dtype")), column.get("categories") or ())
     seen = set(column.get("categories") or ())
     if seen and not column.get("more_categories"):
         new = series.dropna().map(label_str)
@@ -516,15 +535,18 @@ def _categories(series: pd.Series, column: Mapping[str, Any], notices: list[dict
     return series
 
 
-def _as_trained(series: pd.Series, dtype: str) -> pd.Series:
+def _as_trained(series: pd.Series, dtype: str, categories: Any = ()) -> pd.Series:
     """A categorical feature's values as the training table had them, however this table's reader
-    typed them: one stray word makes a true/false column text (``True``), a code column without
-    letters in this file is read as numbers (``007`` as 7), month numbers beside a typo are text.
+    typed them: one stray word makes a true/false column text (``True``), or its absence makes it
+    booleans again; a code column without letters in this file is read as numbers (``007`` as 7).
     Typed apart, every value would count as one the model never saw."""
     text = pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype)
     if dtype.startswith(_TEXT_DTYPES):
         if text:
             return series
+        if pd.api.types.is_bool_dtype(series.dtype):  # true/false as the training text spelled them (True)
+            spelled = {str(c).lower(): c for c in categories if str(c).lower() in ("true", "false")}
+            return series.map(lambda v: v if pd.isna(v) else spelled.get(label_str(v), label_str(v))).astype(object)
         width = ((series.attrs.get("format") or {}).get("widths") or {}).get(str(series.name))
         return series.map(lambda v: v if pd.isna(v) else label_str(v).zfill(width or 0)).astype(object)
     if dtype in ("bool", "boolean"):
@@ -532,11 +554,6 @@ def _as_trained(series: pd.Series, dtype: str) -> pd.Series:
             return series
         spelled = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False}
         return series.map(lambda v: v if pd.isna(v) else spelled.get(str(v).strip().lower(), v)).astype(object)
-    if text and (dtype.startswith(("int", "uint", "float", "Int", "UInt", "Float"))):
-        whole = not dtype.lower().startswith("float")
-        numbers = pd.to_numeric(series, errors="coerce")
-        return series.where(numbers.isna(), numbers.map(
-            lambda v: int(v) if whole and float(v).is_integer() else float(v))).astype(object)
     return series
 
 
@@ -544,5 +561,5 @@ def _listed(names: list[str]) -> str:
     return ", ".join(repr(n) for n in names)[:300]
 
 
-__all__ = ["CARD", "FORMAT", "MAX_BYTES", "MAX_CARD", "MAX_SCHEMA", "MAX_UNPACKED", "Shipped", "fit_final", "load",
+__all__ = ["CARD", "FORMAT", "MAX_BYTES", "MAX_CARD", "MAX_SCHEMA", "MAX_UNPACKED", "Shipped", "dumps", "fit_final", "load",
            "predict", "save", "trusted"]

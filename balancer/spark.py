@@ -301,7 +301,7 @@ def class_counts(frame: DataFrame, target: str) -> tuple[dict[Hashable, int], in
     """Return ``{label: rows}`` (largest first) and the number of rows without a target value."""
     require_column(frame, target)
     limit = max_classes()
-    rows = frame.groupBy(target).count().limit(limit + 2).collect()
+    rows = frame.groupBy(_column(target)).count().limit(limit + 2).collect()
     missing = sum(int(r["count"]) for r in rows if r[target] is None)
     counts = {r[target]: int(r["count"]) for r in rows if r[target] is not None}
     if len(counts) > limit:
@@ -540,7 +540,7 @@ def _candidates(keyed: DataFrame, target: str, plans: list[_CopyPlan]) -> tuple[
         if not rules:
             return base_expr, cand_expr, rules
         found = {r[target]: int(r["count"]) for r in
-                 keyed.filter(cand_expr).groupBy(target).count().collect()}
+                 keyed.filter(cand_expr).groupBy(_column(target)).count().collect()}
         short = [label for label, (_, need, _) in rules.items() if found.get(label, 0) < need]
         if not short:
             return base_expr, cand_expr, rules

@@ -100,10 +100,11 @@ def identity() -> Identity | None:
 
 def oidc_name(claims: Any) -> str | None:
     """The user an ID token names: its e-mail address when the provider says it verified it
-    (``email_verified``), else the provider's own subject id qualified by the issuer's host
-    (``login.example.com:248289761001``). Never the display name or an unverified address: a
-    user sets those, and would become whoever they name, an admin of ``BALANCER_ADMINS`` included;
-    and one subject id at two providers is two users."""
+    (``email_verified``), else the provider's own subject id qualified by the issuer without its
+    scheme (``login.example.com/tenant/v2.0:248289761001``: a multi-tenant provider's tenants are
+    apart). Never the display name or an unverified address: a user sets those, and would become
+    whoever they name, an admin of ``BALANCER_ADMINS`` included; and one subject id at two
+    providers is two users."""
     email = str(claims.get("email") or "").strip()
     if email and str(claims.get("email_verified")).strip().lower() == "true":  # True, or "true" (Cognito)
         name = email
@@ -111,8 +112,9 @@ def oidc_name(claims: Any) -> str | None:
         subject = str(claims.get("sub") or "").strip()
         if not subject:
             return None
-        host = urllib.parse.urlsplit(str(claims.get("iss") or "")).hostname
-        name = f"{host}:{subject}" if host else subject
+        issuer = urllib.parse.urlsplit(str(claims.get("iss") or "").strip())
+        where = f"{issuer.netloc}{issuer.path}".rstrip("/") if issuer.netloc else str(claims.get("iss") or "").strip()
+        name = f"{where}:{subject}" if where else subject
     return name if _NAME.fullmatch(name) else None
 
 

@@ -348,8 +348,8 @@ def test_oidc_sign_in(database, monkeypatch):
     ({"email": "ann@example.com", "email_verified": "true", "sub": "1"}, "ann@example.com"),  # Cognito's text
     # an address the provider did not verify, or a display name, is whatever the user typed: an
     # admin's address there made the user that admin
-    ({"email": "admin@example.com", "email_verified": False, "sub": "77", "iss": "https://id.example/tenant"},
-     "id.example:77"),
+    ({"email": "admin@example.com", "email_verified": False, "sub": "77", "iss": "https://id.example/tenant/v2.0/"},
+     "id.example/tenant/v2.0:77"),  # a multi-tenant provider's tenants are apart
     ({"email": "admin@example.com", "name": "admin@example.com", "sub": "77", "iss": "https://other.example"},
      "other.example:77"),
     ({"name": "admin@example.com"}, None),

@@ -286,6 +286,34 @@ def test_xlsx_zip_directory_is_bounded_before_it_is_read():
         read_table(hostile.zip_directory_bomb(300), name="m.xlsx")
 
 
+def test_the_zip_directory_checked_is_the_one_zipfile_reads():
+    """Check the two end records a review forged to pass Balancer's own parser while zipfile read
+    the whole directory: the end record's signature planted in its entry counts (the parser took
+    the planted one and stopped), and a zip64 record beside a classic record claiming 100 bytes."""
+    import struct
+    import zipfile
+
+    from balancer.tables.files import check_zip_directory
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        for i in range(40_000):
+            archive.writestr(f"{i:05d}", b"")
+    raw = buffer.getvalue()
+    end = raw[-22:]
+    signature, _, _, _, members, size, offset, _ = struct.unpack("<4s4H2LH", end)
+    planted = raw[:-22] + end[:8] + b"PK\x05\x06" + end[12:]
+    body = raw[:-22]
+    record64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, members, members, size, offset)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, len(body), 1)
+    zip64 = body + record64 + locator + struct.pack("<4s4H2LH", signature, 0, 0, 1, 1, 100, offset, 0)
+    for forged in (raw, planted, zip64):
+        assert len(zipfile.ZipFile(io.BytesIO(forged)).infolist()) == 40_001  # what zipfile would read
+        with pytest.raises(LimitError, match=r"members in 1\.9 MB; the limit is 1 MB"):
+            check_zip_directory(forged, "m.xlsx")
+
+
 def test_xlsx_xml_entities_are_refused():
     """Check a sheet with a DTD (an entity expansion bomb) is refused, not expanded."""
     with pytest.raises(DataError, match="DTD"):

@@ -172,8 +172,10 @@ def test_a_backtick_in_a_column_name_is_that_column(spark):
     a crafted name could select another column) are used as they are, target included."""
     rows = [("a", 1, 9)] * 30 + [("b", 2, 8)] * 6
     frame = spark.createDataFrame(rows, ["c`lass", "v` + 1 AS `w", "w"])
+    assert engine.class_counts(frame, "c`lass") == ({"a": 30, "b": 6}, 0)
     out = engine.select_counts(frame, "c`lass", {"a": 30, "b": 6}, {"a": 30, "b": 30}, seed=0)
     assert out.columns == ["c`lass", "v` + 1 AS `w", "w"]
+    assert len(engine.select_counts(frame, "c`lass", {"a": 30, "b": 6}, {"a": 7, "b": 6}, seed=0).collect()) == 13
     collected = out.collect()
     assert Counter(r[0] for r in collected) == {"a": 30, "b": 30}
     assert {(r[1], r[2]) for r in collected} == {(1, 9), (2, 8)}
