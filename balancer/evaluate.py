@@ -959,8 +959,18 @@ def _every_row(request: Request, tactic: Tactic) -> Folds:
                       tactic.work, tactic.plan.roles)
     return Folds(work=tactic.work, y=y, labels=labels, positive=positive, splits=[], k=1, roles=tactic.plan.roles,
                  sampling_strategy=sampling_strategy,
-                 sampler_params=dict(tactic.plan.params), notices=tuple(tactic.plan.notices),
+                 sampler_params=dict(tactic.plan.params), notices=(*tactic.plan.notices, *_left_out(tactic.plan.roles)),
                  costs=parse_costs(request.costs, labels, positive))
+
+
+def _left_out(roles: Roles) -> list[str]:
+    """Say which columns the model does not see, and why (an identifier, text, a date...): a
+    column taken for an identifier by its name or values leaves the model, and the scores with it."""
+    if not roles.excluded:
+        return []
+    shown = ", ".join(f"{c!r} ({why})" for c, why in list(roles.excluded.items())[:12])
+    more = f" and {len(roles.excluded) - 12:,} more" if len(roles.excluded) > 12 else ""
+    return [f"left out of the model: {shown}{more}"]
 
 
 def _splits(

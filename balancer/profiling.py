@@ -25,11 +25,17 @@ _TARGET_WORDS = re.compile(
     r"failure|spam)(_|\b|$)",
     re.IGNORECASE,
 )
-_ID_WORDS = re.compile(
-    r"(^|_|\b)(id|uuid|guid|key|index|idx|record|row|nr|number|code|customer|client|account|"
-    r"kunde|konto)(_|\b|$)|(nr|nummer|number|code)$|(^|_)no$",
-    re.IGNORECASE,
-)
+#: A column name's words: snake_case, spaces, dots and camelCase (``CustomerID`` is customer, id).
+_NAME_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
+#: The last word of an identifier's name (``customer_id``, ``order_no``, ``Kundennummer``)...
+_ID_LAST = frozenset({"id", "ids", "uuid", "guid", "key", "idx", "nr", "no", "num", "number", "nummer", "ref",
+                      "sku", "ssn", "msisdn", "code"})
+#: ... or its whole name (``customer``, ``index``): a word alone, not ``customer_age``, ``row_total``...
+_ID_WHOLE = frozenset({"index", "customer", "client", "account", "kunde", "konto", "record", "row", "serial",
+                       "reference", "uid", "cid", "pid"})
+#: ... or a glued one (``custno``, ``userid``, ``kundennr``).
+_ID_GLUED = re.compile(r"(user|cust|customer|client|acct|account|emp|member|patient|order|invoice|trans|txn|row|"
+                       r"rec|kunden?|konto|mitglieds|auftrags|rechnungs)(id|no|nr|num|number|nummer)")
 
 
 def max_classes() -> int:
@@ -197,10 +203,24 @@ def written_padded(series: pd.Series) -> bool:
     return str(series.name) in widths
 
 
+def id_name(name: str) -> bool:
+    """Whether a column's name says it holds identifiers: its last word is one (``CustomerId``,
+    ``order_no``, ``account_number``, ``zip_code``), or the whole name is (``customer``), or a glued
+    form (``custno``). A name that only contains such a word says nothing (``account_balance``,
+    ``number_of_days``, ``row_total``, ``key_length``): taken for identifiers, they left the models."""
+    words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    words = [w for w in words if not w.isdigit()] or words
+    if not words:
+        return False
+    last = words[-1]
+    return ((len(words) == 1 and last in _ID_WHOLE) or last in _ID_LAST or bool(_ID_GLUED.fullmatch(last))
+            or last.endswith(("nummer", "nr")))
+
+
 def _looks_like_id_integers(values: pd.Series, name: str, rows: int) -> bool:
     if len(values) < 20:
         return False
-    if _ID_WORDS.search(name):
+    if id_name(name):
         return bool(values.nunique() == len(values))
     # a row counter: consecutive whole numbers in file order (checked in one pass, no hashing)
     array = values.to_numpy(dtype="float64")
@@ -617,6 +637,7 @@ __all__ = [
     "class_counts",
     "column_kind",
     "find_duplicates",
+    "id_name",
     "imbalance_ratio",
     "label_str",
     "max_classes",

@@ -22,7 +22,7 @@ from imblearn.utils import check_sampling_strategy
 
 from . import config, samplers, strategies
 from .errors import DataError, EngineError, LimitError, MethodError, ParameterError
-from .prepare import Preparer, Roles, cast_like, column_roles
+from .prepare import MAX_LEVELS, Preparer, Roles, cast_like, column_roles
 from .profiling import check_target, class_counts, label_str
 
 
@@ -184,7 +184,11 @@ def check_output_size(strategy: strategies.Strategy, sampling_strategy: Any, cou
         return
     made = [c for c in (*roles.features, roles.target) if c in work.columns]
     per_row = float(work[made].memory_usage(deep=True, index=False).sum()) / max(len(work), 1)
-    need = added * per_row + rows * 8.0 * len(roles.features)
+    # the float matrix is one-hot wide (a column per kept level; imbalanced-learn's SMOTENC encodes
+    # its categories so too), and the sampler holds it for the input rows and for the output rows
+    width = len(roles.numeric) + sum(min(int(work[c].nunique()), MAX_LEVELS) + 1 for c in roles.categorical)
+    matrices = 0 if strategy.labels_only else (len(work) + rows) * 8.0 * width
+    need = added * per_row + matrices
     budget = config.number("BALANCER_MAX_MEMORY_MB") * 1024**2
     if need > budget:
         raise LimitError(

@@ -68,7 +68,7 @@ MAX_CARD = 16 * 1024**2
 MAX_SCHEMA = 256 * 1024**2
 MAX_RATIO = 200
 #: The largest zip directory of a model file (an array per member: an ensemble of boosted trees
-#: has a few thousand; 16 MB is about 200,000 members).
+#: has a few thousand; 16 MB is at most 364,722 members, 46 bytes each, about 400 MB to open).
 MAX_DIRECTORY = 16 * 1024**2
 #: Categories listed per column in the model card (more are counted, not listed).
 MAX_CATEGORIES = 1000
@@ -221,11 +221,12 @@ def save(shipped: Shipped, path_or_buffer: str | os.PathLike[str] | IO[bytes]) -
     Raises :class:`DataError` when the path cannot be written.
     """
     raw = dumps(shipped)
-    try:  # a file that load would refuse is never written (a type the list lacks is Balancer's bug)
-        _refuse_untrusted(zipfile.ZipFile(io.BytesIO(raw)).read("schema.json"))
+    try:  # a file that load would refuse is never written (too large, or a type the list lacks)
+        _refuse_untrusted(_members(raw)[1])
     except DataError as exc:
-        raise DataError(f"this model cannot be saved: Balancer could not load it back ({exc}); please report "
-                        "it with the tactic, model and calibration") from None
+        raise DataError(f"this model cannot be saved: Balancer could not load it back ({exc}); a smaller "
+                        "ensemble or no calibration makes a smaller file, and a type it names is worth "
+                        "reporting with the tactic, model and calibration") from None
     if hasattr(path_or_buffer, "write"):
         path_or_buffer.write(raw)
         return

@@ -11,6 +11,7 @@ import dataclasses
 import io
 import os
 import stat
+import struct
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,8 @@ def refuse_binary_head(head: bytes, name: str) -> None:
 
 
 #: The largest zip directory read for a workbook: about 10,000 members (a workbook of 1,000 sheets
-#: has about 3,000); zipfile makes an object per member before anything else can be checked.
+#: has about 3,000), at most 22,795 (46 bytes each at least); zipfile makes an object per member
+#: before anything else can be checked.
 ZIP_DIRECTORY_BYTES = 1 << 20
 
 
@@ -123,7 +125,10 @@ def check_zip_directory(data: bytes, name: str, limit: int = ZIP_DIRECTORY_BYTES
     included): a parser of Balancer's could be shown another end record than zipfile uses (a
     review planted a second signature in the entry counts, and a zip64 record beside a small
     classic size). An archive zipfile finds no end record in is left for zipfile to refuse."""
-    end = zipfile._EndRecData(io.BytesIO(data))  # type: ignore[attr-defined]
+    try:
+        end = zipfile._EndRecData(io.BytesIO(data))  # type: ignore[attr-defined]
+    except (zipfile.BadZipFile, OSError, ValueError, struct.error) as exc:  # e.g. a zip "on several disks"
+        raise DataError(f"{name} is a damaged zip archive ({' '.join(str(exc).split())[:120]})") from None
     if not end:
         return
     entries, size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]  # type: ignore[attr-defined]

@@ -328,3 +328,11 @@ def test_pr_curve_shows_chance_and_classes_keep_their_colour(mixed, mixed3):
     assert table["class"].tolist() == ["c0", "c1", "c2"]
     assert {"precision", "recall", "F1", "support", "recall, no balancing"} <= set(table.columns)
     assert table["support"].tolist() == [220, 40, 40]
+
+
+def test_the_columns_the_model_does_not_see_are_named():
+    """Check evaluate says which columns it left out and why: a column taken for an identifier
+    by its name left the model and its scores with it, said only on the Data page before."""
+    data = mixed_table().assign(note=[f"free text number {i} " * 4 for i in range(240)])
+    result = evaluate(data, "label", "none", folds=3)
+    assert "left out of the model: 'row_id' (identifier), 'note' (text)" in result.notices

@@ -312,6 +312,13 @@ def test_the_zip_directory_checked_is_the_one_zipfile_reads():
         assert len(zipfile.ZipFile(io.BytesIO(forged)).infolist()) == 40_001  # what zipfile would read
         with pytest.raises(LimitError, match=r"members in 1\.9 MB; the limit is 1 MB"):
             check_zip_directory(forged, "m.xlsx")
+    # zipfile's own refusal of the end records is a clear error too (it was an internal error)
+    small = io.BytesIO()
+    with zipfile.ZipFile(small, "w") as archive:
+        archive.writestr("xl/workbook.xml", b"<x/>")
+    disks = small.getvalue()[:-22] + struct.pack("<4sLQL", b"PK\x06\x07", 1, 0, 2) + small.getvalue()[-22:]
+    with pytest.raises(DataError, match="w.xlsx is a damaged zip archive .*multiple disks"):
+        read_table(disks, name="w.xlsx")
 
 
 def test_xlsx_xml_entities_are_refused():

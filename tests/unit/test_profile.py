@@ -176,9 +176,12 @@ def test_zero_padded_numbers_are_numbers_unless_named_as_codes():
     assert found.kinds["amount"] == "integer"
     assert ("padded_number", "amount") in codes(found)
     assert "padded_number" not in {code for code, _ in codes(result)}
-    for name in ("customer_no", "order_no", "KundenNr", "account_number", "Kundennummer", "client", "barcode"):
+    for name in ("customer_no", "order_no", "KundenNr", "account_number", "Kundennummer", "client", "CustomerId",
+                 "custno", "zip_code"):
         assert profile(renamed.rename(columns={"amount": name}), "klasse").kinds[name] == "identifier", name
-    for name in ("amount", "no_of_items_sold", "paid", "casino"):
+    # a name that only contains such a word says nothing (these left the models: ROC AUC 1.0 -> 0.53)
+    for name in ("amount", "no_of_items_sold", "paid", "casino", "account_balance", "number_of_days", "row_total",
+                 "key_length", "customer_age", "kunde_umsatz", "record_count"):
         assert profile(renamed.rename(columns={"amount": name}), "klasse").kinds[name] == "integer", name
 
 

@@ -293,11 +293,11 @@ def test_every_path_that_resamples_keeps_the_output_caps(monkeypatch):
         with pytest.raises(LimitError, match="would make 400,000 rows; the limit is 1,000"):
             run()
     monkeypatch.setenv("BALANCER_MAX_OUTPUT_ROWS", "1000000")
-    monkeypatch.setenv("BALANCER_MAX_MEMORY_MB", "20")  # 400,000 rows of this table take about 0.1 GB
+    monkeypatch.setenv("BALANCER_MAX_MEMORY_MB", "10")  # 400,000 rows of this table take about 16 MB
     for run in (lambda: resample(data, "label", "RandomOverSampler", params=huge),
                 lambda: evaluate(data, "label", "RandomOverSampler", params=huge, folds=2)):
         with pytest.raises(LimitError, match=r"would make 400,000 rows, about \d\d MB in memory; the limit for one "
-                                             r"table is 20 MB \(set BALANCER_MAX_MEMORY_MB"):
+                                             r"table is 10 MB \(set BALANCER_MAX_MEMORY_MB"):
             run()
     # columns the sampler leaves empty in new rows (a 4 KB note each) are not counted
     noted = data.assign(note=["word " * 800 + str(i) for i in range(len(data))])
