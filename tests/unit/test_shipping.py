@@ -255,6 +255,31 @@ def test_members_are_measured_before_any_is_read(monkeypatch):
         load(raw)
 
 
+def test_a_member_larger_than_it_declares_is_refused_a_megabyte_in(mixed):
+    """Check a member whose declared size is a lie (1,000 bytes declared, 100 MB of spaces behind
+    them): zipfile inflates a member whole before its CRC check fails, so the declared sizes
+    bounded nothing; the member is now counted as it inflates, and refused past its declaration."""
+    import tracemalloc
+
+    from tests.unit.hostile_files import lying_zip_sizes
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("schema.json", "{}")
+        with zipped.open(CARD, "w") as member:
+            for _ in range(100):
+                member.write(b" " * (1 << 20))
+    raw = lying_zip_sizes(buffer.getvalue(), CARD, 1000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=f"{CARD} holds more than the 1,000 bytes it declares"):
+            load(raw)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024**2, peak
+
+
 @pytest.mark.parametrize("model", list(MODELS))
 @pytest.mark.parametrize("calibration", [None, "sigmoid", "isotonic"])
 def test_what_balancer_writes_is_what_it_trusts(model, calibration, mixed):
