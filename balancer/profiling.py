@@ -196,11 +196,11 @@ def _all_whole(values: pd.Series) -> bool:
     return bool(array.size) and bool(np.all(array == np.round(array)))
 
 
-def written_padded(series: pd.Series) -> bool:
-    """Whether the input wrote this whole-number column zero-padded to one width (``00117``,
-    ``01234``), as the reader records in ``attrs["format"]["widths"]``."""
+def padded_width(series: pd.Series) -> int | None:
+    """The width the input wrote this whole-number column zero-padded to (``00117``: 5), as the
+    reader records it in ``attrs["format"]["widths"]``; None when it was not padded."""
     widths = (series.attrs.get("format") or {}).get("widths") or {}
-    return str(series.name) in widths
+    return widths.get(str(series.name))
 
 
 def id_name(name: str) -> bool:
@@ -403,7 +403,7 @@ def profile(data: pd.DataFrame, target: str | None = None) -> Profile:
                  for finding in _column_findings(info, len(data))]
     findings += [_padded_finding(info) for info in columns if info.name != target and info.kind == "integer"
                  and info.unique >= 20 and info.unique == len(data) - info.missing
-                 and written_padded(data[info.name])]
+                 and padded_width(data[info.name]) is not None]
     classes: dict[Hashable, int] = {}
     if target is not None:
         classes, target_findings = _target_summary(data, target, kinds)
@@ -641,11 +641,11 @@ __all__ = [
     "imbalance_ratio",
     "label_str",
     "max_classes",
+    "padded_width",
     "missing_table",
     "profile",
     "require_column",
     "suggest",
     "target_candidates",
     "target_problem",
-    "written_padded",
 ]

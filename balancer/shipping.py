@@ -48,7 +48,7 @@ from .errors import DataError
 from .evaluate import Evaluation, FinalModel, fit_all_rows
 from .model_types import MODEL_NODES, MODEL_TYPES
 from .prepare import Roles
-from .profiling import column_kind, label_str
+from .profiling import column_kind, label_str, padded_width
 from .recipe import frame_sha256, sha256, versions
 from .tables.files import check_zip_directory
 
@@ -346,11 +346,10 @@ def _honest(zipped: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
                         "it declares; refused")
 
 
-def _refuse_untrusted(schema: bytes) -> list[str]:
-    """The names of the types in skops' schema, when every object there is one of
-    :data:`~balancer.model_types.MODEL_NODES` (a type and the way skops builds it); else
-    :class:`DataError` naming the others. Every dictionary of the schema with a ``__loader__`` is
-    an object skops would build, wherever it is; the walk is a loop (no recursion to exhaust)."""
+def schema_nodes(schema: bytes) -> set[tuple[str, str]]:
+    """Every object skops would build from its schema (``schema.json``'s bytes), as (type name,
+    loader): each dictionary with a ``__loader__``, wherever it is; the walk is a loop (no
+    recursion to exhaust). :class:`DataError` for a schema that is not JSON."""
     try:
         tree = json.loads(schema)
     except (ValueError, RecursionError):
@@ -365,6 +364,14 @@ def _refuse_untrusted(schema: bytes) -> list[str]:
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
+    return found
+
+
+def _refuse_untrusted(schema: bytes) -> list[str]:
+    """The names of the types in skops' schema, when every object there (:func:`schema_nodes`) is
+    one of :data:`~balancer.model_types.MODEL_NODES` (a type and the way skops builds it); else
+    :class:`DataError` naming the others."""
+    found = schema_nodes(schema)
     refused = sorted(found - MODEL_NODES)
     if refused:
         shown = ", ".join(f"{name} ({loader})" for name, loader in refused)
@@ -567,7 +574,7 @@ def _as_trained(series: pd.Series, dtype: str, categories: Any = ()) -> pd.Serie
         if pd.api.types.is_bool_dtype(series.dtype):  # true/false as the training text spelled them (True)
             spelled = {str(c).lower(): c for c in categories if str(c).lower() in ("true", "false")}
             return series.map(lambda v: v if pd.isna(v) else spelled.get(label_str(v), label_str(v))).astype(object)
-        width = ((series.attrs.get("format") or {}).get("widths") or {}).get(str(series.name))
+        width = padded_width(series)
         return series.map(lambda v: v if pd.isna(v) else label_str(v).zfill(width or 0)).astype(object)
     if dtype in ("bool", "boolean"):
         if pd.api.types.is_bool_dtype(series.dtype):
@@ -582,4 +589,4 @@ def _listed(names: list[str]) -> str:
 
 
 __all__ = ["CARD", "FORMAT", "MAX_BYTES", "MAX_CARD", "MAX_SCHEMA", "MAX_UNPACKED", "Shipped", "dumps", "fit_final", "load",
-           "predict", "save", "trusted"]
+           "predict", "save", "schema_nodes", "trusted"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import json
 import sys
 import warnings
 import zipfile
@@ -60,16 +59,7 @@ def saved(shipped: shipping.Shipped) -> bytes:
 
 
 def nodes(raw: bytes) -> set[tuple[str, str]]:
-    stack, found = [json.loads(zipfile.ZipFile(io.BytesIO(raw)).read("schema.json"))], set()
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if "__loader__" in node:
-                found.add((f"{node['__module__']}.{node['__class__']}", node["__loader__"]))
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
+    return shipping.schema_nodes(zipfile.ZipFile(io.BytesIO(raw)).read("schema.json"))
 
 
 def nullable(table):  # type: ignore[no-untyped-def]

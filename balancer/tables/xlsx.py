@@ -21,7 +21,6 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataError
-from .files import check_zip_directory
 from .limits import MB, Budget, Limits, cell_too_big, first_line
 from .safexml import Forbidden, feed, local, xml_parser
 from .sheet import SheetReader, table
@@ -41,15 +40,14 @@ def read_excel(data: bytes, name: str, limits: Limits, budget: Budget, *, sheet:
                header_row: int | None = None) -> pd.DataFrame:
     """Read a worksheet: ``sheet`` by name, else the first that has data; the header is the row
     ``header_row`` names, else the first after any title rows. ``frame.attrs["format"]`` records
-    the sheet and the header row. Anything unreadable is a :class:`DataError`."""
-    check_zip_directory(data, name)
+    the sheet and the header row. Anything unreadable is a :class:`DataError`. ``data`` is a
+    workbook :func:`~balancer.tables.formats.detect_format` found, its zip directory checked."""
     with _readable(name), zipfile.ZipFile(io.BytesIO(data)) as archive:
         return _read_workbook(archive, name, limits, budget, sheet, header_row)
 
 
 def worksheet_names(data: bytes, name: str, budget: Budget) -> list[str]:
     """The names of a workbook's worksheets, in order (only its small parts are read)."""
-    check_zip_directory(data, name)
     with _readable(name), zipfile.ZipFile(io.BytesIO(data)) as archive:
         parts = _Parts(archive, name, budget)
         return [title for title, _ in _worksheets(parts, _sheet_ids(parts)[0], _relations(parts))]

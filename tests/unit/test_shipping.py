@@ -16,6 +16,7 @@ from balancer import shipping
 from balancer.errors import DataError
 from balancer.evaluate import MODELS
 from balancer.shipping import CARD, fit_final, load, predict, save, trusted
+from scripts.model_types import nodes, nullable
 from tests.conftest import csv_of, mixed_table, run_cli
 
 
@@ -116,19 +117,6 @@ def test_an_untrusted_type_is_refused_by_name(mixed):
     raw = _crafted({"format": shipping.FORMAT, "pipeline": Sneaky()}, card)
     with pytest.raises(DataError, match=r"not made of.*tests\.unit\.test_shipping\.Sneaky \(ObjectNode\)"):
         load(raw)
-
-
-def _schema_nodes(raw: bytes) -> set[tuple[str, str]]:
-    stack, found = [json.loads(zipfile.ZipFile(io.BytesIO(raw)).read("schema.json"))], set()
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if "__loader__" in node:
-                found.add((f"{node['__module__']}.{node['__class__']}", node["__loader__"]))
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
 
 
 def _with_schema(raw: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
@@ -288,15 +276,13 @@ def test_what_balancer_writes_is_what_it_trusts(model, calibration, mixed):
     moves a class shows up here, not as a user's refused file."""
     buffer = io.BytesIO()
     save(fit_final(mixed, "label", "SMOTE", model, calibration=calibration), buffer)
-    assert _schema_nodes(buffer.getvalue()) <= shipping.MODEL_NODES
+    assert nodes(buffer.getvalue()) <= shipping.MODEL_NODES
 
 
 def test_nullable_columns_save_and_load(mixed):
     """Check a true/false column with gaps (pandas' boolean dtype, as the reader gives it) and a
     whole-number column with gaps: the model was saved, then refused by load (its levels are
     numpy.bool, which the list lacked), found by a review."""
-    from scripts.model_types import nullable
-
     data = nullable(mixed)
     assert str(data["flag"].dtype) == "boolean" and data["flag"].isna().any()
     shipped = fit_final(data, "label", "SMOTE")
