@@ -409,6 +409,8 @@ def cmd_resample_spark(args: argparse.Namespace) -> int:
     engine, frame, started = _spark_frame(args)
     try:
         with engine.spark_errors():
+            if args.out:  # before the work: a folder that cannot be written is known at once
+                engine.check_output(frame.sparkSession, args.out, args.data)
             result = engine.resample(frame, args.target, args.method, params=parse_params(args.param),
                                      seed=args.seed, max_driver_rows=args.driver_rows,
                                      undersample_to=args.undersample_to)

@@ -35,6 +35,7 @@ import dataclasses
 import glob
 import math
 import os
+import re
 import shutil
 import sys
 import warnings
@@ -264,16 +265,47 @@ def _spark_message(exc: BaseException) -> str:
     return text[:300]
 
 
-def write(frame: DataFrame, out: str, fmt: str | None = None, *, source: str | None = None) -> str:
-    """Write ``frame`` to the folder ``out`` as Parquet (default) or CSV, replacing what is there."""
-    kind = fmt or ("csv" if Path(out.rstrip("/")).suffix.lower() in (".csv", ".txt") else
-                   "tsv" if Path(out.rstrip("/")).suffix.lower() in (".tsv", ".tab") else "parquet")
+#: What Spark itself leaves in a folder it wrote (data parts, checksums, commit markers): a folder
+#: holding only these is a previous output, which ``write`` may replace.
+_SPARK_OUTPUT = re.compile(r"(part-.*|\..*\.crc|_SUCCESS|_committed_.*|_started_.*|_temporary|\.spark-staging-.*)")
+
+
+def check_output(spark: SparkSession, out: str, source: str | None = None) -> None:
+    """Refuse an output that would destroy something: the input (or a folder holding it), a file,
+    or a folder holding anything other than a previous Spark output. Spark's overwrite mode deletes
+    the whole folder first, so ``--out ~/projects`` would take every file in it."""
     if source is not None and _is_local(out) and _is_local(source):
         target = Path(_local_path(out)).resolve()
         for name in glob.glob(_local_path(source)) or [_local_path(source)]:
             src = Path(name).resolve()
             if target == src or target in src.parents or src in target.parents:
                 raise DataError(f"the output {out} would overwrite the input {source}; write elsewhere")
+    try:
+        jvm = spark._jvm
+        assert jvm is not None  # (a classic session: Spark Connect has no JVM here, nor this engine)
+        path = jvm.org.apache.hadoop.fs.Path(out)
+        fs = path.getFileSystem(spark._jsc.hadoopConfiguration())
+        if not fs.exists(path):
+            return
+        if fs.getFileStatus(path).isFile():
+            raise DataError(f"the output {out} is a file; Spark writes a folder there and would delete it: "
+                            "choose a new folder")
+        others = sorted(name for name in (s.getPath().getName() for s in fs.listStatus(path))
+                        if not _SPARK_OUTPUT.fullmatch(name))
+    except _jvm_errors() as exc:
+        raise DataError(f"cannot write {out}: {_spark_message(exc)}") from None
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise DataError(f"the output folder {out} already holds other files ({shown}); Spark replaces the "
+                        "whole folder: choose a new folder or empty it")
+
+
+def write(frame: DataFrame, out: str, fmt: str | None = None, *, source: str | None = None) -> str:
+    """Write ``frame`` to the folder ``out`` as Parquet (default) or CSV, replacing a previous
+    output there (:func:`check_output` refuses any other folder)."""
+    kind = fmt or ("csv" if Path(out.rstrip("/")).suffix.lower() in (".csv", ".txt") else
+                   "tsv" if Path(out.rstrip("/")).suffix.lower() in (".tsv", ".tab") else "parquet")
+    check_output(frame.sparkSession, out, source)
     writer = frame.write.mode("overwrite")
     try:
         if kind in ("csv", "tsv"):

@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -274,6 +275,31 @@ def test_cli_in_process_writes_and_reports_json(spark, files, tmp_path, capsys):
     assert code == 2 and "local engine only" in capsys.readouterr().err
 
 
+def test_output_folder_with_other_files_is_refused_and_kept(spark, files, tmp_path, capsys):
+    """Check that --out never deletes what the user had: Spark's overwrite mode empties the whole
+    folder, so a folder holding anything but a previous Spark output, or a file, is refused before
+    any work, and a previous output is replaced."""
+    home = tmp_path / "projects"
+    home.mkdir()
+    (home / "thesis.tex").write_text("years of work")
+    (home / "data").mkdir()
+    args = ["resample", str(files["numeric"]), "--target", "y", "--method", "RandomUnderSampler",
+            "--engine", "spark", "--master", "local[2]", "--out"]
+    assert main([*args, str(home)]) == 2
+    assert "already holds other files (data, thesis.tex)" in capsys.readouterr().err
+    assert (home / "thesis.tex").read_text() == "years of work" and (home / "data").is_dir()
+    note = tmp_path / "notes.txt"
+    note.write_text("keep")
+    assert main([*args, str(note)]) == 2
+    assert "is a file" in capsys.readouterr().err and note.read_text() == "keep"
+    out = tmp_path / "balanced"
+    assert main([*args, str(out)]) == 0
+    first = sorted(p.name for p in out.iterdir())
+    assert "_SUCCESS" in first and any(n.startswith("part-") for n in first)
+    assert main([*args, str(out), "--seed", "1"]) == 0, capsys.readouterr().err  # a previous output
+    assert pq.read_table(out).num_rows == 2 * int((pd.read_parquet(files["numeric"])["y"] == "yes").sum())
+
+
 def test_cli_bad_input_exit_2_one_line(files, tmp_path):
     """Check that bad input gives exit 2 and one line on stderr, the JVM's own noise kept out (the
     three commands run side by side: each starts its own JVM)."""
@@ -348,12 +374,27 @@ def test_dates_survive(spark):
     assert _counts(result.data, "y") == {"no": 180, "yes": 180}
 
 
+class _NoFolder:
+    """Hadoop's file system as :class:`_Failing` shows it to ``check_output``: no folder there yet."""
+
+    def __init__(self):
+        self.org = SimpleNamespace(apache=SimpleNamespace(hadoop=SimpleNamespace(fs=SimpleNamespace(
+            Path=lambda out: self))))
+
+    def getFileSystem(self, conf):
+        return self
+
+    def exists(self, path):
+        return False
+
+
 class _Failing:
     """A stand-in for Spark's reader and writer whose last step raises ``error``."""
 
     def __init__(self, error: BaseException):
         self.error = error
-        self.read = self.write = self
+        self.read = self.write = self.sparkSession = self
+        self._jvm, self._jsc = _NoFolder(), SimpleNamespace(hadoopConfiguration=lambda: None)
 
     def option(self, *args):
         return self
