@@ -731,7 +731,39 @@ def _run(words: list[str]) -> int:
     if getattr(args, "engine", "local") == "spark" and args.command not in ("profile", "resample"):
         raise UsageError(f"'{args.command}' runs on the local engine only; with --engine spark, "
                          "profile or resample the big table, then evaluate a sample of the output")
+    _check_outputs(args)
     return COMMANDS[args.command](args)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, a command line that would write over one of its own inputs (the
+    table, the model, the recipe) or write two outputs to one file: what the user had is never lost
+    to a slip of the tab key."""
+    inputs = [("DATA", getattr(args, "data", None)), ("MODEL", getattr(args, "model", None))]
+    names = ["out", "report", "code", "model_out"]
+    if args.command == "run":
+        inputs.append(("RECIPE", args.recipe))
+    else:
+        names.append("recipe")
+    outputs = [(f"--{n.replace('_', '-')}", getattr(args, n, None)) for n in names]
+    outputs = [(flag, path) for flag, path in outputs if isinstance(path, str) and path not in ("", "-")]
+    if getattr(args, "engine", "local") == "spark":  # (Spark's --out is a folder: spark.check_output)
+        outputs = [(flag, path) for flag, path in outputs if flag != "--out"]
+    for i, (flag, path) in enumerate(outputs):
+        for role, given in inputs:
+            if isinstance(given, str) and not given.startswith("sample:") and _same_file(path, given):
+                raise UsageError(f"{flag} {path} is the {role} file itself; writing it would replace your "
+                                 "input: choose another name")
+        for other, earlier in outputs[:i]:
+            if _same_file(path, earlier):
+                raise UsageError(f"{other} and {flag} name the same file ({path}); give each its own")
 
 
 def _debug(on: bool) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import numpy as np
@@ -56,6 +57,36 @@ def test_resample_writes_balanced_csv(capsys, tmp_path):
     source = read_table(DATA / "flare-F.csv")
     assert list(back.columns) == list(source.columns)
     assert set(back["LargestSpotSize"]) <= set(source["LargestSpotSize"])
+
+
+def test_an_output_never_replaces_an_input(capsys, tmp_path):
+    """Check that no command writes over its own table, model or recipe, or writes two outputs to
+    one file: refused before any work (exit 2), the input left byte for byte (``--out data.csv``
+    replaced the user's table with its resampled rows)."""
+    data = tmp_path / "data.csv"
+    data.write_bytes((DATA / "haberman.csv").read_bytes())
+    original = data.read_bytes()
+    (tmp_path / "link.csv").symlink_to(data)
+    recipe = tmp_path / "recipe.json"
+    code, _, err = run(capsys, "resample", data, "--target", "Class", "--method", "SMOTE", "--recipe", recipe)
+    assert code == 0, err
+    kept = recipe.read_bytes()
+    cases = [
+        (["resample", data, "--target", "Class", "--method", "SMOTE", "--out", data], "--out .* is the DATA file"),
+        (["resample", data, "--target", "Class", "--method", "SMOTE", "--out", tmp_path / "link.csv"],
+         "is the DATA file"),
+        (["resample", data, "--target", "Class", "--method", "SMOTE", "--report", data], "--report .* DATA"),
+        (["evaluate", data, "--target", "Class", "--method", "SMOTE", "--code", data], "--code .* DATA"),
+        (["evaluate", data, "--target", "Class", "--method", "SMOTE", "--model-out", data], "--model-out"),
+        (["run", recipe, data, "--out", recipe], "is the RECIPE file"),
+        (["resample", data, "--target", "Class", "--method", "SMOTE", "--out", tmp_path / "o.csv",
+          "--report", tmp_path / "o.csv"], "--out and --report name the same file"),
+    ]
+    for args, match in cases:
+        code, out, err = run(capsys, *args)
+        assert code == 2 and err.startswith("error: ") and re.search(match, err), (args, err)
+    assert data.read_bytes() == original and recipe.read_bytes() == kept
+    assert not (tmp_path / "o.csv").exists()
 
 
 def test_evaluate_json(capsys):
