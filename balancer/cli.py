@@ -752,8 +752,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
         inputs.append(("RECIPE", args.recipe))
     else:
         names.append("recipe")
-    outputs = [(f"--{n.replace('_', '-')}", getattr(args, n, None)) for n in names]
-    outputs = [(flag, path) for flag, path in outputs if isinstance(path, str) and path not in ("", "-")]
+    given_outputs = [(f"--{n.replace('_', '-')}", getattr(args, n, None)) for n in names]
+    outputs = [(flag, path) for flag, path in given_outputs if isinstance(path, str) and path not in ("", "-")]
     if getattr(args, "engine", "local") == "spark":  # (Spark's --out is a folder: spark.check_output)
         outputs = [(flag, path) for flag, path in outputs if flag != "--out"]
     for i, (flag, path) in enumerate(outputs):
