@@ -83,7 +83,8 @@ _EMBEDDED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("balancer.tables.clean", ("_TRUTH",)),
     ("balancer.prepare", ("MAX_LEVELS", "_ONE_HOT_SCALE", "Roles", "_as_float", "Preparer", "decimals",
                           "_check_frame", "cast_like")),
-    ("balancer.metrics", ("METRICS", "score", "_Fold", "_SCORERS", "threshold_scores", "best_threshold")),
+    ("balancer.metrics", ("METRICS", "score", "_Fold", "_divide", "_at_thresholds", "_roc_auc", "_average_precision",
+                          "_SCORERS", "threshold_scores", "best_threshold")),
     ("balancer.decision", ("PER_ROWS", "Costs", "bayes_threshold", "costs_at", "search_threshold", "prior_weights",
                            "pipeline_prior", "ClassCounter", "Rule", "decision_rule", "_proba", "Fitted")),
     ("balancer.evaluate", ("MAX_REPEATS", "repeat_seed", "_group_owner", "_grouped_folds", "_grouped_holdout",
@@ -119,7 +120,7 @@ import numpy as np
 import pandas as pd
 from imblearn import combine, over_sampling, under_sampling
 from imblearn.pipeline import Pipeline
-from sklearn import metrics as skm
+from scipy.integrate import trapezoid
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer

@@ -6,7 +6,9 @@ processes). The straightforward way: for every (tactic, model) the comparison fi
 imbalanced-learn `Pipeline` (a `ColumnTransformer` that imputes, scales and one-hot encodes, then
 imbalanced-learn's own sampler, then the model; for tactics that change the model, the tactic's
 estimator) through scikit-learn's `cross_validate` on the same splits, scored with the same
-metrics, one process with the libraries' default threads, as a user would write it.
+metrics by scikit-learn's own functions (`benchmarks.common.sklearn_score`; Balancer computes the
+same values, bit for bit, from each fold's confusion matrix and sorted scores), one process with
+the libraries' default threads, as a user would write it.
 
 Tables: a satimage-like one (4,435 x 36, 6 classes, generated with `make_classification`:
 imbalanced-learn's `fetch_datasets` downloads, so it does not run offline) and 100,000 x 20
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from benchmarks.common import machine, table, write_section  # noqa: E402
+from benchmarks.common import machine, sklearn_score, table, write_section  # noqa: E402
 
 
 def satimage_like(rows: int = 4_435, seed: int = 0) -> pd.DataFrame:
@@ -56,7 +58,6 @@ def straightforward(frame: pd.DataFrame, target: str, result, splits) -> tuple[f
     from balancer import strategies
     from balancer.compare import COUNTERPARTS
     from balancer.evaluate import MODELS
-    from balancer.metrics import score
     from balancer.profiling import class_counts
     from balancer.resample import encode_labels
 
@@ -77,7 +78,7 @@ def straightforward(frame: pd.DataFrame, target: str, result, splits) -> tuple[f
     def scorer(estimator, xs, ys):
         proba = np.zeros((len(ys), n))
         proba[:, estimator.classes_] = estimator.predict_proba(xs)
-        return score(np.asarray(ys), np.asarray(estimator.predict(xs)), proba, n, positive)
+        return sklearn_score(np.asarray(ys), np.asarray(estimator.predict(xs)), proba, n, positive)
 
     seed = result.seed
     started = time.perf_counter()

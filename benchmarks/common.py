@@ -82,3 +82,30 @@ def write_section(title: str, body: str) -> None:
     else:
         text = text.rstrip("\n") + "\n" + section
     RESULTS.write_text(text)
+
+
+def sklearn_score(y: np.ndarray, predicted: np.ndarray, proba: np.ndarray, n: int, positive: int | None) -> dict:
+    """Every metric of ``balancer.metrics.score`` with scikit-learn's own functions, as a user who
+    does not have Balancer computes them (the straightforward way's scorer; the reference that
+    ``tests/unit/test_evaluate.py`` holds Balancer's values to, bit for bit)."""
+    from sklearn import metrics as skm
+
+    kw = ({"pos_label": positive, "average": "binary"} if positive is not None
+          else {"labels": list(range(n)), "average": "macro"})
+    present = [c for c in range(n) if np.any(y == c)]
+    recalls = skm.recall_score(y, predicted, labels=list(range(n)), average=None, zero_division=0)
+
+    def ranking(metric):
+        values = [metric((y == c).astype(int), proba[:, c]) for c in ([positive] if positive is not None else present)
+                  if 0 < np.sum(y == c) < len(y)]
+        return (values[0] if positive is not None else np.mean(values)) if values else np.nan
+
+    return {"accuracy": skm.accuracy_score(y, predicted),
+            "balanced_accuracy": np.mean([recalls[c] for c in present]),
+            "precision": skm.precision_score(y, predicted, zero_division=0, **kw),
+            "recall": skm.recall_score(y, predicted, zero_division=0, **kw),
+            "f1": skm.f1_score(y, predicted, zero_division=0, **kw),
+            "f2": skm.fbeta_score(y, predicted, beta=2, zero_division=0, **kw),
+            "roc_auc": ranking(skm.roc_auc_score), "pr_auc": ranking(skm.average_precision_score),
+            "g_mean": float(np.prod([recalls[c] for c in present])) ** (1 / len(present)),
+            "mcc": skm.matthews_corrcoef(y, predicted)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ from balancer.errors import EngineError, MethodError, ParameterError, TargetErro
 from balancer.evaluate import MIN_CURVE_POINTS
 from balancer.metrics import METRICS, score
 from balancer.samples import load_sample
+from benchmarks.common import sklearn_score
 from tests.conftest import mixed_table
 
 evaluation_module = importlib.import_module("balancer.evaluate")  # the module, not the function
@@ -245,6 +247,44 @@ def test_score_perfect_and_chance():
     assert majority["accuracy"] == pytest.approx(0.8)
     assert majority["balanced_accuracy"] == pytest.approx(0.5)
     assert majority["recall"] == majority["f2"] == majority["g_mean"] == 0
+
+
+@pytest.mark.parametrize("n", [2, 3, 6])
+def test_score_is_scikit_learns_to_the_last_bit(n):
+    """Check that every metric equals scikit-learn's function bit for bit (score computes them from
+    the confusion matrix and sorted scores with scikit-learn's own operations, without its input
+    checks): on scores with many ties, rounded probabilities, a class never predicted, a class
+    absent from the fold, all rows predicted one class, and tiny and large folds."""
+    rng = np.random.default_rng(n)
+    cases = 0
+    for trial in range(300):
+        rows = int(rng.choice([3, 7, 20, 150, 2_000]))
+        y = rng.choice(n, rows, p=rng.dirichlet(np.ones(n)))
+        if len(np.unique(y)) < 2:
+            continue
+        raw = rng.dirichlet(np.ones(n), rows) + 0.6 * np.eye(n)[y] * rng.random()
+        proba = raw / raw.sum(axis=1, keepdims=True)
+        if trial % 3 == 0:
+            proba = np.round(proba, 1)  # ties everywhere
+        predicted = proba.argmax(axis=1)
+        if trial % 5 == 0:
+            predicted = np.zeros(rows, dtype=int)  # one class only
+        elif trial % 7 == 0:
+            predicted[predicted == n - 1] = 0  # a class never predicted
+        positive = (n - 1) if n == 2 else None
+        ours = score(y, predicted, proba, n, positive)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = sklearn_score(y, predicted, proba, n, positive)
+        for name in METRICS:
+            assert ours[name] == theirs[name] or (np.isnan(ours[name]) and np.isnan(theirs[name])), \
+                (trial, name, ours[name], theirs[name])
+        cases += 1
+    assert cases > 250
+    with pytest.raises(ValueError):
+        score(np.array([0, 1, 1]), np.array([0, 1, 1]), np.array([[1, 0], [0, np.nan], [0, 1.0]]), 2, 1)
+    with pytest.raises(ValueError):
+        score(np.array([0, 1, 2]), np.array([0, 1, 1]), np.eye(3), 2, 1)
 
 
 def test_spread_is_ddof_1_and_the_result_says_what_is_pooled(mixed):
