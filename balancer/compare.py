@@ -98,7 +98,7 @@ from .decision import (
     search_threshold,
 )
 from .decision import expected_cost as cost_of
-from .errors import BalancerError, Cancelled, EngineError, MethodError
+from .errors import BalancerError, Cancelled, EngineError, MethodError, ParameterError
 from .evaluate import (
     MODELS,
     Request,
@@ -116,6 +116,7 @@ from .evaluate import (
 from .metrics import COST_METRICS, LOWER_IS_BETTER, METRICS, checked_metric, score
 from .prepare import Preparer, Roles
 from .profiling import check_target, class_counts, label_str
+from .resample import checked_seed
 
 #: The default set (the registry's ``compare_default`` entries, read at import; :func:`resolve_methods`
 #: reads the registry when it runs): the baseline, a representative sampler of every family, and
@@ -733,6 +734,41 @@ class _InProcess:
         """Nothing runs in the background."""
 
 
+def _start_forkserver_deaf_to_ctrl_c() -> None:
+    """Start the forkserver, if it is not running, with Ctrl-C ignored: the workers it forks then
+    ignore it from their first instruction (``_worker_init`` runs only after they have imported
+    their libraries, seconds in which a Ctrl-C printed a traceback from each); the parent hears
+    it and ends them. Only the main thread can change a signal's handler (a server's job threads
+    cannot, and their workers never see a terminal's Ctrl-C)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    from multiprocessing import forkserver
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold a Ctrl-C until the block ends, then raise it: a worker being started when it came was
+    forked but not yet recorded, so nothing ended it, and it printed a traceback once this
+    process was gone. (The main thread only: only it has signal handlers.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    heard: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: heard.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if heard:
+        raise KeyboardInterrupt
+
+
 class _Processes:
     """Worker processes (forkserver where there is one: fast to start, safe in a threaded server)."""
 
@@ -741,10 +777,12 @@ class _Processes:
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if "forkserver" in methods:
             context.set_forkserver_preload(["balancer.compare"])
+            _start_forkserver_deaf_to_ctrl_c()
         self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
 
     def submit(self, fn: Callable[[Any], Any], arg: Any) -> cf.Future[Any]:
-        return self.pool.submit(fn, arg)
+        with _ctrl_c_held():  # (a submit may start a worker)
+            return self.pool.submit(fn, arg)
 
     def stop(self) -> None:
         """End every worker now (a fit cannot be interrupted otherwise)."""
@@ -795,6 +833,7 @@ def compare(
     """
     started = time.perf_counter()
     checked_metric(metric, costs is not None)
+    seed = checked_seed(seed)  # (before the tactics: each would be skipped for it, and the run exit 0)
     model_list = _models(model, models)
     counts = class_counts(check_target(data, target))
     rows = int(sum(counts.values()))
@@ -866,7 +905,7 @@ def _plan_jobs(data: pd.DataFrame, target: str, wanted: list[tuple[str, str, Cou
                progress: Callable[[float, str], None] | None = None, **common: Any
                ) -> tuple[dict[int, _Job], list[dict[str, str]]]:
     """Plan every job; a tactic that cannot run on this data is skipped with the reason (a
-    baseline's failure is the user's to see)."""
+    baseline's failure, or a parameter the user gave that is wrong, is the user's to see)."""
     planned: dict[int, _Job] = {}
     skipped: list[dict[str, str]] = []
     calibration = common.pop("calibration")
@@ -881,6 +920,8 @@ def _plan_jobs(data: pd.DataFrame, target: str, wanted: list[tuple[str, str, Cou
         except BalancerError as exc:
             if name == strategies.BASELINE and model in MODELS:
                 raise
+            if isinstance(exc, ParameterError) and params.get(name):
+                raise  # a parameter the user gave is wrong: theirs to fix, not a tactic that cannot run here
             skipped.append({"method": name, "model": model, "reason": str(exc)})
     return planned, skipped
 

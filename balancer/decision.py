@@ -97,6 +97,11 @@ class Costs:
                 for i in range(len(names)) for j in range(len(names)) if i != j}
 
 
+#: The largest cost: only the costs' ratios matter, and sums of costs over millions of rows must
+#: stay finite (1e308 overflowed to an infinite expected cost and a threshold of 0).
+MAX_COST = 1e12
+
+
 def parse_costs(value: Any, labels: Sequence[Hashable], positive: int | None) -> Costs | None:
     """Read error costs (a mapping, its JSON text, or None for no costs) against the target's classes.
 
@@ -130,8 +135,9 @@ def _cost(key: Any, cost: Any) -> float:
     if isinstance(cost, bool) or not isinstance(cost, (int, float, np.integer, np.floating)):
         raise ParameterError(f"the cost {label_str(key)!r} must be a number, got {json.dumps(cost, default=str)[:40]}")
     number = float(cost)
-    if not math.isfinite(number) or number < 0:
-        raise ParameterError(f"the cost {label_str(key)!r} must be a finite number of 0 or more, got {cost}")
+    if not math.isfinite(number) or not 0 <= number <= MAX_COST:
+        raise ParameterError(f"the cost {label_str(key)!r} must be a number from 0 to {MAX_COST:.0e} (only the "
+                             f"ratios between costs matter), got {cost}")
     return number
 
 

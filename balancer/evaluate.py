@@ -88,6 +88,7 @@ from .profiling import label_str, suggest
 from .resample import (
     Plan,
     check_output_size,
+    checked_seed,
     encode_labels,
     encode_sampling_strategy,
     fit_neighbours,
@@ -401,6 +402,9 @@ class Request:
     costs: Any = None
     calibration: str | None = None
     repeats: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seed", checked_seed(self.seed))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

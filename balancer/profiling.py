@@ -25,6 +25,8 @@ _TARGET_WORDS = re.compile(
     r"failure|spam)(_|\b|$)",
     re.IGNORECASE,
 )
+#: Names that are a target by themselves, even with a single value (then a warning says so).
+_TARGET_NAMES = frozenset({"target", "class", "label", "y", "outcome", "labels", "classes", "klasse"})
 #: A column name's words: snake_case, spaces, dots and camelCase (``CustomerID`` is customer, id).
 _NAME_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 #: The last word of an identifier's name (``customer_id``, ``order_no``, ``Kundennummer``)...
@@ -396,8 +398,14 @@ def profile(data: pd.DataFrame, target: str | None = None) -> Profile:
     columns = tuple(_column_info(data[column], column) for column in data.columns)
     kinds = {c.name: c.kind for c in columns}
     candidates = target_candidates(data, kinds, {c.name: c.unique for c in columns})
-    if target is None and candidates:
-        target = candidates[0]
+    if target is None:
+        named = [c.name for c in columns if c.unique == 1 and c.name.strip().lower() in _TARGET_NAMES]
+        if named and not (candidates and _TARGET_WORDS.search(candidates[0])):
+            # 'Class' with one value is the target the user meant: say it cannot be balanced rather
+            # than silently pick another column (pima's Preg, 13 classes)
+            target = named[0]
+        elif candidates:
+            target = candidates[0]
     findings = [Finding(n["code"], n["message"]) for n in data.attrs.get("notices", [])]
     findings += [finding for info in columns if info.name != target
                  for finding in _column_findings(info, len(data))]
@@ -489,8 +497,9 @@ def _duplicate_findings(found: Duplicates, target: str | None) -> list[Finding]:
         out.append(Finding(
             "duplicate_rows",
             f"{_count(found.rows, 'row repeats', 'rows repeat')} an earlier row exactly "
-            f"({_count(found.groups, 'distinct row is', 'distinct rows are')} repeated); copies of one "
-            "row can land in both the training and the test folds, which flatters the scores"))
+            f"({_count(found.groups, 'distinct row is', 'distinct rows are')} repeated); Evaluate and "
+            "Compare keep the copies of a row in one fold (elsewhere, copies split between training "
+            "and test rows flatter the scores), and oversamplers copy them further"))
     if found.conflicting_groups:
         out.append(Finding(
             "conflicting_labels",

@@ -314,7 +314,7 @@ def resample(
     Raises a :class:`~balancer.errors.BalancerError` subclass for anything the user can fix.
     """
     the_plan, work, positions = plan(data, target, method, params)
-    seed = _seed(seed)
+    seed = checked_seed(seed)
     labels, y = encode_labels(work[target], the_plan.counts)
     coded_ss = encode_sampling_strategy(the_plan.sampling_strategy, labels)
     given = set((params or {}).keys()) - {"sampling_strategy"}
@@ -431,7 +431,9 @@ def encode_sampling_strategy(value: Any, labels: list[Hashable]) -> Any:
     return value
 
 
-def _seed(seed: Any) -> int:
+def checked_seed(seed: Any) -> int:
+    """``seed`` as a whole number numpy and scikit-learn accept (0 to 2**32 - 1), else a
+    :class:`ParameterError`."""
     try:
         value = int(seed)
     except (TypeError, ValueError):

@@ -103,8 +103,12 @@ frame = result.with_marker() if mark else result.data
 dialect = dialect_choice(Dialect.of(current.frame))
 payload = csv_bytes(("csv", *result_key, mark), frame, dialect)
 stem = Path(current.name).stem
-st.download_button("Download resampled CSV", payload, file_name=f"{stem}_{result.method}.csv",
-                   mime="text/csv", key="download", type="primary")
+# (on_click="ignore": a click that reran the page dropped the other buttons' files, so a second
+# download clicked within a second did nothing; a tab-separated file is named .tsv)
+tab = dialect.delimiter == "\t"
+st.download_button("Download resampled CSV", payload, file_name=f"{stem}_{result.method}.{'tsv' if tab else 'csv'}",
+                   mime="text/tab-separated-values" if tab else "text/csv", key="download", type="primary",
+                   on_click="ignore")
 made = recipe.make("resample", target, result.requested, result.params, result.seed, mark_synthetic=bool(mark))
 export_buttons("resample", made, dialect=dialect, resampled=result)
 save_run(request, made, resampled=result, file=payload if keep else None)

@@ -28,9 +28,12 @@ def decision_section(result: Evaluation) -> None:
         st.subheader("What the errors cost")
         cost, nothing, threshold = st.columns(3)
         base = result.baseline.expected_cost if result.baseline is not None else None
+        # coloured only beyond the fold-to-fold noise, as the metrics above and the verdict judge it
+        real = bool(result.significant.get("expected_cost"))
         cost.metric("Expected cost per 1,000 rows", f"{result.expected_cost:,.1f}",
                     None if base is None else f"{result.expected_cost - base:+,.1f} vs no balancing",
-                    delta_color="inverse", help="From the out-of-fold predictions; a perfect model costs 0.")
+                    delta_color="inverse" if real else "off",
+                    help="From the out-of-fold predictions; a perfect model costs 0.")
         if result.expected_cost_baseline is not None:
             nothing.metric("Doing nothing", f"{result.expected_cost_baseline:,.1f}",
                            help="Always predicting the largest class (no positives).")

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
+from balancer.decision import MAX_COST
 from balancer.errors import BalancerError
 from balancer.profiling import label_str
 from balancer.strategies import SAMPLING_STRATEGY_NAMES, Param, Strategy
@@ -243,17 +244,17 @@ def export_buttons(kind: str, made: Any, dialect: Dialect | None = None, **resul
     frame, target = current.frame, made.target
     left, middle, right = st.columns(3)
     left.download_button("Download recipe", text, file_name=f"{stem}_{kind}_recipe.json",
-                         mime="application/json", key=f"recipe_{kind}",
+                         mime="application/json", key=f"recipe_{kind}", on_click="ignore",
                          help="Replay anywhere: balancer run recipe.json DATA --out out.csv")
     middle.download_button(
         "Download report",
         lambda: report.build(current.name, state.profile_of(current, target), recipe=made, **results),
-        file_name=f"{stem}_{kind}_report.html", mime="text/html", key=f"report_{kind}",
+        file_name=f"{stem}_{kind}_report.html", mime="text/html", key=f"report_{kind}", on_click="ignore",
         help="One HTML file with the charts and tables; opens offline.")
     if kind != "compare":
         right.download_button(
             "Download Python script", lambda: python_script(made, frame, dialect=dialect),
-            file_name=f"{stem}_{kind}.py", mime="text/x-python", key=f"code_{kind}",
+            file_name=f"{stem}_{kind}.py", mime="text/x-python", key=f"code_{kind}", on_click="ignore",
             help="pandas + imbalanced-learn code that reproduces this without Balancer.")
 
 
@@ -265,11 +266,11 @@ def costs_input(classes: dict[Any, int]) -> dict[str, float] | None:
     if len(labels) == 2:
         positive, negative = label_str(labels[-1]), label_str(labels[0])
         missed, alarm = st.columns(2)
-        fn = missed.number_input("Cost of a missed positive", min_value=0.0, value=None, step=1.0,
+        fn = missed.number_input("Cost of a missed positive", min_value=0.0, max_value=MAX_COST, value=None, step=1.0,
                                  key="w_cost_fn", placeholder="not set",
                                  help=f"What it costs when a {plain(repr(positive))} row is predicted "
                                       f"{plain(repr(negative))}.")
-        fp = alarm.number_input("Cost of a false alarm", min_value=0.0, value=None, step=1.0,
+        fp = alarm.number_input("Cost of a false alarm", min_value=0.0, max_value=MAX_COST, value=None, step=1.0,
                                 key="w_cost_fp", placeholder="not set",
                                 help=f"What it costs when a {plain(repr(negative))} row is predicted "
                                      f"{plain(repr(positive))}.")
@@ -282,7 +283,8 @@ def costs_input(classes: dict[Any, int]) -> dict[str, float] | None:
     names = [label_str(label) for label in labels]
     start = pd.DataFrame([[0.0 if t == p else 1.0 for p in names] for t in names], index=names, columns=names)
     matrix = st.data_editor(start, key="w_cost_matrix", disabled=False,
-                            column_config={n: st.column_config.NumberColumn(min_value=0.0) for n in names})
+                            column_config={n: st.column_config.NumberColumn(min_value=0.0, max_value=MAX_COST)
+                                           for n in names})
     st.caption("Rows: the true class; columns: the class predicted. A correct prediction costs 0.")
     return {f"{t},{p}": float(matrix.loc[t, p]) for t in names for p in names if t != p}
 

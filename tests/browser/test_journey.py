@@ -72,16 +72,24 @@ def test_upload_smote_download_evaluate_and_bad_file(page, tmp_path):
 
 
 def test_download_is_valid_csv_for_a_sample(page):
-    """Check the default sample resamples and downloads with RandomUnderSampler."""
+    """Check the default sample resamples and downloads with RandomUnderSampler, and that three
+    downloads clicked one right after the other all arrive (a download's click reran the page and
+    dropped the other buttons' files: the second click within a second did nothing)."""
     go_to(page, "Balance")
     choose(page, "Strategy", "Under-sampling · RandomUnderSampler")
     page.get_by_role("button", name="Resample", exact=True).click()
     wait_idle(page)
     with page.expect_download() as info:
         page.get_by_role("button", name="Download resampled CSV").click()
+    with page.expect_download(timeout=15_000) as script:
+        page.get_by_role("button", name="Download Python script").click()
+    with page.expect_download(timeout=15_000) as recipe:
+        page.get_by_role("button", name="Download recipe").click()
     data = info.value.path().read_bytes()
     frame = pd.read_csv(io.BytesIO(data))
     assert frame["churn"].value_counts().to_dict() == {"no": 126, "yes": 126}
+    assert script.value.suggested_filename.endswith(".py") and b"RandomUnderSampler" in script.value.path().read_bytes()
+    assert b'"kind": "resample"' in recipe.value.path().read_bytes()
 
 
 def test_compare_page_ranks_tactics(page):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 
 import numpy as np
@@ -87,6 +92,59 @@ def test_an_output_never_replaces_an_input(capsys, tmp_path):
         assert code == 2 and err.startswith("error: ") and re.search(match, err), (args, err)
     assert data.read_bytes() == original and recipe.read_bytes() == kept
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_ctrl_c_stops_compare_cleanly():
+    """Check what a terminal's Ctrl-C does to a comparison at several moments (planning, workers
+    starting, fits running): exit 130, one line, no traceback from any worker, no process left. A
+    worker starting at that moment printed a KeyboardInterrupt traceback, and one forked but not
+    yet recorded outlived the parent to print another."""
+    for delay in (1.5, 2.2, 3.0, 4.5):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "balancer", "compare", str(DATA / "page-blocks0.csv"), "--target", "Class",
+             "--folds", "3"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGINT)
+        err = process.communicate(timeout=120)[1]
+        assert process.returncode == 130 and err.strip() == "error: interrupted", (delay, err[-3000:])
+        for _ in range(50):  # the forkserver and the workers end with the parent
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise AssertionError(f"processes of the comparison outlived it (Ctrl-C after {delay} s)")
+
+
+@pytest.mark.parametrize("args", [
+    ["evaluate", "--seed", "-5"], ["compare", "--seed", "-5", "--methods", "SMOTE"],
+    ["evaluate", "--seed", str(2**32), "--method", "none"],
+    ["compare", "--methods", "SMOTE", "--param", "SMOTE.k_neighbors=999"],
+])
+def test_a_bad_seed_or_parameter_is_the_users_error(args, capsys):
+    """Check that evaluate and compare refuse a seed numpy cannot take, and compare a parameter the
+    user gave that is out of range (exit 2, one line): a negative seed was an internal error
+    (exit 1), a seed of 2**32 with 'none' ran (exit 0), and compare listed the tactic as skipped
+    and exited 0."""
+    code, out, err = run(capsys, args[0], DATA / "haberman.csv", "--target", "Class", "--folds", "3",
+                         *args[1:])
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert ("seed must be from 0 to 4294967295" in err) or ("k_neighbors" in err), err
+
+
+def test_a_target_with_one_class_is_named_not_replaced(tmp_path, capsys):
+    """Check that a table whose 'Class' holds one value profiles with Class as the target and says
+    it has one class, instead of quietly choosing another column (pima's Preg, 13 classes)."""
+    source = read_table(DATA / "pima.csv")
+    one = tmp_path / "one.csv"
+    source[source["Class"] == "negative"].to_csv(one, index=False)
+    code, out, err = run(capsys, "profile", one, "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["target"] == "Class", err
+    assert any(w["code"] == "one_class" for w in payload["warnings"])
 
 
 def test_evaluate_json(capsys):

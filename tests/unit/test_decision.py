@@ -56,9 +56,10 @@ def test_costs_read_as_a_matrix_with_unspecified_cells_one():
 
 
 @pytest.mark.parametrize(("value", "labels", "match"), [
-    ({"fn": -1}, BINARY, "finite number of 0 or more"),
-    ({"fn": float("inf")}, BINARY, "finite number of 0 or more"),
-    ({"fp": float("nan")}, BINARY, "finite number of 0 or more"),
+    ({"fn": -1}, BINARY, "a number from 0 to 1e.12"),
+    ({"fn": float("inf")}, BINARY, "a number from 0 to 1e.12"),
+    ({"fp": float("nan")}, BINARY, "a number from 0 to 1e.12"),
+    ({"fn": 1e308, "fp": 1e308}, BINARY, "a number from 0 to 1e.12"),
     ({"fn": True}, BINARY, "must be a number"),
     ({"fn": "10"}, BINARY, "must be a number"),
     ({"maybe,no": 3}, BINARY, "does not name two classes"),
@@ -338,7 +339,7 @@ def test_cli_text_and_bad_decision_flags(tmp_path, capsys):
                              "--costs", '{"fn": 20}')
     assert code == 0, err
     assert "expected cost per 1,000 rows" in out and "calibration (prior)" in out and "threshold" in out
-    for args, match in [(["evaluate", "--costs", '{"fn": -3}'], "finite number of 0 or more"),
+    for args, match in [(["evaluate", "--costs", '{"fn": -3}'], "a number from 0 to 1e+12"),
                         (["evaluate", "--calibration", "platt"], "invalid choice"),
                         (["compare", "--metric", "expected_cost"], "needs error costs"),
                         (["evaluate", "--costs", "{oops"], "must be JSON")]:
