@@ -113,7 +113,7 @@ from .evaluate import (
     _tuning,
     get_model,
 )
-from .metrics import COST_METRICS, LOWER_IS_BETTER, METRICS, checked_metric, score
+from .metrics import COST_METRICS, LOWER_IS_BETTER, METRICS, checked_metric, metric_label, score
 from .prepare import Preparer, Roles
 from .profiling import check_target, class_counts, label_str
 from .resample import checked_seed
@@ -327,6 +327,29 @@ class Comparison:
     def tied(self) -> tuple[Entry, ...]:
         """The results the best cannot be told apart from (itself included)."""
         return tuple(e for e in self.results if e.tied_with_best)
+
+    def standing(self, entry: Entry) -> str:
+        """One sentence: how ``entry`` stands against its baseline on the ranking metric, the
+        verdict the table's last columns give (clearly better or not, the adjusted p, and why)."""
+        label = metric_label(self.metric)
+        if entry.is_baseline:
+            return f"{entry.method} ({entry.model}) is a baseline: no balancing."
+        if entry.clearly_better is None or entry.p_value is None or not math.isfinite(entry.p_value):
+            return f"{entry.method} could not be judged against {_baseline_text(entry.baseline)} on {label}."
+        judged = len([e for e in self.results if e.clearly_better is not None])
+        text = (f"{entry.method} is {'clearly better' if entry.clearly_better else 'not clearly better'} than "
+                f"{_baseline_text(entry.baseline)} on {label} (p = {entry.p_value:.3f}, corrected for the "
+                f"{judged} tactic{'s' if judged != 1 else ''} compared")
+        reasons = []
+        if not entry.clearly_better:
+            if entry.p_baseline is not None and entry.p_baseline > self.alpha:
+                reasons.append("its gain over the baseline is within the fold-to-fold noise")
+            if (entry.p_information is not None and entry.p_information > self.alpha
+                    and entry.no_information is not None and math.isfinite(entry.no_information)):
+                reasons.append(f"a predictor that ignores the features already scores {entry.no_information:.3f}")
+            if entry.worse_ranking:
+                reasons.append("its ROC AUC and PR AUC are both worse")
+        return text + (": " + "; ".join(reasons) if reasons else "") + ")."
 
     @property
     def best_balanced_file(self) -> Entry | None:

@@ -581,19 +581,25 @@ def marker_column(data: pd.DataFrame, target: str) -> str | None:
 def duplicate_groups(data: pd.DataFrame, target: str, roles: Roles | None = None) -> np.ndarray:
     """Each row's group of copies, as codes 0, 1, ... in order of first appearance.
 
-    Rows with the same values in every column but ``target``, identifier columns and Balancer's
-    ``synthetic`` marker (see :func:`marker_column`) share a code; a row that repeats no other has
-    a code of its own. ``roles`` (the table's :func:`~balancer.prepare.column_roles`) saves
-    finding the identifiers again. Pass the codes to :func:`splits` to keep copies in one fold.
+    Rows with the same values in every feature the model sees (:func:`compared_columns`) share a
+    code: a date, an identifier, a constant or free text the model leaves out does not make two
+    rows different to it (nor does Balancer's ``synthetic`` marker); a row that repeats no other
+    has a code of its own. ``roles`` (the table's :func:`~balancer.prepare.column_roles`) saves
+    finding them again. Pass the codes to :func:`splits` to keep copies in one fold.
     """
     roles = roles if roles is not None else column_roles(data, target)
-    marker = marker_column(data, target)
-    compared = [c for c in data.columns
-                if c != target and c != marker and roles.excluded.get(c) != "identifier"]
+    compared = compared_columns(data, target, roles)
     if not compared or len(data) < 2:
         return np.arange(len(data), dtype="int64")
     hashed = pd.util.hash_pandas_object(data[compared], index=False).to_numpy()
     return np.asarray(pd.factorize(hashed)[0], dtype="int64")
+
+
+def compared_columns(data: pd.DataFrame, target: str, roles: Roles) -> list[Any]:
+    """The columns that tell copies apart: the model's features (never the target or Balancer's
+    ``synthetic`` marker), in the table's order."""
+    features, marker = set(roles.features), marker_column(data, target)
+    return [c for c in data.columns if c in features and c != target and c != marker]
 
 
 def count_copies(groups: np.ndarray, marked: int | None = None) -> Copies:

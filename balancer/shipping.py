@@ -29,6 +29,7 @@ import contextlib
 import dataclasses
 import io
 import json
+import math
 import os
 import zipfile
 import zlib
@@ -452,6 +453,16 @@ def predict(shipped: Shipped, data: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _cut_between(high: float, low: float) -> str:
+    """The shortest decimal in (``high``, ``low``]: a cut-off that is true of every row (``low``
+    rounded to 3 figures said 0.268 where a row at 0.26765 was predicted positive)."""
+    for places in range(1, 18):
+        cut = math.floor(low * 10**places) / 10**places
+        if high < cut <= low:
+            return f"{cut:.{places}f}"
+    return repr(low)
+
+
 def _decision_notice(shipped: Shipped, codes: np.ndarray, proba: np.ndarray) -> list[dict[str, str]]:
     """Say how ``predicted`` relates to the probabilities beside it when it is not their most
     probable class: the tactic's model decides (a model trained on rebalanced rows, or the
@@ -472,7 +483,8 @@ def _decision_notice(shipped: Shipped, codes: np.ndarray, proba: np.ndarray) -> 
         low = float(chance[chosen].min()) if chosen.any() else 1.0
         high = float(chance[~chosen].max()) if (~chosen).any() else 0.0
         if high < low:
-            text += f": rows are predicted {positive!r} from probability_{positive} {low:.3g} up, not from 0.5"
+            text += (f": rows are predicted {positive!r} from probability_{positive} {_cut_between(high, low)} up, "
+                     "not from 0.5")
         else:
             crossed = int((chance[chosen] <= high).sum() + (chance[~chosen] >= low).sum())
             text += (f": they order {crossed:,} row{'s' if crossed != 1 else ''} otherwise than the decision "

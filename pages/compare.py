@@ -102,6 +102,8 @@ tied = [e for e in result.tied if e is not best]
 st.caption(f"{len(result.results)} results, {result.folds} folds x {result.repeats} repeats, "
            f"{result.seconds:.1f} s." + (f" Tied with the best (within the noise): "
                                          f"{plain(', '.join(e.method for e in tied))}." if tied else ""))
+if best is not None:
+    st.markdown(plain(result.standing(best)))
 for notice in result.notices:
     st.info(plain(notice), icon=":material/info:")
 spread = st.toggle("Show mean ± std", key="w_cmp_spread",
@@ -126,7 +128,8 @@ if samplers:
     note = "" if best is None or best.method == top.method else (
         f" (the overall winner, {best.method}, changes the model rather than the data)")
     balanced = result.best_balanced_file
-    st.markdown(f"Best tactic that changes the data: **{plain(top.method)}**{plain(note)}."
+    st.markdown(f"Best tactic that changes the data: **{plain(top.method)}**{plain(note)}. "
+                + plain(result.standing(top))
                 + ("" if balanced is None else
                    f" Best whose file has equal classes: **{plain(balanced.method)}**."))
     if st.button(f"Apply {top.method} on the Balance page", key="apply_winner",

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
@@ -443,11 +444,33 @@ def side_by_side(first: Run, second: Run, who: Identity) -> None:
     table = pd.DataFrame({"": names, head_a: [a.get(n) for n in names], head_b: [b.get(n) for n in names],
                           "B − A": [_difference(a.get(n), b.get(n)) for n in names]})
     st.dataframe(table, hide_index=True, key="hist_side_by_side")
+    differ = setting_differences(first, second)
+    if differ:
+        st.markdown("**Settings that differ**")
+        st.dataframe(pd.DataFrame({"setting": list(differ), head_a: [a_ for a_, _ in differ.values()],
+                                   head_b: [b_ for _, b_ in differ.values()]}),
+                     hide_index=True, key="hist_settings_differ")
     left, right = st.columns(2)
     with left:
         show_run(first, who, compact=True)
     with right:
         show_run(second, who, compact=True)
+
+
+def setting_differences(first: RunSummary, second: RunSummary) -> dict[str, tuple[str, str]]:
+    """The settings (target, tactics, seed and every stored parameter) whose values differ between
+    two runs, each as the two runs' values in text ("-": not set)."""
+    def settings(found: RunSummary) -> dict[str, Any]:
+        return {"target": found.target, "tactics": ", ".join(found.tactics), "seed": found.seed,
+                **dict(found.parameters or {})}
+
+    a, b = settings(first), settings(second)
+    shown = {}
+    for name in list(a) + [n for n in b if n not in a]:
+        left, right = (json.dumps(s.get(name), sort_keys=True, default=str) if name in s else "-" for s in (a, b))
+        if left != right:
+            shown[name] = (left, right)
+    return shown
 
 
 def _label(name: str) -> str:

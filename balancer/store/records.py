@@ -82,10 +82,16 @@ class NewRun(RunFacts):
         """The run a recipe made: dataset, target, tactics, parameters and seed read from it.
 
         ``parameters`` holds the tactic's ``params`` and, when set, the ``model``, ``models``,
-        ``folds``, ``metric`` and ``class_weight``. ``more`` takes ``shared``, ``note`` and ``file``.
+        ``folds``, ``repeats``, ``metric``, ``class_weight``, ``costs``, ``calibration``,
+        ``threshold`` and ``mark_synthetic``. ``more`` takes ``shared``, ``note`` and ``file``.
         """
         tactics = tuple(recipe.methods) if recipe.kind == "compare" and recipe.methods else (recipe.method,)
-        extra = {name: getattr(recipe, name) for name in ("model", "models", "folds", "metric", "class_weight")}
+        # every setting that changes the numbers (costs, calibration, the threshold: two runs that
+        # differ only there showed the same parameters side by side)
+        extra = {name: getattr(recipe, name) for name in ("model", "models", "folds", "repeats", "metric",
+                                                          "class_weight", "costs", "calibration", "threshold")}
+        if recipe.mark_synthetic:
+            extra["mark_synthetic"] = True
         parameters = {"params": recipe.params, **{k: v for k, v in extra.items() if v is not None}}
         return cls(kind=recipe.kind, dataset=recipe.input_name or "", target=recipe.target,
                    dataset_sha256=dataset_sha256 or recipe.input_sha256 or "", rows=rows, columns=columns,

@@ -205,12 +205,17 @@ def test_two_runs_side_by_side_with_the_difference(database):
     at.checkbox(key="w_use_sampler").uncheck()
     at.button(key="evaluate").click().run()
     at.selectbox(key="w_model").select("decision_tree").run()
+    at.number_input(key="w_cost_fn").set_value(10.0).run()
     at.button(key="evaluate").click().run()
     assert not at.exception
     second, first = saved_runs(database)  # newest first
     history(at)
     open_run(at, first.id, second.id)
     assert "Side by side" in texts(at.subheader)
+    # the settings that differ are shown (two runs that differed only in their costs looked alike)
+    differ = table(at, "setting").set_index("setting")
+    assert set(differ.index) == {"model", "costs", "threshold"}, differ
+    assert '"fn": 10.0' in differ.loc["costs"].iloc[1] and differ.loc["costs"].iloc[0] == "-"
     sides = table(at, "")
     row = sides[sides[""] == "F2"].iloc[0]
     a, b = first.metrics["scores"]["f2"], second.metrics["scores"]["f2"]

@@ -100,6 +100,10 @@ def test_always_the_minority_is_no_win_by_f2():
             assert entry.p_baseline is not None and entry.p_baseline < 0.05  # it does beat F2 = 0 ...
             assert entry.no_information == pytest.approx(5 * 0.05 / 1.2, abs=0.01)
             assert not entry.clearly_better  # ... but not what no information gives
+            # the page's sentence says so, and why
+            said = result.standing(entry)
+            assert said.startswith(f"{entry.method} is not clearly better than none (logistic_regression) on F2")
+            assert f"a predictor that ignores the features already scores {entry.no_information:.3f}" in said
 
 
 def test_a_real_signal_is_clearly_better():
@@ -108,6 +112,8 @@ def test_a_real_signal_is_clearly_better():
     weighted = next(e for e in result.results if e.method == "class_weight")
     assert weighted.clearly_better and weighted.p_value <= 0.05
     assert weighted.baseline == {"method": "none", "model": "logistic_regression"}
+    assert result.standing(weighted) == (f"class_weight is clearly better than none (logistic_regression) on F2 "
+                                         f"(p = {weighted.p_value:.3f}, corrected for the 1 tactic compared).")
 
 
 def test_fair_baselines(mixed):

@@ -22,7 +22,7 @@ from balancer.evaluate import (
     splits,
 )
 from balancer.samples import load_sample
-from tests.conftest import mixed_table
+from tests.conftest import DATA, mixed_table
 
 evaluation_module = importlib.import_module("balancer.evaluate")  # the module, not the function
 
@@ -126,6 +126,20 @@ def test_duplicate_groups_compare_every_column_but_the_target_identifiers_and_th
     assert (copies.rows, copies.groups, copies.total) == (29, 11, 60)  # the 20 (missing, "b") rows: one group
     assert marker_column(frame, "y") == MARKER
     assert marker_column(frame.assign(**{MARKER: "t"}), "y") is None  # not Balancer's boolean marker
+
+
+def test_copies_are_copies_to_the_model_whatever_it_leaves_out():
+    """Check rows that differ only in columns the model leaves out (a date, free text, a constant
+    with gaps) are copies: a distinct date in every row made 23 rows with identical features
+    (haberman) distinct, so they could be scored against themselves."""
+    source = pd.read_csv(DATA / "haberman.csv")
+    plain = count_copies(duplicate_groups(source, "Class"))
+    assert plain.rows > 0
+    dated = source.assign(
+        seen=pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(len(source)), unit="D"),
+        comment=[f"visit number {i} went fine, nothing to add" for i in range(len(source))])
+    assert (count_copies(duplicate_groups(dated, "Class")).rows, count_copies(duplicate_groups(dated, "Class")).groups) \
+        == (plain.rows, plain.groups)
 
 
 def test_matrix_groups_find_identical_rows():
