@@ -1,8 +1,9 @@
 """How a text table writes its numbers: the decimal mark and the thousands separator, found from
 the data (never from the locale), and text columns read as numbers under them.
 
-One format per file (:func:`detect` on a sample of its cells). The rules, for files that are not
-comma-delimited (a comma-delimited file always has a decimal point and no thousands separator):
+One format per file (:func:`detect` on a sample of its cells). A comma-delimited file has a
+decimal point, and commas between thousands only in quoted cells that prove it (``"1,090.62"``,
+``"1,234,567"``: :func:`_comma_groups`). The rules for other files:
 
 - the decimal mark is a comma when more sampled values can only be read with a decimal comma
   (``46,11``, ``-0,5``, ``0,125``, ``1.234,56``) than only with a decimal point (``1.5``,
@@ -79,9 +80,9 @@ def looks_numeric(text: str) -> bool:
 
 def detect(cells: Iterable[str], delimiter: str) -> NumberFormat:
     """The number format of a file from a sample of its cells (see the module for the rules)."""
-    if delimiter == ",":
-        return STANDARD
     marked = [cell for cell in _sampled(cells) if looks_numeric(cell)]
+    if delimiter == ",":
+        return NumberFormat(".", ",") if _comma_groups(marked) else STANDARD
     votes: Counter[str] = Counter()
     for cell in marked:
         decimals = {candidate.decimal for candidate in _CANDIDATES if candidate.pattern().fullmatch(cell)}
@@ -91,6 +92,19 @@ def detect(cells: Iterable[str], delimiter: str) -> NumberFormat:
     if not votes[decimal]:
         return STANDARD
     return NumberFormat(decimal, _thousands(marked, decimal))
+
+
+def _comma_groups(marked: list[str]) -> bool:
+    """Whether a comma-delimited file's quoted numbers group thousands with commas
+    (``"1,090.62"``, US exports): every cell with a comma between digits is so grouped, and some
+    cell proves it (a decimal point after the groups, or several groups); else a quoted ``1,5``
+    stays text, as it always did."""
+    inner = re.compile(r"\d,\d")
+    having = [cell for cell in marked if inner.search(cell)]
+    pattern = _pattern(".", ",")
+    valid = [cell for cell in having if pattern.fullmatch(cell)]
+    proof = any("." in cell or len(inner.findall(cell)) > 1 for cell in valid)
+    return bool(having) and len(valid) == len(having) and proof
 
 
 def _sampled(cells: Iterable[str]) -> list[str]:

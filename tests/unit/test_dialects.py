@@ -81,6 +81,17 @@ def test_space_thousands(space):
     assert frame.attrs["format"]["kind"] == "tsv" and frame.attrs["format"]["delimiter"] == "\t"
 
 
+def test_comma_thousands_in_a_comma_file():
+    """Check a US export's quoted grouped numbers ("1,090.62") are numbers in a comma file (they
+    were text, then an identifier left out of every model), and that a quoted "1,5" keeps its
+    column text: commas group thousands only where a cell proves it."""
+    frame = read_table(b'amount,count,y\n"1,090.62","1,234,567",a\n12.5,7,b\n"2,000.00",12,a\n', name="us.csv")
+    assert frame["amount"].tolist() == [1090.62, 12.5, 2000.0] and frame["count"].tolist() == [1234567, 7, 12]
+    assert frame.attrs["format"]["thousands"] == ","
+    other = read_table(b'a,b,y\n"1,5",2.5,a\n"2,25",3.5,b\n', name="eu.csv")
+    assert other["a"].tolist() == ["1,5", "2,25"] and other.attrs["format"]["thousands"] is None
+
+
 def test_whole_numbers_with_thousands_are_integers():
     """Check a decimal-comma column of whole numbers with dot groups reads as integers."""
     frame = read_table(b"n;v\n1.234;0,5\n12.500;1,5\n7;2\n", name="w.csv")
