@@ -171,13 +171,13 @@ def read(path: str) -> pd.DataFrame:
     if path.endswith(".xlsx"):
         found = {key: READ[key] for key in ("sheet_name", "skiprows") if key in READ and "sheet_name" in READ}
         try:
-            return pd.read_excel(path, na_values=MISSING, **found)
+            return as_read(pd.read_excel(path, na_values=MISSING, **found))
         except ValueError:  # another workbook, without that worksheet
             if not found:
                 raise
             print(safe(f"note: no worksheet {found['sheet_name']!r} in {path}: its first sheet is read"),
                   file=sys.stderr)
-            return pd.read_excel(path, na_values=MISSING)
+            return as_read(pd.read_excel(path, na_values=MISSING))
     options = dict(na_values=MISSING, keep_default_na=False, skipinitialspace=True)
     found = {key: READ[key] for key in ("sep", "decimal", "thousands", "encoding", "skiprows") if key in READ}
     found = {"sep": DELIMITER, "decimal": DECIMAL, **found}

@@ -88,9 +88,13 @@ class Dialect:
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Dialect:
         """The dialect of the text file a frame was read from (``attrs["format"]``); standard CSV
-        for a workbook, a Parquet file or a frame without that record. A whitespace-separated
+        for a workbook (with the widths of the codes it stores as text, ``0006``), a Parquet file
+        or a frame without that record. A whitespace-separated
         table is written tab-separated."""
         found = frame.attrs.get("format")
+        if isinstance(found, dict) and found.get("kind") == "xlsx" and found.get("widths"):
+            # standard CSV, with the codes the workbook stores as text padded as they are stored
+            return cls(widths=_pairs(found, "widths", lambda n: type(n) is int and 2 <= n <= MAX_WIDTH))
         if not isinstance(found, dict) or found.get("kind") not in ("csv", "tsv", "txt"):
             return cls.STANDARD
         delimiter = found.get("delimiter")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, LimitError
-from .clean import NULL_TOKENS, clean_frame, clean_headers, report_renamed
+from .clean import NULL_TOKENS, Shared, clean_frame, clean_headers, report_renamed
 from .header import WINDOW, header_index, report_skipped, row_text
 from .limits import Budget, Limits, cell_too_big, check_names, megabytes, too_long, too_wide
 from .safexml import feed, xml_parser
@@ -328,7 +328,27 @@ def table(raw_frame: pd.DataFrame, reader: SheetReader, sheet: str,
     frame = frame.infer_objects()
     report_renamed(frame, renamed)
     report_skipped(frame, number, skipped)
-    return clean_frame(frame, convert_objects=True), number
+    widths: dict[str, int] = {}
+    frame = _whole_numbers(clean_frame(frame, convert_objects=True, widths=widths))
+    # codes the workbook stores as text ("0006"), read as numbers: written zero-padded again
+    if widths:
+        frame.attrs["format"] = {"widths": Shared(widths)}
+    return frame, number
+
+
+def _whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Number columns whose every value is whole as whole numbers (with gaps: nullable), as a text
+    file's are read: a workbook stores 85 as a number, which came back as floats (a column with
+    gaps was written 85.0 in every resampled file, and called integer by the profile)."""
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype != "float64":
+            continue
+        values = series.to_numpy()
+        present = values[~np.isnan(values)]
+        if present.size and np.all(np.abs(present) < 2**53) and np.all(present == np.round(present)):
+            frame[column] = series.astype("Int64" if present.size < len(values) else "int64")
+    return frame
 
 
 def _detected_header(leading: pd.DataFrame, reader: SheetReader) -> int:

@@ -128,8 +128,9 @@ def _read_workbook(archive: zipfile.ZipFile, name: str, limits: Limits, budget: 
 def _sheet_table(raw: pd.DataFrame, reader: SheetReader, title: str, header_row: int | None,
                  worksheets: Worksheets) -> pd.DataFrame:
     frame, row = table(raw, reader, title, header_row)
-    frame.attrs["format"] = {"kind": "xlsx", "sheet": title,
-                             "sheets": [t for t, _ in worksheets], "header_row": row}
+    widths = frame.attrs.get("format", {}).get("widths")
+    frame.attrs["format"] = {"kind": "xlsx", "sheet": title, "sheets": [t for t, _ in worksheets],
+                             "header_row": row} | ({"widths": widths} if widths else {})
     return frame
 
 

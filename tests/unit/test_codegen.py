@@ -155,11 +155,24 @@ def _titled_workbook(path: Path) -> str:
     sheet.title = "Kunden"
     sheet.append(["Customer table, November"])
     sheet.append([])
-    sheet.append(["x", "z", "label"])
+    sheet.append(["x", "z", "visits", "branch", "label"])
     rng = np.random.default_rng(3)
     for i in range(200):
-        sheet.append([float(np.round(rng.normal(), 3)), int(rng.integers(0, 5)), "yes" if i % 6 == 0 else "no"])
+        # whole numbers with gaps (written 85.0 before) and codes stored as text (written 6 before)
+        sheet.append([float(np.round(rng.normal(), 3)), int(rng.integers(0, 5)),
+                      None if i % 9 == 0 else int(rng.integers(1, 90)), f"{i % 7:04d}",
+                      "yes" if i % 6 == 0 else "no"])
     book.save(path)
+    return "label"
+
+
+def _us_groups(path: Path) -> str:
+    """A US export: quoted amounts with comma thousands in a comma-delimited file."""
+    rng = np.random.default_rng(5)
+    lines = ["amount,x,label"]
+    for i in range(300):
+        lines.append(f'"{rng.normal(1500, 600):,.2f}",{rng.normal():.3f},{"y" if i % 7 == 0 else "n"}')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return "label"
 
 
@@ -184,7 +197,7 @@ def _semicolons_named_tsv(path: Path) -> str:
 @pytest.mark.parametrize(("name", "make_file"), [("export.csv", _euro_cp1252), ("report.txt", _spaces),
                                                   ("utf16.tsv", _utf16_tabs), ("book.xlsx", _titled_workbook),
                                                   ("groups.csv", _nbsp_groups), ("semi.tsv", _semicolons_named_tsv),
-                                                  ("excel.csv", _excel_utf8)])
+                                                  ("excel.csv", _excel_utf8), ("us.csv", _us_groups)])
 def test_the_script_reads_the_file_as_the_app_read_it(name, make_file, tmp_path, capsys):
     """Check the script reads what the app found in the file (encoding, title rows above the
     header, thousands separators, runs of spaces, the worksheet) and writes the app's file byte for
@@ -205,6 +218,13 @@ def test_the_script_reads_the_file_as_the_app_read_it(name, make_file, tmp_path,
         assert written.startswith(path.read_bytes())
     if name == "export.csv":  # in the input's encoding (the title rows and thousands dots are not written)
         assert written.decode("cp1252").splitlines()[0] == "id;montant;articles;catégorie"
+    if name == "book.xlsx":  # whole numbers as whole numbers, codes padded as the workbook stored them
+        assert data["visits"].dtype == "Int64" and data["branch"].dtype == "int64"
+        out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+        assert not out["visits"].str.contains(".", regex=False).any() and (out["visits"] == "").any()
+        assert out["branch"].str.fullmatch(r"\d{4}").all()
+    if name == "us.csv":  # amounts read as numbers (thousands not written)
+        assert data["amount"].dtype == "float64" and "," not in written.decode().splitlines()[1].split(",")[0]
 
 
 @pytest.mark.parametrize("how", [("--dialect", "standard"), ("--out", "app.tsv")])
@@ -247,10 +267,11 @@ def test_the_script_reads_another_workbook_without_that_sheet(tmp_path, capsys):
     script = python_script(made, read_table(tmp_path / "book.xlsx"))
     other = Workbook()
     sheet = other.active
-    sheet.append(["x", "z", "label"])
+    sheet.append(["x", "z", "visits", "branch", "label"])
     rng = np.random.default_rng(5)
     for i in range(120):
-        sheet.append([float(rng.normal()), int(rng.integers(0, 5)), "yes" if i % 6 == 0 else "no"])
+        sheet.append([float(rng.normal()), int(rng.integers(0, 5)), int(rng.integers(1, 90)), f"{i % 5:04d}",
+                      "yes" if i % 6 == 0 else "no"])
     other.save(tmp_path / "other.xlsx")
     _, note = _start_script(tmp_path, script, tmp_path / "other.xlsx", "out.csv")()
     assert "no worksheet 'Kunden'" in note and (tmp_path / "out.csv").exists()
