@@ -442,6 +442,8 @@ def cmd_resample(args: argparse.Namespace) -> int:
     if out:
         frame = result.with_marker() if args.mark_synthetic else result.data
         if _write_table(frame, out, args, data):
+            for notice in result.notices:  # (the table is on stdout: what it leaves out is said beside it)
+                print(f"note: {notice}", file=sys.stderr)
             return 0
     if args.json:
         _print_json(result.to_dict(out))
@@ -562,6 +564,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if not dot or not name:
             raise UsageError(f"--param {key!r} should look like METHOD.KEY=VALUE, e.g. SMOTE.k_neighbors=3")
         per_method.setdefault(get_strategy(method).name, {})[name] = value
+    for flag in ("methods", "models"):
+        given = getattr(args, flag)
+        if given is not None and not given.replace(",", "").strip():
+            raise UsageError(f"--{flag} names none; leave it out for the default, or name some (A,B,...)")
     result = compare(data, args.target, args.methods, model=args.model, models=args.models,
                      folds=args.folds, repeats=args.repeats, metric=args.metric, seed=args.seed,
                      params=per_method, progress=progress, costs=args.costs, calibration=args.calibration)
@@ -728,6 +734,8 @@ def _run(words: list[str]) -> int:
                   if getattr(args, flag, None) is not None]
     if spark_only and getattr(args, "engine", "local") != "spark":
         raise UsageError(f"--{spark_only[0].replace('_', '-')} is for --engine spark")
+    if getattr(args, "out", None) == "-" and getattr(args, "json", False):
+        raise UsageError("--out - and --json both write to standard output; give --out a file name")
     if getattr(args, "engine", "local") == "spark" and args.command not in ("profile", "resample"):
         raise UsageError(f"'{args.command}' runs on the local engine only; with --engine spark, "
                          "profile or resample the big table, then evaluate a sample of the output")

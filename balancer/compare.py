@@ -1166,8 +1166,10 @@ class _Runner:
         done = len(self.outcomes)
         elapsed = time.perf_counter() - self.started
         order = sorted(self.jobs)
-        text = (f"tactic {order.index(running.job) + 1} of {len(self.jobs)} ({self.jobs[running.job].label}), "
-                f"fold {running.fold + 1} of {len(self.splits)} · {_duration(elapsed)} elapsed")
+        # fold first: the work runs fold after fold, so "tactic 14 of 14" at 1% read as nearly done
+        text = (f"fold {running.fold + 1} of {len(self.splits)}, tactic {order.index(running.job) + 1} of "
+                f"{len(self.jobs)} ({self.jobs[running.job].label}) · {done:,} of {total:,} fits done · "
+                f"{_duration(elapsed)} elapsed")
         if len(self.jobs) <= done < total:
             text += f", about {_duration(elapsed / done * (total - done))} left"
         self._report(min(done / total, 0.999), text)

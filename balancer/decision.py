@@ -40,7 +40,7 @@ from .profiling import label_str, suggest
 PER_ROWS = 1000
 #: calibration -> what it does (the order of every list of them).
 CALIBRATIONS: dict[str, str] = {
-    "none": "the model's probabilities as they are",
+    "none": "as the model gives them",
     "prior": "corrected in closed form from the class rates the model was trained on to the true ones",
     "sigmoid": "Platt scaling fitted by 3-fold cross-validation inside the training rows",
     "isotonic": "isotonic regression fitted by 3-fold cross-validation inside the training rows",

@@ -258,7 +258,8 @@ class Evaluation:
 
         where = (f"{self.folds} folds" if self.folds > 1 else "one hold-out split") + (
             f", repeated {self.repeats} times with a new shuffle" if self.repeats > 1 else "")
-        out = [f"Metrics are the mean over the {self.splits} held-out folds ({where}); ± is their standard "
+        shown = f" ({where})" if self.repeats > 1 or self.folds <= 1 else ""
+        out = [f"Metrics are the mean over the {self.splits} held-out folds{shown}; ± is their standard "
                "deviation (ddof=1): how much the score moves from one fold to the next."]
         pooled = ("The confusion matrix, the per-class table, the ROC and precision-recall curves, the "
                   "calibration and the expected cost are pooled over every held-out prediction")
@@ -787,7 +788,7 @@ def _copy_notices(copies: Copies) -> list[str]:
     """The notice of the copies kept together, and a warning for a table that looks resampled."""
     out = []
     if copies.rows:
-        out.append(f"{copies.rows:,} rows are copies of another row ({copies.groups:,} "
+        out.append(f"{copies.rows:,} {'row is a copy' if copies.rows == 1 else 'rows are copies'} of another row ({copies.groups:,} "
                    f"group{'' if copies.groups == 1 else 's'}); copies are kept in the same fold")
     resampled = ("Evaluating a resampled file measures the resampling, not the model on real data: "
                  "evaluate the original table instead (the sampler then runs inside the training folds only)")
@@ -1069,7 +1070,7 @@ def _choose_calibration(request: Request, tactic: Tactic, folds: Folds) -> Folds
         chosen, why = asked, "as asked"
     elif not model_side and (tactic.plan.method != "none" or weighted):
         what = tactic.plan.method if tactic.plan.method != "none" else "class weights"
-        chosen, why = "prior", f"the default when the class balance the model sees is changed, here by {what}"
+        chosen, why = "prior", f"the default when a tactic can change the class balance the model sees, as {what} does"
     else:
         chosen, why = "none", ("the default for a tactic that changes the model" if model_side else
                                "the default when the model sees the table's own class balance")

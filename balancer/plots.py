@@ -135,7 +135,9 @@ def metric_comparison(evaluation: Evaluation) -> go.Figure:
                          error_y={"type": "data", "array": std}, text=marks, textposition="outside"))
     figure = go.Figure(traces)
     note = "; ▲▼ beyond the fold-to-fold noise" if evaluation.baseline is not None else ""
-    figure.update_layout(title=f"Metrics (mean over {evaluation.splits} folds, bars ± one standard deviation{note})",
+    # (two lines: one was cut off at the chart's width, "beyond the fold-t")
+    figure.update_layout(title=f"Metrics: mean over {evaluation.splits} folds<br><sup>bars ± one standard "
+                               f"deviation{note}</sup>",
                          barmode="group", yaxis_range=[min(0, *(v for v in mean if v is not None)), 1.1],
                          **_LAYOUT)
     return figure

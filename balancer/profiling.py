@@ -580,7 +580,7 @@ def _small_classes(classes: dict[Hashable, int], target: str) -> list[Finding]:
         if count < 6:
             out.append(Finding(
                 "small_class",
-                f"class {label_str(label)!r} has only {count} rows: SMOTE and other neighbour-based "
+                f"class {label_str(label)!r} has only {count} {'row' if count == 1 else 'rows'}: SMOTE and other neighbour-based "
                 f"methods need at least k+1 rows per class (6 for the default k=5), and within "
                 f"5-fold evaluation the training folds hold about {count * 4 // 5}. "
                 "Neighbour counts are lowered to fit; RandomOverSampler always works.",

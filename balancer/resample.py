@@ -277,7 +277,9 @@ def plan(
     positions = np.flatnonzero(present)
     work = data if present.all() else data.iloc[positions]
     if not present.all():
-        notices.append(f"{int((~present).sum()):,} rows without a target value were left out")
+        gaps = int((~present).sum())
+        notices.append(f"{gaps:,} {'row' if gaps == 1 else 'rows'} without a target value {'was' if gaps == 1 else 'were'} "
+                       "left out")
     counts = class_counts(work[target])
     if len(counts) < 2:
         raise DataError(f"the target {target!r} has a single class among rows that have a value")

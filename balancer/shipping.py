@@ -52,6 +52,7 @@ from .prepare import Roles
 from .profiling import column_kind, label_str, padded_width
 from .recipe import frame_sha256, sha256, versions
 from .tables.files import check_zip_directory
+from .tables.numbers import NumberFormat, parse
 
 #: The model card's format marker.
 FORMAT = "balancer-model/1"
@@ -512,7 +513,7 @@ def _aligned(card: Mapping[str, Any], data: pd.DataFrame, notices: list[dict[str
         if series.isna().all():
             empty.append(column["name"])
         if column["role"] == "numeric":
-            rows[column["name"]] = _numbers(series, column["name"])
+            rows[column["name"]] = _numbers(series, column["name"], _number_format(data))
         else:
             rows[column["name"]] = _categories(series, column, notices)
     if empty:
@@ -545,11 +546,25 @@ def _find_columns(names: list[str], data: pd.DataFrame, notices: list[dict[str, 
     return found
 
 
-def _numbers(series: pd.Series, name: str) -> pd.Series:
-    """A numeric feature as numbers; :class:`DataError` naming the column and a value that is not one."""
+def _number_format(data: pd.DataFrame) -> NumberFormat:
+    """How the table's file writes its numbers (its decimal mark, its thousands), as read."""
+    found = data.attrs.get("format")
+    found = found if isinstance(found, dict) else {}
+    decimal, thousands = found.get("decimal"), found.get("thousands")
+    if decimal not in (".", ",") or thousands not in (None, ".", ",", " ") or thousands == decimal:
+        return NumberFormat()
+    return NumberFormat(decimal, thousands)
+
+
+def _numbers(series: pd.Series, name: str, number_format: NumberFormat) -> pd.Series:
+    """A numeric feature as numbers, read in the file's number format (a column the reader left as
+    text for one stray word still has its decimal commas); :class:`DataError` naming the column
+    and a value that is not one."""
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series
-    numbers = pd.to_numeric(series, errors="coerce")
+    text = series.astype("string").str.strip()
+    readable = text.str.fullmatch(number_format.pattern().pattern).fillna(False).astype(bool)
+    numbers = parse(text.where(readable), number_format)
     bad = series.notna() & numbers.isna()
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])

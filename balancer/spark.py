@@ -410,7 +410,8 @@ def profile(frame: DataFrame, target: str | None = None) -> Profile:
         ratio = imbalance_ratio(classes)
         for label, count in classes.items():
             if count < 6:
-                findings.append(Finding("small_class", f"class {label_str(label)!r} has only {count} rows; "
+                findings.append(Finding("small_class", f"class {label_str(label)!r} has only {count} "
+                                        f"{'row' if count == 1 else 'rows'}; "
                                         "neighbour-based methods need at least 6", target))
     return Profile(rows, tuple(columns), target, tuple(candidates), classes, ratio, tuple(findings))
 
@@ -680,7 +681,8 @@ def _counted(frame: DataFrame, target: str) -> tuple[dict[Hashable, int], list[s
     counts, missing = class_counts(frame, target)
     notices: list[str] = []
     if missing:
-        notices.append(f"{missing:,} rows without a target value were left out")
+        notices.append(f"{missing:,} {'row' if missing == 1 else 'rows'} without a target value "
+                       f"{'was' if missing == 1 else 'were'} left out")
     if len(counts) < 2:
         raise DataError(f"the target {target!r} has a single class among rows that have a value")
     return counts, notices

@@ -94,7 +94,9 @@ if go:
             state.store(request, result)
 cancelled("cancel_compare")
 
-result = shown_result(request, "Pick tactics and models, then press Compare strategies.")
+result = shown_result(request, "Pick tactics and models, then press Compare strategies.",
+                      "Showing the last comparison, made with other choices than those above; press Compare "
+                      "strategies to apply them.")
 
 best = result.best
 st.subheader(f"Best by {metric_label(result.metric)}: {plain(best.method) if best else 'none'}")

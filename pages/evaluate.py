@@ -89,8 +89,10 @@ result = shown_result(request, "Press Evaluate to score the tactic with cross-va
 title = result.method + (" + class weights" if result.class_weight is not None and result.method != "class_weight" else "")
 repeated = f" x {result.repeats} repeats" if result.repeats > 1 else ""
 st.subheader(f"{plain(title)} with {MODELS[result.model][0]}, {result.folds} folds{repeated}")
-st.caption("Positive class: " + (plain(str(result.positive)) + " (the minority)" if result.positive is not None
-                                  else "none (more than two classes: macro averages)"))
+supports = {row["support"] for row in result.per_class}
+st.caption("Positive class: " + (plain(str(result.positive)) + (" (the minority)" if len(supports) > 1 else
+                                                                " (the classes are equally large)")
+                                  if result.positive is not None else "none (more than two classes: macro averages)"))
 if result.verdict:
     with st.container(border=True):
         st.markdown("**Verdict**")

@@ -135,6 +135,21 @@ def test_a_bad_seed_or_parameter_is_the_users_error(args, capsys):
     assert ("seed must be from 0 to 4294967295" in err) or ("k_neighbors" in err), err
 
 
+def test_stdout_is_one_thing_and_empty_lists_are_refused(tmp_path, capsys):
+    """Check --out - with --json is refused (the JSON was dropped silently), the notices of a table
+    written to stdout go to stderr (they were dropped), and an empty --methods is refused (it ran
+    the default set)."""
+    data = tmp_path / "gap.csv"
+    data.write_text("x,y\n1,a\n2,\n3,b\n4,a\n5,b\n6,a\n7,b\n")
+    code, out, err = run(capsys, "resample", data, "--target", "y", "--method", "RandomOverSampler", "--out", "-",
+                         "--json")
+    assert code == 2 and "both write to standard output" in err and not out
+    code, out, err = run(capsys, "resample", data, "--target", "y", "--method", "RandomOverSampler", "--out", "-")
+    assert code == 0 and out.startswith("x,y") and "note: 1 row without a target value was left out" in err
+    code, out, err = run(capsys, "compare", data, "--target", "y", "--methods", "")
+    assert code == 2 and "--methods names none" in err
+
+
 def test_a_target_with_one_class_is_named_not_replaced(tmp_path, capsys):
     """Check that a table whose 'Class' holds one value profiles with Class as the target and says
     it has one class, instead of quietly choosing another column (pima's Preg, 13 classes)."""

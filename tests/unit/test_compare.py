@@ -242,7 +242,8 @@ def test_progress_says_where_it_is(mixed):
     shares = [s for s, _ in seen]
     assert shares == sorted(shares) and shares[-1] == 1.0
     texts = [t for _, t in seen]
-    assert any("tactic 2 of 3 (SMOTE (Logistic regression)), fold 1 of 6" in t and "elapsed" in t for t in texts)
+    assert any("fold 1 of 6, tactic 2 of 3 (SMOTE (Logistic regression)) · " in t and "fits done" in t
+               and "elapsed" in t for t in texts)
     assert any("left" in t for t in texts)
 
 

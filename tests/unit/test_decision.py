@@ -225,10 +225,11 @@ def test_calibration_defaults_and_notices(mixed):
         result = evaluate(mixed, "label", method, folds=3, baseline=False, **kw)
         return result.calibration.method, next(n for n in result.notices if n.startswith("calibration:"))
 
-    assert chosen("RandomOverSampler") == ("prior", "calibration: prior (the default when the class balance the "
-                                           "model sees is changed, here by RandomOverSampler): probabilities "
+    assert chosen("RandomOverSampler") == ("prior", "calibration: prior (the default when a tactic can change the "
+                                           "class balance the model sees, as RandomOverSampler does): probabilities "
                                            "corrected in closed form from the class rates the model was trained "
                                            "on to the true ones")
+    assert chosen("SMOTE", calibration="none")[1].endswith("probabilities as the model gives them")
     assert chosen("class_weight")[0] == "prior" and "class weights" in chosen("class_weight")[1]
     assert chosen("none")[0] == "none" and "own class balance" in chosen("none")[1]
     assert chosen("decompose")[0] == "none" and "changes the model" in chosen("decompose")[1]

@@ -405,6 +405,22 @@ def test_text_in_a_numeric_column_is_named_with_an_example(shipped):
         predict(shipped, rows)
     with pytest.raises(DataError, match="no rows"):
         predict(shipped, rows.iloc[:0])
+    # a decimal-comma file whose column the reader left as text for a stray word: the stray word
+    # is named, not a valid '12,00' (the message blamed row 1's '12,00', "326 such values")
+    from balancer.tables import read_table
+
+    frame = mixed_table(n=40, minority=10).drop(columns="label")
+    text = frame.to_csv(index=False, sep=";", decimal=",").replace(";", ";", 1)
+    lines = text.splitlines()
+    at = lines[0].split(";").index("x_float")
+    broken = lines[6].split(";")
+    broken[at] = "n/a?"
+    lines[6] = ";".join(broken)
+    table = read_table(("\n".join(lines) + "\n").encode(), name="new.csv")
+    assert table.attrs["format"]["decimal"] == "," and table["x_float"].dtype != "float64"
+    with pytest.raises(DataError, match=r"column 'x_float' holds numbers for the model, but row 6 has 'n/a\?' "
+                                        r"\(1 such value\)"):
+        predict(shipped, table)
 
 
 def _table(rows: list[str]) -> pd.DataFrame:
