@@ -153,9 +153,11 @@ class Dialect:
 
     def __init__(self, delimiter: str, decimal: str, decimals: tuple[tuple[str, int], ...] = (),
                  encoding: str = "utf-8", widths: tuple[tuple[str, int], ...] = (), missing: str = "",
-                 booleans: tuple[tuple[str, str], ...] = (), line_end: str = "\\r\\n") -> None:
+                 booleans: tuple[tuple[str, str], ...] = (), line_end: str = "\\r\\n",
+                 missings: tuple[tuple[str, str], ...] = ()) -> None:
         self.delimiter, self.decimal, self.decimals, self.encoding = delimiter, decimal, decimals, encoding
         self.widths, self.missing, self.booleans, self.line_end = widths, missing, booleans, line_end
+        self.missings = missings  # a column's own token for its gaps, where the input's columns differ
 
 
 Dialect.STANDARD = Dialect(",", ".")
@@ -385,7 +387,7 @@ def cross_validate(data: pd.DataFrame) -> dict[str, float]:
 def write(frame: pd.DataFrame, path: str) -> None:
     dialect = Dialect(DELIMITER, DECIMAL, tuple(WRITE["decimals"].items()), WRITE["encoding"],
                       tuple(WRITE["widths"].items()), WRITE["missing"], tuple(WRITE["booleans"].items()),
-                      WRITE["line_end"])
+                      WRITE["line_end"], tuple(WRITE.get("missings", {}).items()))
     if pl is None:
         print("polars or pyarrow is missing: the file is written by pandas, not byte for byte as Balancer "
               "writes it", file=sys.stderr)
@@ -601,7 +603,8 @@ def _dialect(data: pd.DataFrame, dialect: Dialect | None = None) -> dict[str, An
         if skip:
             read["skiprows"] = skip
     write = {"decimals": dict(dialect.decimals), "encoding": dialect.encoding, "widths": dict(dialect.widths),
-             "missing": dialect.missing, "booleans": dict(dialect.booleans), "line_end": dialect.line_end}
+             "missing": dialect.missing, "booleans": dict(dialect.booleans), "line_end": dialect.line_end,
+             "missings": dict(dialect.missings)}
     return {"DELIMITER": dialect.delimiter, "DECIMAL": dialect.decimal, "WRITE": write, "READ": read}
 
 

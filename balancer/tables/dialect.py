@@ -34,7 +34,9 @@ class Dialect:
     that many digits (``00117``) is written so again (read as 117, it would be written ``117``).
 
     ``missing``: what a missing cell is written as: empty, or the one token the input wrote them
-    as (``?``, ``NA``, one of :data:`~balancer.tables.clean.NULL_TOKENS`). ``booleans``: (column
+    as (``?``, ``NA``, one of :data:`~balancer.tables.clean.NULL_TOKENS`); ``missings``: (column
+    name, token) pairs for the columns of a file that writes them otherwise (``?`` in one column,
+    empty cells in another). ``booleans``: (column
     name, ``"TRUE"`` or ``"True"``) pairs: how a true/false column's cells are spelled (else
     ``true``/``false``).
 
@@ -54,6 +56,7 @@ class Dialect:
     missing: str = ""
     booleans: tuple[tuple[str, str], ...] = ()
     line_end: str = "\r\n"
+    missings: tuple[tuple[str, str], ...] = ()
 
     STANDARD: ClassVar[Dialect]
 
@@ -73,6 +76,9 @@ class Dialect:
             raise ValueError(f"line_end must be '\\r\\n' or '\\n', not {self.line_end!r}")
         if self.missing not in NULL_TOKENS:
             raise ValueError(f"missing must be one of {NULL_TOKENS}, not {self.missing!r}")
+        for name, token in self.missings:
+            if not isinstance(name, str) or token not in NULL_TOKENS:
+                raise ValueError(f"missings must be (column name, one of {NULL_TOKENS}) pairs, not {(name, token)!r}")
         for name, spelling in self.booleans:
             if not isinstance(name, str) or spelling not in SPELLINGS:
                 raise ValueError(f"booleans must be (column name, one of {SPELLINGS}) pairs, not {(name, spelling)!r}")
@@ -107,7 +113,8 @@ class Dialect:
                    encoding if encoding in ENCODINGS else "utf-8",
                    _pairs(found, "widths", lambda n: type(n) is int and 2 <= n <= MAX_WIDTH),
                    missing if missing in NULL_TOKENS else "", _pairs(found, "booleans", SPELLINGS.__contains__),
-                   "\n" if found.get("line_end") == "\n" else "\r\n")
+                   "\n" if found.get("line_end") == "\n" else "\r\n",
+                   _pairs(found, "missings", lambda t: isinstance(t, str) and t in NULL_TOKENS))
 
 
 Dialect.STANDARD = Dialect()

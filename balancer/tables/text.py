@@ -437,6 +437,7 @@ def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits, bud
         widths: dict[str, int] = {}
         missing: str | None = None
         spellings: dict[str, str] = {}
+        missings: dict[str, str] = {}
     else:
         quoted = utf8.find(b'"', body_start) != -1
         frame = _parse_delimited(body, names, delimiter, name, quoted, limits, numbers.decimal)
@@ -444,7 +445,7 @@ def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits, bud
         for column, cells in codes.items():
             frame[column] = cells
         decimals, widths = _number_text(body, names, delimiter, quoted, numbers.decimal, frame)
-        missing, spellings = _first_block_text(body, names, delimiter, quoted, frame)
+        missing, spellings, missings = _first_block_text(body, names, delimiter, quoted, frame)
     _encoding_notice(frame, encoding, name)
     report_renamed(frame, renamed)
     report_skipped(frame, layout.line, list(layout.skipped))
@@ -458,7 +459,9 @@ def _read_utf8(utf8: bytes, encoding: str | None, name: str, limits: Limits, bud
                              "missing": missing,
                              "booleans": Shared((str(c), spellings[str(c)]) for c in frame.columns
                                                 if str(c) in spellings and pd.api.types.is_bool_dtype(frame[c].dtype)),
-                             "line_end": _line_end(utf8, body_start)})
+                             "line_end": _line_end(utf8, body_start)}
+                            | ({"missings": Shared((c, missings[c]) for c in map(str, frame.columns) if c in missings)}
+                               if missings else {}))
     return frame
 
 
@@ -619,30 +622,38 @@ def _long_codes(body: memoryview, names: list[str], delimiter: str, quoted: bool
 
 
 def _first_block_text(body: memoryview, names: list[str], delimiter: str, quoted: bool,
-                      frame: pd.DataFrame) -> tuple[str | None, dict[str, str]]:
+                      frame: pd.DataFrame) -> tuple[str | None, dict[str, str], dict[str, str]]:
     """What the first block of rows shows as text, for the writer to write the same way: the
     token the file writes a missing cell as, when it is one and not an empty cell (``?``, ``NA``),
-    and how each true/false column spells them (``TRUE``/``FALSE`` or ``True``/``False``; lower
-    case, the writer's own, is not recorded). A block (1 MB), not the whole file: these are a
-    file's habits, not its values."""
+    how each true/false column spells them (``TRUE``/``FALSE`` or ``True``/``False``; lower
+    case, the writer's own, is not recorded), and, in a file whose columns write missing cells
+    differently (``?`` in one, empty in another), each column's own token where it has one. A
+    block (1 MB), not the whole file: these are a file's habits, not its values."""
     try:  # (a list: the reader runs to its end and is closed)
         batches = list(_as_text(body, names, delimiter, quoted, ".", names, _BLOCK_SIZE, nulls=False, first=True))
     except pa.ArrowInvalid:
-        return None, {}
+        return None, {}, {}
     if not batches:
-        return None, {}
+        return None, {}, {}
     batch = batches[0]
     tokens: set[str] = set()
     spellings: dict[str, str] = {}
+    per_column: dict[str, set[str]] = {}
     null_tokens = pa.array(list(NULL_TOKENS), type=pa.string())
     for column, cells in zip(batch.schema.names, batch.columns):
-        tokens.update(pc.unique(pc.filter(cells, pc.is_in(cells, value_set=null_tokens))).to_pylist())
+        found = set(pc.unique(pc.filter(cells, pc.is_in(cells, value_set=null_tokens))).to_pylist())
+        tokens.update(found)
+        per_column[column] = found
         # (Arrow reads these as true/false: a column of them with gaps comes to pandas as objects)
         spelling = spelled(pc.unique(pc.filter(cells, pc.invert(pc.is_in(cells, value_set=null_tokens))))
                            .to_pylist())
         if spelling is not None:
             spellings[column] = spelling
-    return (tokens.pop() if len(tokens) == 1 and "" not in tokens else None), spellings
+    if len(tokens) == 1 and "" not in tokens:
+        return tokens.pop(), spellings, {}
+    # mixed: each column that writes its gaps one way keeps that way (the others: empty cells)
+    missings = {c: next(iter(found)) for c, found in per_column.items() if len(found) == 1 and "" not in found}
+    return None, spellings, missings
 
 
 def _csv_failure(message: str, names: list[str], delimiter: str, name: str) -> pd.DataFrame:

@@ -6,7 +6,8 @@ default; :meth:`Dialect.of` gives the input's): the delimiter, the decimal mark,
 Windows-1252 export is written in Windows-1252, a UTF-8 file with a byte order mark gets it back),
 the line end, the decimals of a float column (``12,00`` stays ``12,00``, not ``12,0``: only zeros
 are added, never a value changed), the width of zero-padded whole numbers (``00117``), the token
-of a missing cell (``?``) and the spelling of true/false (``TRUE``). Datetime columns are written
+of a missing cell (``?``; per column where the input's columns differ) and the spelling of
+true/false (``TRUE``). Datetime columns are written
 as they read: a date when every value is at midnight, else the date and the time to the second
 (fractions of a second only when some value has them), with the offset when the column has a time
 zone.
@@ -186,6 +187,19 @@ def _write_rows(table: pa.Table, sink: Any, dialect: Dialect, times: dict[int, s
               if name in spellings and isinstance(schema[f"c{i}"], pl.Boolean)]
     if dated:
         frame = frame.with_columns(dated)
+    tokens = {name: token for name, token in dialect.missings if token != dialect.missing}
+    if tokens:  # a column whose gaps the input wrote otherwise than the file's token: as text, filled
+        schema = frame.schema
+        filled = []
+        for i, name in enumerate(table.column_names):
+            kind = schema[f"c{i}"]
+            if name not in tokens or not (kind == pl.String or kind.is_numeric() or kind == pl.Boolean):
+                continue
+            text = pl.col(f"c{i}").cast(pl.String)  # (polars' text of a float is the one it writes)
+            if kind.is_float() and dialect.decimal != ".":
+                text = text.str.replace(".", dialect.decimal, literal=True)
+            filled.append(text.fill_null(pl.lit(tokens[name])).alias(f"c{i}"))
+        frame = frame.with_columns(filled)
     frame.write_csv(sink, separator=dialect.delimiter, decimal_comma=dialect.decimal == ",",
                     line_terminator=dialect.line_end, quote_style="necessary", include_header=False,
                     null_value=dialect.missing)
