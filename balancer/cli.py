@@ -618,6 +618,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 for warning in warnings_:
                     print(f"warning: {warning}", file=sys.stderr)
             if _write_table(output_frame(made, result), args.out, args, data):
+                for notice in result.notices:  # (the table is on stdout: what it leaves out is said beside it)
+                    print(f"note: {notice}", file=sys.stderr)
                 return 0
         payload.update(result.to_dict(args.out))
         if args.report:
@@ -754,14 +756,17 @@ def _check_outputs(args: argparse.Namespace) -> None:
     """Refuse, before any work, a command line that would write over one of its own inputs (the
     table, the model, the recipe) or write two outputs to one file: what the user had is never lost
     to a slip of the tab key."""
-    inputs = [("DATA", getattr(args, "data", None)), ("MODEL", getattr(args, "model", None))]
+    inputs = [("DATA", getattr(args, "data", None))]
+    if args.command == "predict":  # (elsewhere --model names a learner, not a file)
+        inputs.append(("MODEL", args.model))
     names = ["out", "report", "code", "model_out"]
     if args.command == "run":
         inputs.append(("RECIPE", args.recipe))
     else:
         names.append("recipe")
     given_outputs = [(f"--{n.replace('_', '-')}", getattr(args, n, None)) for n in names]
-    outputs = [(flag, path) for flag, path in given_outputs if isinstance(path, str) and path not in ("", "-")]
+    outputs = [(flag, path) for flag, path in given_outputs  # ('--out -' is standard output; '-' elsewhere a file)
+               if isinstance(path, str) and path and not (flag == "--out" and path == "-")]
     if getattr(args, "engine", "local") == "spark":  # (Spark's --out is a folder: spark.check_output)
         outputs = [(flag, path) for flag, path in outputs if flag != "--out"]
     for i, (flag, path) in enumerate(outputs):

@@ -180,7 +180,11 @@ def read(path: str) -> pd.DataFrame:
             print(safe(f"note: no worksheet {found['sheet_name']!r} in {path}: its first sheet is read"),
                   file=sys.stderr)
             return as_read(pd.read_excel(path, na_values=MISSING))
-    options = dict(na_values=MISSING, keep_default_na=False, skipinitialspace=True)
+    # the columns the app read as text stay text (its number format comes from a sample: a cell
+    # further down that the format does not read, such as "12,34" under comma thousands, keeps the
+    # whole column text in the app, where pandas would read 1234)
+    text = {name: str for name, dtype in DTYPES.items() if dtype in ("str", "object", "string")}
+    options = dict(na_values=MISSING, keep_default_na=False, skipinitialspace=True, dtype=text)
     found = {key: READ[key] for key in ("sep", "decimal", "thousands", "encoding", "skiprows") if key in READ}
     found = {"sep": DELIMITER, "decimal": DECIMAL, **found}
     data = pd.read_csv(path, **found, **options)

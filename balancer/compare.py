@@ -336,7 +336,7 @@ class Comparison:
             return f"{entry.method} ({entry.model}) is a baseline: no balancing."
         if entry.clearly_better is None or entry.p_value is None or not math.isfinite(entry.p_value):
             return f"{entry.method} could not be judged against {_baseline_text(entry.baseline)} on {label}."
-        judged = len([e for e in self.results if e.clearly_better is not None])
+        judged = len([e for e in self.results if e.p_value is not None and math.isfinite(e.p_value)])  # (Holm's)
         text = (f"{entry.method} is {'clearly better' if entry.clearly_better else 'not clearly better'} than "
                 f"{_baseline_text(entry.baseline)} on {label} (p = {entry.p_value:.3f}, corrected for the "
                 f"{judged} tactic{'s' if judged != 1 else ''} compared")
@@ -782,14 +782,21 @@ def _ctrl_c_held() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous in (signal.SIG_IGN, None):  # ignored (a background job), or a handler set from C: as it is
+        yield
+        return
     heard: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: heard.append(number))
+    signal.signal(signal.SIGINT, lambda number, frame: heard.append(number))
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
     if heard:
-        raise KeyboardInterrupt
+        if callable(previous):
+            previous(signal.SIGINT, None)  # (Python's default handler raises KeyboardInterrupt)
+        else:
+            raise KeyboardInterrupt
 
 
 class _Processes:

@@ -25,8 +25,9 @@ _TARGET_WORDS = re.compile(
     r"failure|spam)(_|\b|$)",
     re.IGNORECASE,
 )
-#: Names that are a target by themselves, even with a single value (then a warning says so).
-_TARGET_NAMES = frozenset({"target", "class", "label", "y", "outcome", "labels", "classes", "klasse"})
+#: Names that are a target by themselves, even with a single value (then a warning says so), when
+#: the column is the table's first or last (``y`` or ``label`` elsewhere are often other columns).
+_TARGET_NAMES = frozenset({"target", "class", "label", "outcome", "klasse"})
 #: A column name's words: snake_case, spaces, dots and camelCase (``CustomerID`` is customer, id).
 _NAME_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 #: The last word of an identifier's name (``customer_id``, ``order_no``, ``Kundennummer``)...
@@ -399,7 +400,9 @@ def profile(data: pd.DataFrame, target: str | None = None) -> Profile:
     kinds = {c.name: c.kind for c in columns}
     candidates = target_candidates(data, kinds, {c.name: c.unique for c in columns})
     if target is None:
-        named = [c.name for c in columns if c.unique == 1 and c.name.strip().lower() in _TARGET_NAMES]
+        ends = {columns[0].name, columns[-1].name} if columns else set()
+        named = [c.name for c in columns
+                 if c.unique == 1 and c.name.strip().lower() in _TARGET_NAMES and c.name in ends]
         if named and not (candidates and _TARGET_WORDS.search(candidates[0])):
             # 'Class' with one value is the target the user meant: say it cannot be balanced rather
             # than silently pick another column (pima's Preg, 13 classes)

@@ -100,8 +100,10 @@ def sklearn_score(y: np.ndarray, predicted: np.ndarray, proba: np.ndarray, n: in
                   if 0 < np.sum(y == c) < len(y)]
         return (values[0] if positive is not None else np.mean(values)) if values else np.nan
 
+    # balanced accuracy by scikit-learn's function; the G-mean is Balancer's definition (the
+    # geometric mean of the recalls of the classes present), from scikit-learn's recalls
     return {"accuracy": skm.accuracy_score(y, predicted),
-            "balanced_accuracy": np.mean([recalls[c] for c in present]),
+            "balanced_accuracy": skm.balanced_accuracy_score(y, predicted),
             "precision": skm.precision_score(y, predicted, zero_division=0, **kw),
             "recall": skm.recall_score(y, predicted, zero_division=0, **kw),
             "f1": skm.f1_score(y, predicted, zero_division=0, **kw),

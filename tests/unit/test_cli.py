@@ -148,6 +148,31 @@ def test_stdout_is_one_thing_and_empty_lists_are_refused(tmp_path, capsys):
     assert code == 0 and out.startswith("x,y") and "note: 1 row without a target value was left out" in err
     code, out, err = run(capsys, "compare", data, "--target", "y", "--methods", "")
     assert code == 2 and "--methods names none" in err
+    recipe = tmp_path / "r.json"
+    assert run(capsys, "resample", data, "--target", "y", "--method", "RandomOverSampler", "--recipe", recipe)[0] == 0
+    code, out, err = run(capsys, "run", recipe, data, "--out", "-")  # the replay says it too
+    assert code == 0 and out.startswith("x,y") and "note: 1 row without a target value was left out" in err
+
+
+def test_outputs_checked_against_files_not_names(tmp_path, monkeypatch, capsys):
+    """Check --model (a learner's name outside predict) is no file to protect, and '-' is standard
+    output only for --out: '--report - --recipe -' wrote both to one file named '-'."""
+    monkeypatch.chdir(tmp_path)
+    data = DATA / "haberman.csv"
+    code, _, err = run(capsys, "evaluate", data, "--target", "Class", "--folds", "3", "--model", "decision_tree",
+                       "--report", "decision_tree")
+    assert code == 0 and (tmp_path / "decision_tree").read_text().startswith("<!DOCTYPE html>"), err
+    code, _, err = run(capsys, "resample", data, "--target", "Class", "--method", "RandomOverSampler", "--out", "o.csv",
+                       "--report", "-", "--recipe", "-")
+    assert code == 2 and "--report and --recipe name the same file (-)" in err and not (tmp_path / "-").exists()
+
+
+def test_a_constant_y_in_the_middle_is_no_target(tmp_path, capsys):
+    """Check a one-valued column named y between others does not displace the real target."""
+    table = tmp_path / "t.csv"
+    table.write_text("x,y,purchased\n" + "".join(f"{i},0,{'yes' if i % 4 == 0 else 'no'}\n" for i in range(40)))
+    code, out, _ = run(capsys, "profile", table, "--json")
+    assert code == 0 and json.loads(out)["target"] == "purchased"
 
 
 def test_a_target_with_one_class_is_named_not_replaced(tmp_path, capsys):

@@ -177,6 +177,17 @@ def _mixed_gaps(path: Path) -> str:
     return "label"
 
 
+def _late_odd_group(path: Path) -> str:
+    """Comma thousands proven by the first rows (which alone decide the number format), and a cell
+    far below that they do not read ("12,34"): the app keeps that column text, and so must the
+    script (pandas, told the file's thousands, read 1234 and wrote other bytes)."""
+    rng = np.random.default_rng(7)
+    lines = ["amount,x,label"] + [f'"{rng.uniform(1000, 9000):,.2f}",{rng.normal():.3f},{"y" if i % 7 == 0 else "n"}'
+                                  for i in range(1_200)] + ['"12,34",0.5,n']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "label"
+
+
 def _us_groups(path: Path) -> str:
     """A US export: quoted amounts with comma thousands in a comma-delimited file."""
     rng = np.random.default_rng(5)
@@ -209,7 +220,7 @@ def _semicolons_named_tsv(path: Path) -> str:
                                                   ("utf16.tsv", _utf16_tabs), ("book.xlsx", _titled_workbook),
                                                   ("groups.csv", _nbsp_groups), ("semi.tsv", _semicolons_named_tsv),
                                                   ("excel.csv", _excel_utf8), ("us.csv", _us_groups),
-                                                  ("gaps.csv", _mixed_gaps)])
+                                                  ("gaps.csv", _mixed_gaps), ("odd.csv", _late_odd_group)])
 def test_the_script_reads_the_file_as_the_app_read_it(name, make_file, tmp_path, capsys):
     """Check the script reads what the app found in the file (encoding, title rows above the
     header, thousands separators, runs of spaces, the worksheet) and writes the app's file byte for

@@ -319,3 +319,25 @@ def test_cli_per_class_costs(capsys, tmp_path):
     assert set(methods["class_weight"]) >= RESULT_KEYS
     code = main(["compare", str(path), "--target", "label", "--param", "k_neighbors=3"])
     assert code == 2 and "METHOD.KEY=VALUE" in capsys.readouterr().err
+
+
+def test_ctrl_c_is_held_while_a_worker_starts_and_ignored_when_ignored():
+    """Check a Ctrl-C inside the block is raised after it (a worker being started is recorded
+    first), and that a process ignoring Ctrl-C (a background job) still ignores it."""
+    import os
+    import signal
+
+    from balancer.compare import _ctrl_c_held
+
+    reached = False
+    with pytest.raises(KeyboardInterrupt), _ctrl_c_held():
+        os.kill(os.getpid(), signal.SIGINT)
+        reached = True  # the block runs to its end first
+    assert reached
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with _ctrl_c_held():
+            os.kill(os.getpid(), signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
