@@ -26,5 +26,7 @@ page = st.navigation([st.Page(path, title=title, icon=icon, default=i == 0)
                       for i, (path, title, icon) in enumerate(PAGES)])
 auth.sidebar(user)
 runs.sidebar(user)
+slot = st.sidebar.empty()
+sidebar(slot)  # before the page: a page that stops early (no result yet) draws nothing after st.stop()
 page.run()
-sidebar()  # after the page, so it shows a dataset loaded on this run
+sidebar(slot)  # and again after it, so it shows a dataset loaded on this run

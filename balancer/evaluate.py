@@ -315,6 +315,8 @@ class Evaluation:
         }
         if self.baseline is not None:
             out["baseline"] = {"metrics": _clean(self.baseline.metrics), "std": _clean(self.baseline.std),
+                               # (the paired fold scores: the p-values below can be recomputed from them)
+                               "fold_scores": [_clean(f) for f in self.baseline.fold_scores],
                                "per_class": self.baseline.per_class,
                                "confusion_matrix": self.baseline.confusion_matrix}
             if self.costs is not None:

@@ -55,10 +55,11 @@ def run_safely(fn: Callable[[], T]) -> T | None:
     return None
 
 
-def sidebar() -> None:
-    """The dataset's name, rows, target and imbalance ratio, on every page."""
+def sidebar(slot: Any = None) -> None:
+    """The dataset's name, rows, target and imbalance ratio, on every page; into ``slot`` (an
+    ``st.sidebar.empty()``, whose content a second call replaces) when given."""
     current = state.dataset()
-    with st.sidebar:
+    with slot.container() if slot is not None else st.sidebar:
         st.markdown("### Dataset")
         if current is None:
             st.caption("No dataset yet: open the Data page.")

@@ -76,6 +76,9 @@ def test_download_is_valid_csv_for_a_sample(page):
     downloads clicked one right after the other all arrive (a download's click reran the page and
     dropped the other buttons' files: the second click within a second did nothing)."""
     go_to(page, "Balance")
+    # the sidebar names the dataset before any result (the page stops early: it was drawn after)
+    expect(page.get_by_test_id("stSidebar").get_by_text("Dataset", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_text("customer_churn").first).to_be_visible()
     choose(page, "Strategy", "Under-sampling · RandomUnderSampler")
     page.get_by_role("button", name="Resample", exact=True).click()
     wait_idle(page)

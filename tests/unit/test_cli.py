@@ -200,6 +200,13 @@ def test_evaluate_json(capsys):
     assert payload["method"] == "RandomUnderSampler" and payload["folds"] == 3
     assert set(payload["baseline"]["metrics"]) == set(payload["metrics"])
     assert payload["baseline"]["metrics"]["recall"] != payload["metrics"]["recall"]
+    # the baseline's fold scores are there, so its p-values can be recomputed independently
+    from balancer.verdict import corrected_ttest
+
+    ours = [f["recall"] for f in payload["fold_scores"]]
+    theirs = [f["recall"] for f in payload["baseline"]["fold_scores"]]
+    _, p = corrected_ttest(np.subtract(ours, theirs), 1 / 2)  # (3 folds: n_test / n_train about 1/2)
+    assert p == pytest.approx(payload["vs_baseline"]["p_values"]["recall"], rel=0.02, abs=1e-6)
 
 
 def test_evaluate_learning_curve_json_and_text(capsys):
