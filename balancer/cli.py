@@ -442,14 +442,18 @@ def cmd_resample(args: argparse.Namespace) -> int:
     if out:
         frame = result.with_marker() if args.mark_synthetic else result.data
         if _write_table(frame, out, args, data):
-            for notice in result.notices:  # (the table is on stdout: what it leaves out is said beside it)
-                print(f"note: {notice}", file=sys.stderr)
+            _notes_on_stderr(result.notices)  # (the table is on stdout: what it leaves out is said beside it)
             return 0
     if args.json:
         _print_json(result.to_dict(out))
         return 0
     _print_resampled(result, result.method, len(result.data), out)
     return 0
+
+
+def _notes_on_stderr(notices: Sequence[str]) -> None:
+    for notice in notices:
+        print(f"note: {notice}", file=sys.stderr)
 
 
 def _print_resampled(result: Any, title: str, rows_out: int, wrote: str | None) -> None:
@@ -618,8 +622,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 for warning in warnings_:
                     print(f"warning: {warning}", file=sys.stderr)
             if _write_table(output_frame(made, result), args.out, args, data):
-                for notice in result.notices:  # (the table is on stdout: what it leaves out is said beside it)
-                    print(f"note: {notice}", file=sys.stderr)
+                _notes_on_stderr(result.notices)
                 return 0
         payload.update(result.to_dict(args.out))
         if args.report:
@@ -656,8 +659,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     data = _load(args)
     result = predict(shipped, data)
     notices = [n["message"] for n in result.attrs.get("notices", [])]
-    for notice in notices:
-        print(f"note: {notice}", file=sys.stderr)
+    _notes_on_stderr(notices)
     if _write_table(result, args.out, args, data):
         return 0
     counts = {label_str(k): int(v) for k, v in result["predicted"].value_counts().items()}

@@ -143,6 +143,16 @@ def spelled(values: list[str]) -> str | None:
     return None
 
 
+def whole_numbers(numbers: pd.Series) -> pd.Series | None:
+    """``numbers`` (floats, NaN for gaps) as whole numbers (int64, or Int64 with gaps) when every
+    finite one is whole and a float holds it exactly (under 2**53); else None."""
+    values = numbers.to_numpy(dtype="float64")
+    finite = values[np.isfinite(values)]
+    if finite.size and np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53):
+        return numbers.astype("Int64" if bool(numbers.isna().any()) else "int64")
+    return None
+
+
 def _drop_infinite(frame: pd.DataFrame, column: object) -> None:
     """Infinite values become missing, with a notice."""
     series = frame[column]
@@ -158,11 +168,9 @@ def _typed(stripped: pd.Series, number_format: NumberFormat = STANDARD) -> pd.Se
     numbers = parse(stripped, number_format)
     present = stripped.notna()
     if present.any() and bool(numbers[present].notna().all()):
-        values = numbers.to_numpy(dtype="float64")
-        whole = np.isfinite(values[present.to_numpy()])
-        finite = values[present.to_numpy()][whole]
-        if finite.size and np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53):
-            return numbers.astype("Int64") if stripped.isna().any() else numbers.astype("int64")
+        whole = whole_numbers(numbers)
+        if whole is not None:
+            return whole
         if is_code(stripped[present]):  # 64-bit integers when they fit, else text
             if pd.to_numeric(stripped[present].astype("str"), errors="coerce").dtype == "int64":
                 return stripped.map(lambda v: None if pd.isna(v) else int(v)).astype(

@@ -99,12 +99,19 @@ def _comma_groups(marked: list[str]) -> bool:
     (``"1,090.62"``, US exports): every cell with a comma between digits is so grouped, and some
     cell proves it (a decimal point after the groups, or several groups); else a quoted ``1,5``
     stays text, as it always did."""
-    inner = re.compile(r"\d,\d")
+    valid, having, proof = _grouping(marked, ".", ",")
+    return having > 0 and valid == having and proof
+
+
+def _grouping(marked: list[str], decimal: str, thousands: str) -> tuple[int, int, bool]:
+    """Of the cells with ``thousands`` between digits: how many read as grouped numbers under
+    ``decimal``, how many there are, and whether a valid one proves the grouping (it shows the
+    decimal mark too, or several groups)."""
+    inner = re.compile(r"\d" + (_SPACE_CLASS if thousands == " " else re.escape(thousands)) + r"\d")
     having = [cell for cell in marked if inner.search(cell)]
-    pattern = _pattern(".", ",")
-    valid = [cell for cell in having if pattern.fullmatch(cell)]
-    proof = any("." in cell or len(inner.findall(cell)) > 1 for cell in valid)
-    return bool(having) and len(valid) == len(having) and proof
+    valid = [cell for cell in having if _pattern(decimal, thousands).fullmatch(cell)]
+    proof = any(decimal in cell or len(inner.findall(cell)) > 1 for cell in valid)
+    return len(valid), len(having), proof
 
 
 def _sampled(cells: Iterable[str]) -> list[str]:
@@ -123,13 +130,9 @@ def _thousands(marked: list[str], decimal: str) -> str | None:
     """The thousands separator the cells show for this decimal mark, if any."""
     best: tuple[int, str] | None = None
     for thousands in ("." if decimal == "," else ",", " "):
-        inner = re.compile(r"\d" + (_SPACE_CLASS if thousands == " " else re.escape(thousands)) + r"\d")
-        pattern = _pattern(decimal, thousands)
-        having = [cell for cell in marked if inner.search(cell)]
-        valid = [cell for cell in having if pattern.fullmatch(cell)]
-        proof = any(decimal in cell or len(inner.findall(cell)) > 1 for cell in valid)
-        if valid and (proof or len(valid) == len(having)) and (best is None or len(valid) > best[0]):
-            best = (len(valid), thousands)
+        valid, having, proof = _grouping(marked, decimal, thousands)
+        if valid and (proof or valid == having) and (best is None or valid > best[0]):
+            best = (valid, thousands)
     return best[1] if best is not None else None
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, LimitError
-from .clean import NULL_TOKENS, Shared, clean_frame, clean_headers, report_renamed
+from .clean import NULL_TOKENS, Shared, clean_frame, clean_headers, report_renamed, whole_numbers
 from .header import WINDOW, header_index, report_skipped, row_text
 from .limits import Budget, Limits, cell_too_big, check_names, megabytes, too_long, too_wide
 from .safexml import feed, xml_parser
@@ -341,13 +341,10 @@ def _whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     file's are read: a workbook stores 85 as a number, which came back as floats (a column with
     gaps was written 85.0 in every resampled file, and called integer by the profile)."""
     for column in frame.columns:
-        series = frame[column]
-        if series.dtype != "float64":
-            continue
-        values = series.to_numpy()
-        present = values[~np.isnan(values)]
-        if present.size and np.all(np.abs(present) < 2**53) and np.all(present == np.round(present)):
-            frame[column] = series.astype("Int64" if present.size < len(values) else "int64")
+        if frame[column].dtype == "float64":
+            whole = whole_numbers(frame[column])
+            if whole is not None:
+                frame[column] = whole
     return frame
 
 

@@ -181,18 +181,17 @@ def _late_odd_group(path: Path) -> str:
     """Comma thousands proven by the first rows (which alone decide the number format), and a cell
     far below that they do not read ("12,34"): the app keeps that column text, and so must the
     script (pandas, told the file's thousands, read 1234 and wrote other bytes)."""
-    rng = np.random.default_rng(7)
-    lines = ["amount,x,label"] + [f'"{rng.uniform(1000, 9000):,.2f}",{rng.normal():.3f},{"y" if i % 7 == 0 else "n"}'
-                                  for i in range(1_200)] + ['"12,34",0.5,n']
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return "label"
+    target = _us_groups(path, rows=1_200)
+    with path.open("a", encoding="utf-8") as sink:
+        sink.write('"12,34",0.5,n\n')
+    return target
 
 
-def _us_groups(path: Path) -> str:
+def _us_groups(path: Path, rows: int = 300) -> str:
     """A US export: quoted amounts with comma thousands in a comma-delimited file."""
     rng = np.random.default_rng(5)
     lines = ["amount,x,label"]
-    for i in range(300):
+    for i in range(rows):
         lines.append(f'"{rng.normal(1500, 600):,.2f}",{rng.normal():.3f},{"y" if i % 7 == 0 else "n"}')
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return "label"
