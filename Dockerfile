@@ -18,7 +18,7 @@ RUN python3 -m venv /opt/venv
 COPY requirements-build.lock requirements.lock /tmp/
 RUN /opt/venv/bin/pip install --require-hashes --no-deps --only-binary=:all: -r /tmp/requirements-build.lock \
  && /opt/venv/bin/pip install --require-hashes --no-deps --only-binary=:all: -r /tmp/requirements.lock
-COPY pyproject.toml README.md /src/
+COPY pyproject.toml README.md balancer_command.py /src/
 COPY balancer /src/balancer
 # Balancer itself is built with the pinned setuptools, offline, which then leaves the image.
 RUN /opt/venv/bin/pip install --no-deps --no-index --no-build-isolation /src \

@@ -71,7 +71,7 @@ test-browser: install chromium
 	$(PY) -m pytest -q tests/browser
 
 lint: install
-	$(VENV)/bin/ruff check balancer ui pages app.py serve.py tests benchmarks scripts
+	$(VENV)/bin/ruff check balancer balancer_command.py ui pages app.py serve.py tests benchmarks scripts
 	$(VENV)/bin/mypy
 
 # Every benchmark at full size, each writing its section of benchmarks/RESULTS.md: about 3 hours

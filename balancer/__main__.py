@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from balancer.cli import main
-
 if __name__ == "__main__":
-    sys.exit(main())
+    try:  # a Ctrl-C while the command's modules load stops it as a later one does
+        from balancer_command import load
+    except ImportError:
+        from balancer.cli import main as command
+    else:
+        command = load()
+    sys.exit(command())

@@ -762,16 +762,23 @@ def _start_forkserver_deaf_to_ctrl_c() -> None:
     ignore it from their first instruction (``_worker_init`` runs only after they have imported
     their libraries, seconds in which a Ctrl-C printed a traceback from each); the parent hears
     it and ends them. Only the main thread can change a signal's handler (a server's job threads
-    cannot, and their workers never see a terminal's Ctrl-C)."""
+    cannot, and their workers never see a terminal's Ctrl-C).
+
+    The parent ignores Ctrl-C while it starts the forkserver (the disposition a child inherits),
+    but with Ctrl-C blocked too, so that one pressed meanwhile waits, pending, and reaches the
+    parent's own handler afterwards: ignored alone, it was lost and the comparison ran to its end
+    (Linux keeps a blocked signal even when ignored; the child inherits the block, harmlessly)."""
     if threading.current_thread() is not threading.main_thread():
         return
     from multiprocessing import forkserver
 
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         forkserver.ensure_running()
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -136,6 +137,30 @@ def test_ctrl_c_stops_compare_cleanly():
         else:
             os.killpg(process.pid, signal.SIGKILL)
             raise AssertionError(f"processes of the comparison outlived it (Ctrl-C {delay} s after it began)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", ["command", "module"])
+def test_ctrl_c_while_the_command_loads(entry):
+    """Check a Ctrl-C at moments while the command's modules load (the first second or so: pandas,
+    scikit-learn, imbalanced-learn) and just after: exit 130 and one line, for the ``balancer``
+    command and ``python -m balancer``. It was Python's KeyboardInterrupt traceback; numpy's compiled
+    import turned some into "ImportError: numpy._core.multiarray failed to import" (exit 1), and
+    some were dropped, the comparison then running to its end (exit 0)."""
+    start = ([str(Path(sys.executable).parent / "balancer")] if entry == "command"
+             else [sys.executable, "-m", "balancer"])
+    failures = []
+    for delay in np.arange(0.05, 1.6, 0.1):
+        process = subprocess.Popen(
+            [*start, "compare", str(DATA / "haberman.csv"), "--target", "Class", "--folds", "3"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGINT)
+        err = process.communicate(timeout=120)[1]
+        if process.returncode != 130 or err.strip() != "error: interrupted":
+            failures.append((round(float(delay), 2), process.returncode, err[-300:]))
+    assert not failures, failures
 
 
 @pytest.mark.parametrize("args", [

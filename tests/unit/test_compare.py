@@ -342,3 +342,30 @@ def test_ctrl_c_is_held_while_a_worker_starts_and_ignored_when_ignored():
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_while_the_forkserver_starts_reaches_the_parent(monkeypatch):
+    """Check a Ctrl-C that comes while the forkserver starts (the parent ignores it then, so that
+    the forkserver inherits "ignore") is raised in the parent afterwards: it was lost, and the
+    comparison ran to its end (exit 0) after the user pressed Ctrl-C."""
+    import os
+    import signal
+    from multiprocessing import forkserver
+
+    from balancer.compare import _start_forkserver_deaf_to_ctrl_c
+
+    started = []
+
+    def start():
+        os.kill(os.getpid(), signal.SIGINT)  # the user's Ctrl-C, while the forkserver starts
+        started.append(signal.getsignal(signal.SIGINT))
+
+    monkeypatch.setattr(forkserver, "ensure_running", start)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # (a background run ignores it)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _start_forkserver_deaf_to_ctrl_c()
+        assert started == [signal.SIG_IGN]  # what the forkserver inherits
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
