@@ -328,6 +328,13 @@ class Comparison:
         """The results the best cannot be told apart from (itself included)."""
         return tuple(e for e in self.results if e.tied_with_best)
 
+    def label(self, entry: Entry) -> str:
+        """The entry's name where a reader sees it: the tactic, with its model when the tactic is in
+        the comparison more than once (a baseline per model, or a tactic over several models:
+        "none (Random forest)"), so that no two entries read alike."""
+        twins = sum(e.method == entry.method for e in self.results)
+        return entry.method if twins <= 1 or entry.model == "-" else f"{entry.method} ({model_label(entry.model)})"
+
     def standing(self, entry: Entry) -> str:
         """One sentence: how ``entry`` stands against its baseline on the ranking metric, the
         verdict the table's last columns give (clearly better or not, the adjusted p, and why)."""

@@ -42,8 +42,8 @@ PER_ROWS = 1000
 CALIBRATIONS: dict[str, str] = {
     "none": "as the model gives them",
     "prior": "corrected in closed form from the class rates the model was trained on to the true ones",
-    "sigmoid": "Platt scaling fitted by 3-fold cross-validation inside the training rows",
-    "isotonic": "isotonic regression fitted by 3-fold cross-validation inside the training rows",
+    "sigmoid": "corrected by a sigmoid (Platt scaling) fitted by 3-fold cross-validation inside the training rows",
+    "isotonic": "corrected by isotonic regression fitted by 3-fold cross-validation inside the training rows",
 }
 #: Points of the cost curve: thresholds from 0 to 1.
 CURVE_POINTS = 101

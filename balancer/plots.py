@@ -216,10 +216,10 @@ def curves(evaluation: Evaluation, kind: str) -> go.Figure:
     if kind == "roc":
         figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance",
                                     line={"dash": "dot", "color": "#BBBBBB"}))
-        figure.update_layout(title="ROC curve (pooled out-of-fold predictions)", xaxis_title="false positive rate",
-                             yaxis_title="true positive rate", **_LAYOUT)
+        figure.update_layout(title="ROC curve<br><sup>pooled out-of-fold predictions; the diagonal: chance</sup>",
+                             xaxis_title="false positive rate", yaxis_title="true positive rate", **_LAYOUT)
     else:
-        figure.update_layout(title="Precision-recall curve (pooled out-of-fold predictions, with chance)",
+        figure.update_layout(title="Precision-recall curve<br><sup>pooled out-of-fold predictions; the flat line: chance (a guess's precision)</sup>",
                              xaxis_title="recall", yaxis_title="precision", yaxis_range=[0, 1.02], **_LAYOUT)
     return figure
 
@@ -248,8 +248,7 @@ def comparison(result: Any) -> go.Figure:
     """
     metric = result.metric
     entries = list(result.results)[::-1]
-    names = [e.method + ("" if e.model == "-" or len(result.models) == 1 else f" · {e.model}")
-             for e in entries]
+    names = [result.label(e) for e in entries]  # one bar each: the baselines of several models apart
     colours = [BASELINE if e.method == "none" else ORIGINAL if e.clearly_better else "#A8C3DD"
                for e in entries]
     figure = go.Figure(go.Bar(
@@ -285,13 +284,28 @@ def cost_curve(evaluation: Evaluation) -> go.Figure:
     return figure
 
 
+def calibration_names(evaluation: Evaluation) -> dict[str, str]:
+    """The names of the calibration's probabilities by key (``baseline``, ``uncorrected``,
+    ``corrected``), the same in the reliability diagram and the table beside it; with no
+    correction the tactic's probabilities once ("corrected" was shown, equal to "uncorrected")."""
+    tactic = evaluation.method if evaluation.method != "none" else "no resampling"
+    if evaluation.class_weight is not None:
+        tactic = "class weights" if evaluation.method == "none" else f"{tactic} + class weights"
+    if evaluation.calibration is None or evaluation.calibration.method == "none":
+        return {"baseline": "no balancing", "uncorrected": tactic}
+    return {"baseline": "no balancing", "uncorrected": f"{tactic}, uncorrected",
+            "corrected": f"{tactic}, corrected ({evaluation.calibration.method})"}
+
+
 def reliability(evaluation: Evaluation) -> go.Figure:
     """The reliability diagram: observed rate against mean predicted probability per bin, for no
     balancing, the tactic uncorrected and corrected (a perfect calibration is the diagonal)."""
     figure = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated",
                                   line={"dash": "dot", "color": "#BBBBBB"}))
-    styles = {"baseline": ("no balancing", BASELINE), "uncorrected": (f"{evaluation.method}, uncorrected", "#A8C3DD"),
-              "corrected": (f"{evaluation.method}, corrected", ORIGINAL)}
+    names = calibration_names(evaluation)
+    colours = {"baseline": BASELINE, "uncorrected": ORIGINAL if "corrected" not in names else "#A8C3DD",
+               "corrected": ORIGINAL}
+    styles = {key: (name, colours[key]) for key, name in names.items()}
     bins = evaluation.calibration.reliability if evaluation.calibration is not None else {}
     for key, (name, colour) in styles.items():
         points = bins.get(key)
@@ -310,6 +324,7 @@ def reliability(evaluation: Evaluation) -> go.Figure:
 
 __all__ = [
     "before_after",
+    "calibration_names",
     "shown",
     "class_distribution",
     "comparison",

@@ -50,7 +50,7 @@ with st.container(border=True):
                                 format_func=lambda m: MODELS[m][0],
                                 help="Each tactic runs with each model (ensembles bring their own).")
         state.save("w_cmp_models")
-    error_costs = costs_input(dict(profile.classes))
+    error_costs = costs_input(dict(profile.classes), page="cmp_")
     with middle:
         state.remember("w_cmp_metric", "f2")
         rankings = [*METRICS, *(COST_METRICS if error_costs else {})]
@@ -65,9 +65,11 @@ with st.container(border=True):
         folds_column, repeats_column = st.columns(2)
         folds = folds_column.number_input("Folds", min_value=2, max_value=10, step=1, key="w_cmp_folds")
         state.save("w_cmp_folds")
+        state.remember("w_cmp_repeats", "auto")
         repeats_text = repeats_column.selectbox(
             "Repeats", ["auto", "1", "2", "3", "5", "10"], key="w_cmp_repeats",
             help="Run the folds again with other shuffles. auto: 3 up to 5,000 rows, 2 up to 50,000, then 1.")
+        state.save("w_cmp_repeats")
         repeats = None if repeats_text == "auto" else int(repeats_text)
     params = {}
     if "class_weight" in methods:
@@ -99,11 +101,11 @@ result = shown_result(request, "Pick tactics and models, then press Compare stra
                       "strategies to apply them.")
 
 best = result.best
-st.subheader(f"Best by {metric_label(result.metric)}: {plain(best.method) if best else 'none'}")
+st.subheader(f"Best by {metric_label(result.metric)}: {plain(result.label(best)) if best else 'none'}")
 tied = [e for e in result.tied if e is not best]
 st.caption(f"{len(result.results)} results, {result.folds} folds x {result.repeats} repeats, "
            f"{result.seconds:.1f} s." + (f" Tied with the best (within the noise): "
-                                         f"{plain(', '.join(e.method for e in tied))}." if tied else ""))
+                                         f"{plain(', '.join(result.label(e) for e in tied))}." if tied else ""))
 if best is not None:
     st.markdown(plain(result.standing(best)))
 for notice in result.notices:
@@ -127,8 +129,9 @@ for skipped in result.skipped:
 samplers = [e for e in result.results if strategies.get(e.method).sampler is not None]
 if samplers:
     top = samplers[0]
-    note = "" if best is None or best.method == top.method else (
-        f" (the overall winner, {best.method}, changes the model rather than the data)")
+    note = "" if best is None or best is top else (
+        f" (the best overall, {result.label(best)}, is a baseline: no balancing)" if best.is_baseline else
+        f" (the best overall, {result.label(best)}, changes the model rather than the data)")
     balanced = result.best_balanced_file
     st.markdown(f"Best tactic that changes the data: **{plain(top.method)}**{plain(note)}. "
                 + plain(result.standing(top))

@@ -22,6 +22,7 @@ from ui.widgets import (
     plain,
     run_with_progress,
     shown_result,
+    signed,
 )
 
 st.title("Evaluate")
@@ -110,7 +111,7 @@ for i, (name, (label, explanation)) in enumerate(METRICS.items()):
     value = result.metrics[name]
     delta = None
     if base is not None and not math.isnan(value) and not math.isnan(base.metrics[name]):
-        delta = f"{value - base.metrics[name]:+.3f} vs no balancing"
+        delta = f"{signed(value - base.metrics[name], 3)} vs no balancing"
     # a change within the fold-to-fold noise is not coloured as a gain or a loss
     real = name != "accuracy" and bool(result.significant.get(name))
     rows[i // 5][i % 5].metric(label, "n/a" if math.isnan(value) else f"{value:.3f}", delta,

@@ -13,13 +13,12 @@ import streamlit as st
 
 from balancer import plots
 from balancer.evaluate import Evaluation
+from balancer.metrics import CALIBRATION
 from balancer.shipping import fit_final, save
 
 from . import state
 from .jobs import heavy
-from .widgets import plain
-
-_ROWS = {"baseline": "no balancing", "uncorrected": "tactic, uncorrected", "corrected": "tactic, corrected"}
+from .widgets import plain, signed
 
 
 def decision_section(result: Evaluation) -> None:
@@ -31,7 +30,7 @@ def decision_section(result: Evaluation) -> None:
         # coloured only beyond the fold-to-fold noise, as the metrics above and the verdict judge it
         real = bool(result.significant.get("expected_cost"))
         cost.metric("Expected cost per 1,000 rows", f"{result.expected_cost:,.1f}",
-                    None if base is None else f"{result.expected_cost - base:+,.1f} vs no balancing",
+                    None if base is None else f"{signed(result.expected_cost - base, 1)} vs no balancing",
                     delta_color="inverse" if real else "off",
                     help="From the out-of-fold predictions; a perfect model costs 0.")
         if result.expected_cost_baseline is not None:
@@ -52,8 +51,8 @@ def decision_section(result: Evaluation) -> None:
     with chart:
         st.plotly_chart(plots.reliability(result), key="reliability")
     with numbers:
-        rows = [{"": label} | dict(result.calibration.scores[key] or {})
-                for key, label in _ROWS.items() if result.calibration.scores.get(key)]
+        rows = [{"": label} | {CALIBRATION[name][0]: value for name, value in result.calibration.scores[key].items()}
+                for key, label in plots.calibration_names(result).items() if result.calibration.scores.get(key)]
         st.dataframe(pd.DataFrame(rows).round(4), hide_index=True, key="calibration_table")
         st.caption(f"Correction: {plain(result.calibration.method)}. Brier score and log loss: lower "
                    "is better; ECE: the mean gap between predicted and observed rates (10 bins). "

@@ -34,8 +34,8 @@ import streamlit as st
 from balancer import METRICS, config, report
 from balancer.compare import Comparison
 from balancer.errors import BalancerError
-from balancer.evaluate import Evaluation
-from balancer.metrics import COST_METRICS
+from balancer.evaluate import Evaluation, mean_and_std
+from balancer.metrics import CALIBRATION, COST_METRICS
 from balancer.profiling import Profile, label_str
 from balancer.recipe import Recipe
 from balancer.resample import Resampled
@@ -56,7 +56,7 @@ LISTED = 100
 MAX_SAVED = 64
 HISTORY = "pages/history.py"
 #: Every figure a run's scores may hold, by name: (label, meaning).
-FIGURES = {**METRICS, **COST_METRICS}
+FIGURES = {**METRICS, **COST_METRICS, **CALIBRATION}
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,6 +220,7 @@ def summarise(profile: Profile, *, resampled: Resampled | None = None, evaluatio
                 "positive": None if evaluation.positive is None else label_str(evaluation.positive)}
         if evaluation.baseline is not None:
             out["baseline"] = dict(evaluation.baseline.metrics)
+        _decision_figures(evaluation, out)
     if comparison is not None:
         best = comparison.best
         out |= {"metric": comparison.metric, "best": None if best is None else best.method,
@@ -228,6 +229,29 @@ def summarise(profile: Profile, *, resampled: Resampled | None = None, evaluatio
                 "ranking": comparison.table().to_dict("records"),
                 "skipped": [dict(s) for s in comparison.skipped]}
     return out
+
+
+def _decision_figures(evaluation: Evaluation, out: dict[str, Any]) -> None:
+    """Add an evaluation's costs and calibration to what a run keeps (they were left out, and runs
+    with other costs looked alike in History): the expected cost among the scores (its spread from
+    the fold costs) and the baseline's, what doing nothing costs, the threshold and the costs; the
+    Brier score, log loss and ECE of the probabilities as the tactic gives them (after the
+    calibration) and of no balancing."""
+    scores, std, baseline = out["scores"], out["std"], out.setdefault("baseline", {})
+    if evaluation.expected_cost is not None:
+        scores["expected_cost"] = evaluation.expected_cost
+        if len(evaluation.fold_costs) > 1:
+            std["expected_cost"] = mean_and_std(evaluation.fold_costs)[1]
+        if evaluation.baseline is not None and evaluation.baseline.expected_cost is not None:
+            baseline["expected_cost"] = evaluation.baseline.expected_cost
+        out |= {"doing_nothing": evaluation.expected_cost_baseline, "threshold": evaluation.threshold,
+                "costs": None if evaluation.costs is None else evaluation.costs.to_dict()}
+    if evaluation.calibration is not None:
+        out["calibration"] = evaluation.calibration.method
+        scores |= evaluation.calibration.scores.get("corrected") or {}
+        baseline |= evaluation.calibration.scores.get("baseline") or {}
+    if not baseline:
+        del out["baseline"]
 
 
 def _counts(counts: Mapping[Hashable, int]) -> dict[str, int]:
@@ -268,7 +292,9 @@ def headline(run: RunSummary) -> str:
         if run.kind == "resample":
             return f"{m['rows_in']:,} → {m['rows_out']:,} rows ({m['synthetic_rows']:,} synthetic)"
         if run.kind == "evaluate":
-            return f"F2 {_number(m['scores'].get('f2'))}, PR AUC {_number(m['scores'].get('pr_auc'))}"
+            cost = m["scores"].get("expected_cost")
+            return ("" if cost is None else f"expected cost {_number(cost)}, ") + \
+                f"F2 {_number(m['scores'].get('f2'))}, PR AUC {_number(m['scores'].get('pr_auc'))}"
         metric = str(m.get("metric") or "")
         label = _label(metric)
         return f"best {m.get('best') or 'none'} ({label} {_number(m['scores'].get(metric))})"
@@ -328,6 +354,9 @@ def _results(found: Run, compact: bool) -> None:
                                    "after": [after.get(k) for k in before]}),
                      hide_index=True, key=f"hist_counts_{found.id}")
         return
+    decision = _decision_text(m)
+    if decision:
+        st.caption(plain(decision))
     st.dataframe(_scores_table(m), hide_index=True, key=f"hist_scores_{found.id}")
     if found.kind == "compare" and m.get("ranking"):
         st.dataframe(pd.DataFrame(m["ranking"]), hide_index=True, key=f"hist_ranking_{found.id}")
@@ -335,6 +364,23 @@ def _results(found: Run, compact: bool) -> None:
     if classes and not compact:
         st.dataframe(pd.DataFrame({"class": list(classes), "rows": list(classes.values())}),
                      hide_index=True, key=f"hist_classes_{found.id}")
+
+
+def _decision_text(m: Mapping[str, Any]) -> str:
+    """An evaluation's costs, the threshold they gave, what doing nothing costs and the calibration,
+    in one line ("" when it had none)."""
+    parts = []
+    costs = m.get("costs")
+    if costs:
+        parts.append("error costs " + ", ".join(f"{k} {v:g}" for k, v in costs.items()))
+    if isinstance(m.get("threshold"), (int, float)):
+        parts.append(f"decision threshold {m['threshold']:.3f} (mean over folds)")
+    if isinstance(m.get("doing_nothing"), (int, float)):
+        parts.append(f"doing nothing costs {m['doing_nothing']:,.1f} per 1,000 rows")
+    if m.get("calibration"):
+        parts.append(f"calibration {m['calibration']}")
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:] if parts else ""
 
 
 def _scores_table(m: Mapping[str, Any]) -> pd.DataFrame:
@@ -430,7 +476,12 @@ def scores(found: RunSummary) -> dict[str, Any]:
         out |= {f"after: {k}": v for k, v in m.get("classes_after", {}).items()}
         return out
     values = m.get("scores", {})
-    return {_label(n): values[n] for n in _ordered(values)}
+    out = {_label(n): values[n] for n in _ordered(values)}
+    if isinstance(m.get("threshold"), (int, float)):
+        out["decision threshold"] = m["threshold"]
+    if isinstance(m.get("doing_nothing"), (int, float)):
+        out["doing nothing (cost)"] = m["doing_nothing"]
+    return out
 
 
 def side_by_side(first: Run, second: Run, who: Identity) -> None:
@@ -483,6 +534,13 @@ def _ordered(values: Mapping[str, Any]) -> list[str]:
 
 
 def _short(found: RunSummary) -> str:
+    """A run in a column's heading: its tactic, or for a comparison the best of how many (whose
+    numbers the column shows; the heading listed every tactic compared)."""
+    if found.kind == "compare":
+        best = found.metrics.get("best") or "none"
+        model = found.metrics.get("best_model")
+        shown = best if not model or model == "-" else f"{best} ({model})"
+        return f"best of {len(found.tactics)}: {shown} (compare, {found.id})"
     return f"{', '.join(found.tactics)} ({found.kind}, {found.id})"
 
 

@@ -95,6 +95,12 @@ def choose(key: str, value: Any) -> None:
     st.session_state.pop(key, None)
 
 
+def choose_value(key: str, value: Any) -> None:
+    """Keep a value that no widget owns (an edited table's content) for the next time its page is
+    shown; read it back with :func:`choice`."""
+    st.session_state.setdefault(CHOICES, {})[key] = value
+
+
 def set_sampling_strategy(tactic: str, value: Any) -> None:
     """Keep the sampling_strategy chosen for a tactic on the Balance page (Evaluate reuses it)."""
     st.session_state.setdefault(SAMPLING_STRATEGIES, {})[tactic] = value
@@ -130,18 +136,30 @@ def sample_digest(current: Dataset) -> str:
 
 def remember(key: str, default: Any = None) -> None:
     """Before a widget is drawn: give it back the value it had when its page was last shown."""
-    choices = st.session_state.setdefault(CHOICES, {})
-    if key not in st.session_state:
-        if key in choices:
-            st.session_state[key] = choices[key]
-        elif default is not None:
-            st.session_state[key] = default
+    remember_as(key, key, default)
 
 
 def save(key: str) -> Any:
     """After a widget is drawn: keep its value for the next time its page is shown."""
+    return save_as(key, key)
+
+
+def remember_as(key: str, kept: str, default: Any = None) -> None:
+    """:func:`remember` for a widget whose value is kept under another name, shared by widgets on
+    several pages (each page's widget needs its own key: two pages' widgets with one key do not
+    share a value)."""
+    choices = st.session_state.setdefault(CHOICES, {})
+    if key not in st.session_state:
+        if kept in choices:
+            st.session_state[key] = choices[kept]
+        elif default is not None:
+            st.session_state[key] = default
+
+
+def save_as(key: str, kept: str) -> Any:
+    """:func:`save` under the name ``kept``."""
     value = st.session_state.get(key)
-    st.session_state.setdefault(CHOICES, {})[key] = value
+    st.session_state.setdefault(CHOICES, {})[kept] = value
     return value
 
 

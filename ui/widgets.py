@@ -259,35 +259,74 @@ def export_buttons(kind: str, made: Any, dialect: Dialect | None = None, **resul
             help="pandas + imbalanced-learn code that reproduces this without Balancer.")
 
 
-def costs_input(classes: dict[Any, int]) -> dict[str, float] | None:
+def signed(change: float, digits: int) -> str:
+    """A change with its sign, rounded first: a change that rounds to zero is "+0.000", never
+    "-0.000" (shown as a loss)."""
+    return f"{round(change, digits) + 0.0:+,.{digits}f}"
+
+
+def costs_input(classes: dict[Any, int], page: str = "") -> dict[str, float] | None:
     """Error costs, or None when the user set none. Two classes: ``Cost of a missed positive`` and
-    ``Cost of a false alarm`` (the minority class is the positive; an empty one costs 1); more
-    classes: a cost matrix (true class in rows, predicted in columns; 1 for every error at first)."""
+    ``Cost of a false alarm`` (the minority class is the positive); more classes: a cost matrix (true
+    class in rows, predicted in columns; 1 for every error at first). An error cost left blank
+    counts as 1, and the page says so. The costs are kept across page switches (the matrix for the
+    same classes); a negative or a correct prediction's cost reaches the library, which refuses it
+    with its reason when the user runs.
+
+    ``page`` prefixes the widgets' keys (``w_cost_fn`` on Evaluate, ``w_cmp_cost_fn`` on Compare):
+    two pages' widgets with one key do not share a value in Streamlit (going from Evaluate straight
+    to Compare showed the costs as not set). Both pages keep their costs under the same names, so
+    costs set on one page are there on the other."""
     labels = list(classes)
+    fn_key, fp_key, use_key, matrix_key = (f"w_{page}cost_fn", f"w_{page}cost_fp", f"w_{page}use_costs",
+                                           f"w_{page}cost_matrix")
     if len(labels) == 2:
         positive, negative = label_str(labels[-1]), label_str(labels[0])
         missed, alarm = st.columns(2)
+        state.remember_as(fn_key, "cost_fn")
+        state.remember_as(fp_key, "cost_fp")
         fn = missed.number_input("Cost of a missed positive", min_value=0.0, max_value=MAX_COST, value=None, step=1.0,
-                                 key="w_cost_fn", placeholder="not set",
+                                 key=fn_key, placeholder="not set",
                                  help=f"What it costs when a {plain(repr(positive))} row is predicted "
                                       f"{plain(repr(negative))}.")
         fp = alarm.number_input("Cost of a false alarm", min_value=0.0, max_value=MAX_COST, value=None, step=1.0,
-                                key="w_cost_fp", placeholder="not set",
+                                key=fp_key, placeholder="not set",
                                 help=f"What it costs when a {plain(repr(negative))} row is predicted "
                                      f"{plain(repr(positive))}.")
+        state.save_as(fn_key, "cost_fn")
+        state.save_as(fp_key, "cost_fp")
         if fn is None and fp is None:
             return None
+        if fn is None or fp is None:
+            st.caption(f"The {'cost of a missed positive' if fn is None else 'cost of a false alarm'} is not "
+                       "set: it counts as 1.")
         return {"fn": 1.0 if fn is None else float(fn), "fp": 1.0 if fp is None else float(fp)}
-    if not st.toggle("Error costs", key="w_use_costs",
-                     help="What each kind of error costs: the decisions then minimise the expected cost."):
+    state.remember_as(use_key, "use_costs", False)
+    use = st.toggle("Error costs", key=use_key,
+                    help="What each kind of error costs: the decisions then minimise the expected cost.")
+    state.save_as(use_key, "use_costs")
+    if not use:
         return None
     names = [label_str(label) for label in labels]
-    start = pd.DataFrame([[0.0 if t == p else 1.0 for p in names] for t in names], index=names, columns=names)
-    matrix = st.data_editor(start, key="w_cost_matrix", disabled=False,
-                            column_config={n: st.column_config.NumberColumn(min_value=0.0, max_value=MAX_COST)
-                                           for n in names})
-    st.caption("Rows: the true class; columns: the class predicted. A correct prediction costs 0.")
-    return {f"{t},{p}": float(matrix.loc[t, p]) for t in names for p in names if t != p}
+    kept = f"cost_matrix {names!r}"  # the edited matrix, kept for these classes (CHOICES, not a widget's)
+    saved = state.choice(kept)
+    start = pd.DataFrame(saved if saved is not None else
+                         [[0.0 if t == p else 1.0 for p in names] for t in names], index=names, columns=names,
+                         dtype=float)
+    # no min_value: the editor dropped a typed minus sign (-7 became 7, silently); the library says why
+    # a negative cost is refused
+    matrix = st.data_editor(start, key=matrix_key, disabled=False,
+                            column_config={n: st.column_config.NumberColumn(max_value=MAX_COST) for n in names})
+    state.choose_value(kept, matrix.to_numpy(dtype=float).tolist())
+    blank = [(t, p) for t in names for p in names if t != p and pd.isna(matrix.loc[t, p])]
+    st.caption("Rows: the true class; columns: the class predicted. A correct prediction costs 0."
+               + (f" {len(blank)} error cost{'s' if len(blank) > 1 else ''} left blank count{'' if len(blank) > 1 else 's'}"
+                  " as 1." if blank else ""))
+    costs = {f"{t},{p}": 1.0 if pd.isna(matrix.loc[t, p]) else float(matrix.loc[t, p])
+             for t in names for p in names if t != p}
+    costs.update({f"{t},{t}": float(matrix.loc[t, t]) for t in names
+                  if not pd.isna(matrix.loc[t, t]) and matrix.loc[t, t] != 0})  # refused, with the reason
+    return costs
 
 
 CALIBRATIONS = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -221,6 +222,19 @@ def test_two_runs_side_by_side_with_the_difference(database):
     a, b = first.metrics["scores"]["f2"], second.metrics["scores"]["f2"]
     assert row.iloc[1] == pytest.approx(a) and row.iloc[2] == pytest.approx(b)
     assert row["B − A"] == pytest.approx(b - a)
+    # the second run's costs, what they gave and the calibration are kept and shown (only the ten
+    # metrics were: the expected cost, the threshold and doing nothing were lost)
+    evaluated = next(v for k, v in at.session_state["results"].items() if k[0] == "evaluate" and v.costs)
+    cost = sides[sides[""] == "Expected cost"].iloc[0]
+    assert pd.isna(cost.iloc[1]) and cost.iloc[2] == pytest.approx(evaluated.expected_cost)
+    threshold = sides[sides[""] == "decision threshold"].iloc[0]
+    assert threshold.iloc[2] == pytest.approx(evaluated.threshold)
+    brier = sides[sides[""] == "Brier score"].iloc[0]
+    assert brier.iloc[2] == pytest.approx(evaluated.calibration.scores["corrected"]["brier"])
+    assert f"Error costs fn 10, fp 1; decision threshold {evaluated.threshold:.3f}" in texts(at.caption)
+    listed = table(at, "when")
+    assert listed.loc[listed["run"] == second.id, "result"].iloc[0].startswith(
+        f"expected cost {evaluated.expected_cost:.3f}, F2")
     assert {f"hist_recipe_{first.id}", f"hist_recipe_{second.id}"} <= {
         b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")} | {
         getattr(b, "key", "") for b in at.get("download_button")}

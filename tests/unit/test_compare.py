@@ -146,6 +146,22 @@ def test_counterpart_follows_the_ensembles_size(mixed):
     assert brf.baseline == {"method": "none", "model": "random_forest_20"}
 
 
+def test_every_entry_has_its_own_name_and_bar(mixed):
+    """Check the baselines of several models read apart (label, chart): with one chosen model and an
+    ensemble's plain counterpart, both baselines were "none", and the chart stacked them into one
+    bar as long as their sum (with expected cost, the best entry looked the worst)."""
+    from balancer import plots
+
+    result = compare(mixed, "label", ["BalancedRandomForestClassifier", "class_weight"], folds=3, repeats=1,
+                     params={"BalancedRandomForestClassifier": {"n_estimators": 10}})
+    labels = [result.label(e) for e in result.results]
+    assert len(set(labels)) == len(labels) == 4, labels
+    assert {"none (Logistic regression)", "none (Random forest (10 trees))", "class_weight",
+            "BalancedRandomForestClassifier"} == set(labels)
+    bars = plots.comparison(result).data[0]
+    assert sorted(bars.y) == sorted(labels)
+
+
 def test_same_scores_as_evaluate(mixed):
     """Check that the shared preparation changes nothing: a tactic's fold scores are evaluate's."""
     result = compare(mixed, "label", ["SMOTE", "class_weight"], folds=3, repeats=2, workers=1)
