@@ -406,6 +406,9 @@ def cmd_resample_spark(args: argparse.Namespace) -> int:
             raise UsageError(f"--{flag.replace('_', '-')} works with the local engine only")
     if args.out == "-":
         raise UsageError("with --engine spark, --out is a folder that Spark writes, not '-'")
+    from . import spark
+
+    spark.check_method(args.method, parse_params(args.param))  # before Spark's start, seconds long
     engine, frame, started = _spark_frame(args)
     try:
         with engine.spark_errors():

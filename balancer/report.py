@@ -13,7 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from . import __version__, plots
-from .compare import Comparison
+from .compare import Comparison, model_label
 from .evaluate import Evaluation
 from .metrics import CALIBRATION, METRICS, metric_label
 from .profiling import Profile, label_str
@@ -132,7 +132,7 @@ def _evaluation_section(evaluation: Evaluation, figures: _Figures) -> list[str]:
     rows = [[METRICS[m][0], _num(evaluation.metrics[m]), _num(evaluation.std[m]),
              _num(base.metrics[m]) if base else "-", METRICS[m][1]] for m in METRICS]
     return [
-        f"<h2>Evaluation: {_e(evaluation.method)} with {_e(evaluation.model)}, {evaluation.folds} fold(s)</h2>",
+        f"<h2>Evaluation: {_e(evaluation.method)} with {_e(model_label(evaluation.model))}, {evaluation.folds} fold(s)</h2>",
         _table(["metric", evaluation.method, "± std", "no balancing", "meaning"], rows),
         '<p class="note">Accuracy misleads on imbalanced data: always predicting the '
         "majority class scores high while finding no rare case.</p>",

@@ -94,6 +94,8 @@ def session(master: str | None = None, driver_memory: str | None = None) -> Spar
     a session started by ``spark-submit`` keeps its master, and a plain Python process runs
     ``local[*]``.
     """
+    if driver_memory is not None and not re.fullmatch(r"[1-9][0-9]*[kmgtp]?b?", driver_memory.strip(), re.I):
+        raise ParameterError(f"--driver-memory must be a size such as 4g or 512m, got {driver_memory[:40]!r}")
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -121,12 +123,34 @@ def session(master: str | None = None, driver_memory: str | None = None) -> Spar
 
     not_started: tuple[type[BaseException], ...] = (PySparkRuntimeError, *_jvm_errors())
     try:
+        start = log_file().stat().st_size
+    except OSError:
+        start = 0
+    try:
         with _quiet(), _jvm_output_to(log_file()):
             spark = builder.getOrCreate()
-    except not_started as exc:  # the JVM did not start
-        raise EngineError(f"Spark could not start: {_spark_message(exc)} (the JVM's log: {log_file()})") from None
+    except not_started as exc:  # the JVM did not start: its own reason is in its log, not in exc
+        cause = _jvm_cause(log_file(), start)
+        raise EngineError(f"Spark could not start: {cause or _spark_message(exc)} (the JVM's log: {log_file()})"
+                          ) from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _jvm_cause(path: Path, start: int) -> str:
+    """The first line of the JVM's log after ``start`` that says why it stopped ("Master must either
+    be yarn or start with spark, k8s, or local", "Invalid initial heap size"), or ""."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            text = handle.read(1 << 16).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    for line in (raw.strip() for raw in text.splitlines()):
+        if (re.search(r"Exception|Invalid|Error", line) and not line.startswith("at ")
+                and "Could not create the Java Virtual Machine" not in line):
+            return " ".join(re.sub(r'^Exception in thread "[^"]*"\s*', "", line).split())[:300]
+    return ""
 
 
 def log_file() -> Path:
@@ -243,20 +267,101 @@ def check_exists(path: str) -> None:
             raise DataError(f"no such file or folder: {path}")
 
 
+#: How much of a local text file's head the local reader reads to find how the file is written.
+_SNIFF = 1 << 20
+#: The local reader's encodings by Java's names.
+_JAVA_ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "cp1252": "windows-1252",
+                   "latin-1": "ISO-8859-1"}
+#: The columns Balancer's own steps add to a frame: a user's column of that name would be overwritten.
+_OWN = frozenset({"__balancer_key", "__balancer_copies", "__balancer_rank"})
+
+
+def _first_file(path: str) -> str | None:
+    """The first file of a local file, folder or glob, or None."""
+    local = _local_path(path)
+    names = sorted(glob.glob(os.path.join(local, "*")) if os.path.isdir(local) else glob.glob(local))
+    return next((n for n in names if os.path.isfile(n) and not Path(n).name.startswith(("_", "."))), None)
+
+
+def sniff(path: str, kind: str) -> dict[str, Any]:
+    """How a local CSV/TSV file writes its table, as the local reader finds it in the first MB of
+    the (first) file: the delimiter, the encoding, the missing-value token and the zero-padded
+    whole-number columns; ``{}`` for other locations (Spark's defaults: commas, UTF-8, empty cells).
+
+    Raises :class:`DataError` for a binary file (it was profiled as a table of control characters)
+    and for a decimal comma, which Spark's CSV reader does not read (its numbers became text)."""
+    from .tables import read_table
+    from .tables.text import decode_text
+
+    first = _first_file(path) if _is_local(path) else None
+    if first is None:
+        return {}
+    with open(first, "rb") as handle:
+        head = handle.read(_SNIFF)
+    if len(head) == _SNIFF and b"\n" in head:  # whole lines only
+        head = head[:head.rfind(b"\n") + 1]
+    decode_text(head, Path(first).name, verify=False)  # binary content: refused as the local engine does
+    try:
+        found = read_table(head, name=Path(first).name).attrs.get("format") or {}
+    except (DataError, LimitError):  # the head alone may not read (a field cut short): Spark's defaults
+        return {}
+    if found.get("kind") not in ("csv", "tsv", "txt"):
+        return {}
+    if found.get("decimal") == ",":
+        raise DataError(f"{path} writes numbers with a decimal comma, which Spark's CSV reader does not read "
+                        "(they would become text): use --engine local, or write the file with decimal points")
+    delimiter = found.get("delimiter")
+    if delimiter == "whitespace":
+        raise DataError(f"{path} separates its columns with spaces, which Spark's CSV reader does not read: "
+                        "use --engine local")
+    out: dict[str, Any] = {"sep": delimiter if delimiter in (",", ";", "\t", "|") else
+                           ("\t" if kind == "tsv" else ","),
+                           "encoding": _JAVA_ENCODINGS.get(found.get("encoding") or "utf-8", "UTF-8")}
+    if found.get("missing"):
+        out["nullValue"] = found["missing"]
+    widths = found.get("widths")
+    out["padded"] = sorted(widths) if isinstance(widths, dict) else []
+    return out
+
+
 def read(spark: SparkSession, path: str, fmt: str | None = None) -> DataFrame:
-    """Read a Parquet or CSV file, folder or glob with Spark."""
+    """Read a Parquet or CSV file, folder or glob with Spark.
+
+    CSV is read as the local engine reads it, where Spark can: quoted fields may hold line breaks
+    and doubled quotes (so each file is read by one task: a big table reads faster as several
+    files, or as Parquet); for a local file, the delimiter, encoding and missing-value token the
+    local reader finds (:func:`sniff`), and zero-padded codes (``00050``) kept as text."""
     check_exists(path)
     kind = detect_format(path, fmt)
     reader = spark.read
+    padded: list[str] = []
     if kind in ("csv", "tsv"):
+        found = sniff(path, kind)
+        padded = found.pop("padded", [])
         reader = (reader.option("header", "true").option("inferSchema", "true")
-                  .option("sep", "\t" if kind == "tsv" else ",").option("mode", "PERMISSIVE"))
+                  .option("sep", "\t" if kind == "tsv" else ",").option("mode", "PERMISSIVE")
+                  .option("multiLine", "true").option("escape", '"'))
+        for key, value in found.items():
+            reader = reader.option(key, value)
+        if found.get("encoding") not in (None, "UTF-8", "UTF-16", "ISO-8859-1"):
+            # Spark 4 reads a short list of charsets unless asked for Java's (Windows-1252 among them)
+            spark.conf.set("spark.sql.legacy.javaCharsets", "true")
     try:
         frame = reader.format("csv" if kind == "tsv" else kind).load(path)
+        if padded and any(f.name in padded for f in frame.schema.fields):
+            from pyspark.sql.types import StringType, StructField, StructType
+
+            schema = StructType([StructField(f.name, StringType(), True) if f.name in padded else f
+                                 for f in frame.schema.fields])
+            frame = reader.schema(schema).format("csv").load(path)
     except _jvm_errors() as exc:  # a path, a file or a format Spark cannot use: say what it said
         raise DataError(f"cannot read {path} as {kind}: {_spark_message(exc)}") from None
     if not frame.columns:
         raise DataError(f"{path} has no columns")
+    own = sorted(_OWN & set(frame.columns))
+    if own:
+        raise DataError(f"{path} has a column named {own[0]!r}, a name the Spark engine keeps for its own "
+                        "steps (its values would be replaced): rename it")
     return frame
 
 
@@ -309,7 +414,10 @@ def write(frame: DataFrame, out: str, fmt: str | None = None, *, source: str | N
     writer = frame.write.mode("overwrite")
     try:
         if kind in ("csv", "tsv"):
-            writer.option("header", "true").option("sep", "\t" if kind == "tsv" else ",").csv(out)
+            # quotes doubled, as RFC 4180 (and pandas, Excel, the local engine) read them; Spark's
+            # default escapes them with a backslash, and the file did not read back
+            writer.option("header", "true").option("sep", "\t" if kind == "tsv" else ",") \
+                .option("escape", '"').csv(out)
         else:
             writer.parquet(out)
     except _jvm_errors() as exc:  # a folder Spark cannot write, a type the format cannot hold
@@ -333,9 +441,10 @@ def class_counts(frame: DataFrame, target: str) -> tuple[dict[Hashable, int], in
     """Return ``{label: rows}`` (largest first) and the number of rows without a target value."""
     require_column(frame, target)
     limit = max_classes()
+    # by position: a target named "count" is also the count's name (it crashed)
     rows = frame.groupBy(_column(target)).count().limit(limit + 2).collect()
-    missing = sum(int(r["count"]) for r in rows if r[target] is None)
-    counts = {r[target]: int(r["count"]) for r in rows if r[target] is not None}
+    missing = sum(int(r[1]) for r in rows if r[0] is None)
+    counts = {r[0]: int(r[1]) for r in rows if r[0] is not None}
     if len(counts) > limit:
         raise DataError(f"the target {target!r} has more than {limit} classes; it looks continuous or "
                         "like an identifier (set BALANCER_MAX_CLASSES to allow more)")
@@ -484,6 +593,14 @@ class Result:
         }
 
 
+def check_method(method: str, params: Mapping[str, Any] | None) -> None:
+    """Refuse a method the Spark engine does not run, or a bad parameter, before Spark starts (it
+    was found after the JVM's 10 to 15 seconds)."""
+    strategy = strategies.get(method)
+    _refuse(strategy)
+    strategy.validate(params)
+
+
 def _refuse(strategy: strategies.Strategy) -> None:
     name = strategy.name
     if not strategy.resamples:
@@ -572,7 +689,7 @@ def _candidates(keyed: DataFrame, target: str, plans: list[_CopyPlan]) -> tuple[
         base_expr, cand_expr, rules = _candidate_rules(target, plans, tries)
         if not rules:
             return base_expr, cand_expr, rules
-        found = {r[target]: int(r["count"]) for r in
+        found = {r[0]: int(r[1]) for r in  # (by position: the target may be named "count")
                  keyed.filter(cand_expr).groupBy(_column(target)).count().collect()}
         short = [label for label, (_, need, _) in rules.items() if found.get(label, 0) < need]
         if not short:
@@ -776,9 +893,25 @@ def _to_driver(frame: DataFrame, target: str, counts: Mapping[Hashable, int], wa
     with _quiet():
         table = keyed.toArrow()
     table = table.sort_by([(_KEY, "ascending")]).drop_columns([_KEY])
+    table = _as_local_reads(table)
     from .tables import arrow_to_pandas
 
     return arrow_to_pandas(table)
+
+
+def _as_local_reads(table: Any) -> Any:
+    """The driver's rows typed as the local engine reads the same file: decimals as floats (they
+    came as Python Decimal objects, categorical to the sampler, so SMOTE became SMOTENC and copied
+    them) and dates as their text (left empty in synthetic rows, not copied)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for i, field in enumerate(table.schema):
+        if pa.types.is_decimal(field.type):
+            table = table.set_column(i, field.name, pc.cast(table.column(i), pa.float64()))
+        elif pa.types.is_date(field.type):
+            table = table.set_column(i, field.name, pc.cast(table.column(i), pa.string()))
+    return table
 
 
 def _to_spark(frame: DataFrame, rows: Any) -> DataFrame:
@@ -803,6 +936,8 @@ def _to_spark(frame: DataFrame, rows: Any) -> DataFrame:
 
 __all__ = [
     "Result",
+    "check_method",
+    "sniff",
     "class_counts",
     "detect_format",
     "driver_rows",

@@ -430,3 +430,115 @@ def test_only_input_errors_become_user_errors(tmp_path):
             engine.write(_Failing(bug), str(tmp_path / "out"))
         with pytest.raises(type(bug)), engine.spark_errors():
             raise bug
+
+
+# ---------------------------------------------------------------------------------------------
+# reading and writing CSV as the local engine does (a user's audit found each of these)
+
+
+def _everyday_csv(path, rows: int = 40) -> None:
+    """Semicolons, Windows-1252, '?' for missing, zero-padded codes, a quoted field holding a line
+    break and doubled quotes, and a target named "count"."""
+    lines = ["id;code;note;x;count"]
+    for i in range(rows):
+        note = {0: '"line one\nline two"', 1: '"say ""hi"""', 2: "Besançon"}.get(i, f"n{i}")
+        x = "?" if i % 7 == 3 else f"{i / 4}"
+        lines.append(f"{i};{i * 37 % 1000:05d};{note};{x};{'yes' if i % 5 == 0 else 'no'}")
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+
+
+def test_csv_is_read_as_the_local_engine_reads_it_and_written_back_readable(spark, tmp_path):
+    """Check a semicolon, Windows-1252 file with '?' gaps, zero-padded codes and a quoted line break:
+    every row read (20 of 60 were lost to the line breaks), '?' missing (it was a category), the
+    accent kept (it became U+FFFD), 00050 kept (it became 50), a target named "count" counted (it
+    crashed), and the CSV written back readable by pandas (quotes were escaped with a backslash)."""
+    path = tmp_path / "everyday.csv"
+    _everyday_csv(path)
+    frame = engine.read(spark, str(path))
+    assert frame.count() == 40
+    types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
+    assert types["x"] == "double" and types["code"] == "string", types
+    rows = {r["id"]: r for r in frame.collect()}
+    assert rows[0]["note"] == "line one\nline two" and rows[1]["note"] == 'say "hi"' and rows[2]["note"] == "Besançon"
+    assert rows[3]["x"] is None and rows[1]["code"] == "00037" and rows[0]["code"] == "00000"
+    assert engine.class_counts(frame, "count") == ({"no": 32, "yes": 8}, 0)
+    out = tmp_path / "out.csv"
+    engine.write(frame, str(out), "csv")
+    back = pd.concat(pd.read_csv(p, dtype=str, keep_default_na=False) for p in sorted(out.glob("part-*.csv")))
+    assert sorted(back["note"])[:3] == sorted(rows[i]["note"] for i in range(40))[:3]
+    assert set(back["note"]) == {r["note"] for r in rows.values()}
+
+
+def test_what_spark_cannot_read_is_refused_with_the_reason(spark, tmp_path):
+    """Check a binary file (it was profiled as a table of control characters), a decimal comma (the
+    numbers became text) and a column named like one of the engine's own (its values were replaced
+    by hashes) are refused."""
+    binary = tmp_path / "notatable.csv"
+    binary.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(DataError, match="binary"):
+        engine.read(spark, str(binary))
+    comma = tmp_path / "comma.csv"
+    comma.write_text("a;b;y\n" + "".join(f"{i},5;{i},25;{'yes' if i % 4 else 'no'}\n" for i in range(30)))
+    with pytest.raises(DataError, match="decimal comma"):
+        engine.read(spark, str(comma))
+    own = tmp_path / "own.csv"
+    own.write_text("__balancer_key,y\n" + "".join(f"{i},{'a' if i % 3 else 'b'}\n" for i in range(30)))
+    with pytest.raises(DataError, match="__balancer_key"):
+        engine.read(spark, str(own))
+
+
+def test_decimals_are_interpolated_and_dates_left_empty_as_locally(spark, tmp_path):
+    """Check SMOTE on Spark treats a decimal column as numbers and a date column as the local engine
+    does (left empty in synthetic rows): the driver got Decimal and date objects, categorical to the
+    sampler, so SMOTE became SMOTENC, every synthetic price a copy and every date filled in."""
+    from decimal import Decimal
+
+    rng = np.random.default_rng(3)
+    n = 200
+    y = np.where(np.arange(n) % 10 == 0, "yes", "no")
+    table = pa.table({
+        "price": pa.array([Decimal(f"{v:.2f}") for v in rng.uniform(1, 100, n)], pa.decimal128(10, 2)),
+        "day": pa.array([dt.date(2024, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 300, n)]),
+        "x": rng.normal(size=n), "y": y})
+    path = tmp_path / "types.parquet"
+    pq.write_table(table, path)
+    frame = engine.read(spark, str(path))
+    result = engine.resample(frame, "y", "SMOTE", seed=0)
+    assert not any("categorical" in notice or "price" in notice for notice in result.notices), result.notices
+    out = result.data.toPandas()
+    assert len(out) == 360 and str(result.data.schema["price"].dataType) == "DecimalType(10,2)"
+    made = out[~out["x"].isin(set(table.column("x").to_pylist()))]  # synthetic rows: x interpolated
+    assert len(made) == 160 and made["day"].isna().all(), made.head()
+    assert made["price"].notna().all()  # (it was left empty, or copied)
+    assert (~made["price"].isin(set(table.column("price").to_pylist()))).mean() > 0.9
+
+
+def test_a_method_spark_does_not_run_is_refused_before_spark_starts(files, monkeypatch, capsys):
+    """Check an unknown method, a model-side tactic or a bad parameter exits 2 before the JVM starts
+    (they waited 10 to 15 seconds for it)."""
+    def no_spark(*args, **kwargs):
+        raise AssertionError("Spark was started")
+
+    monkeypatch.setattr(engine, "session", no_spark)
+    for method, extra in (("TomekLinks", []), ("class_weight", []), ("SMOTE", ["--param", "k_neighbors=0"]),
+                          ("NoSuchMethod", [])):
+        code = main(["resample", str(files["numeric"]), "--target", "y", "--method", method, "--engine", "spark",
+                     *extra])
+        err = capsys.readouterr().err
+        assert code == 2 and err.startswith("error: "), (method, err)
+
+
+def test_spark_that_cannot_start_says_why(files, capsys, monkeypatch, tmp_path):
+    """Check a bad master names the JVM's own reason and a bad driver memory is refused before the
+    JVM starts: both printed only "Java gateway process exited before sending its port number"."""
+    import os
+
+    done = subprocess.run(  # (a process of its own: this one's Spark is running)
+        [sys.executable, "-m", "balancer", "profile", str(files["numeric"]), "--engine", "spark",
+         "--master", "foo://x"], capture_output=True, text=True, timeout=120,
+        env=os.environ | {"BALANCER_SPARK_LOG": str(tmp_path / "spark.log")})
+    assert done.returncode == 2 and "Master must either be yarn or start with spark, k8s, or local" in done.stderr, \
+        done.stderr[-2000:]
+    code = main(["profile", str(files["numeric"]), "--engine", "spark", "--driver-memory", "lots"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--driver-memory must be a size such as 4g" in err, err
