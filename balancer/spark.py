@@ -52,7 +52,17 @@ from .errors import (
     ParameterError,
     TargetError,
 )
-from .profiling import ColumnInfo, Finding, Profile, imbalance_ratio, label_str, max_classes, suggest
+from .profiling import (
+    ColumnInfo,
+    Duplicates,
+    Finding,
+    MissingInfo,
+    Profile,
+    imbalance_ratio,
+    label_str,
+    max_classes,
+    suggest,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -272,7 +282,8 @@ _SNIFF = 1 << 20
 #: The local reader's encodings by Java's names.
 _JAVA_ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "cp1252": "windows-1252",
                    "latin-1": "ISO-8859-1"}
-#: The columns Balancer's own steps add to a frame: a user's column of that name would be overwritten.
+#: The columns Balancer's own steps add to a frame (and any name starting ``__balancer_``, which its
+#: aggregations use): a user's column of that name would be overwritten.
 _OWN = frozenset({"__balancer_key", "__balancer_copies", "__balancer_rank"})
 
 
@@ -358,7 +369,7 @@ def read(spark: SparkSession, path: str, fmt: str | None = None) -> DataFrame:
         raise DataError(f"cannot read {path} as {kind}: {_spark_message(exc)}") from None
     if not frame.columns:
         raise DataError(f"{path} has no columns")
-    own = sorted(_OWN & set(frame.columns))
+    own = sorted(c for c in frame.columns if c in _OWN or c.startswith("__balancer_"))
     if own:
         raise DataError(f"{path} has a column named {own[0]!r}, a name the Spark engine keeps for its own "
                         "steps (its values would be replaced): rename it")
@@ -502,9 +513,6 @@ def profile(frame: DataFrame, target: str | None = None) -> Profile:
             findings.append(Finding("all_missing", f"{field.name!r} has no values", field.name))
         elif distinct <= 1 and rows:
             findings.append(Finding("constant", f"{field.name!r} has a single value", field.name))
-        elif missing and field.name != target:
-            findings.append(Finding("missing_values", f"{field.name!r} is missing in {missing:,} rows",
-                                    field.name))
     candidates = [c.name for c in columns
                   if c.kind in ("categorical", "boolean", "integer") and 2 <= c.unique <= 20]
     classes: dict[Hashable, int] = {}
@@ -522,7 +530,66 @@ def profile(frame: DataFrame, target: str | None = None) -> Profile:
                 findings.append(Finding("small_class", f"class {label_str(label)!r} has only {count} "
                                         f"{'row' if count == 1 else 'rows'}; "
                                         "neighbour-based methods need at least 6", target))
-    return Profile(rows, tuple(columns), target, tuple(candidates), classes, ratio, tuple(findings))
+    # the missing cells by class and the duplicates, as the local engine reports them (the JSON said
+    # "missing": [] beside columns with gaps, and 0 duplicates on a table with 17)
+    from .profiling import _duplicate_findings, _missing_finding
+
+    missing_info = _missing_by_class(frame, columns, target, rows)
+    duplicates = _duplicates(frame, columns, target) if rows > 1 else Duplicates()
+    findings += _missing_finding(missing_info) + _duplicate_findings(duplicates, target)
+    return Profile(rows, tuple(columns), target, tuple(candidates), classes, ratio, tuple(findings),
+                   missing_info, duplicates)
+
+
+def _missing_by_class(frame: DataFrame, columns: list[ColumnInfo], target: str | None,
+                      rows: int) -> tuple[MissingInfo, ...]:
+    """Each column with gaps (not the target): its missing cells, their share, and the share in each
+    class (one aggregation by class)."""
+    from pyspark.sql import functions as F
+
+    gappy = [(i, c) for i, c in enumerate(columns) if c.missing and c.name != target]
+    if not gappy:
+        return ()
+    floats = _float_types()
+    fields = frame.schema.fields
+    by_class: dict[str, dict[Hashable, float]] = {c.name: {} for _, c in gappy}
+    if target is not None:
+        aggs = [F.count(F.lit(1)).alias("__balancer_n")]
+        for i, c in gappy:
+            col = _column(c.name)
+            empty = col.isNull() | F.isnan(col) if isinstance(fields[i].dataType, floats) else col.isNull()
+            aggs.append(F.sum(F.when(empty, 1).otherwise(0)).alias(f"__balancer_m{i}"))
+        for row in frame.filter(_has_value(frame, target)).groupBy(_column(target)).agg(*aggs).collect():
+            for i, c in gappy:
+                by_class[c.name][row[0]] = int(row[f"__balancer_m{i}"] or 0) / int(row["__balancer_n"])
+    out = [MissingInfo(c.name, c.missing, c.missing / rows if rows else 0.0, by_class[c.name]) for _, c in gappy]
+    return tuple(sorted(out, key=lambda m: (-m.missing, m.column)))
+
+
+def _duplicates(frame: DataFrame, columns: list[ColumnInfo], target: str | None) -> Duplicates:
+    """Rows repeating an earlier row exactly, and groups of equal features with different labels,
+    as :func:`balancer.profiling.find_duplicates` counts them (identifiers not compared): two
+    aggregations over the whole table."""
+    from pyspark.sql import functions as F
+
+    compared = [_column(c.name) for c in columns if c.name != target and c.kind != "identifier"]
+    if not compared:
+        return Duplicates()
+    whole = compared + ([_column(target)] if target is not None else [])
+    # (own names: a user's column may be called "count"; __balancer_* are refused when read)
+    n = "__balancer_n"
+    copies = frame.groupBy(*whole).agg(F.count(F.lit(1)).alias(n)).filter(F.col(n) > 1) \
+        .agg(F.sum(F.col(n) - 1).alias("rows"), F.count(F.lit(1)).alias("groups")).collect()[0]
+    rows, groups = int(copies["rows"] or 0), int(copies["groups"] or 0)
+    if target is None:
+        return Duplicates(rows, groups)
+    label = _column(target)
+    per_features = frame.groupBy(*compared).agg(
+        F.count(F.lit(1)).alias(n),
+        (F.countDistinct(label) + F.max(F.when(label.isNull(), 1).otherwise(0))).alias("__balancer_labels"))
+    conflict = per_features.filter(F.col("__balancer_labels") > 1) \
+        .agg(F.count(F.lit(1)).alias("groups"), F.sum(n).alias("rows")).collect()[0]
+    return Duplicates(rows, groups, int(conflict["groups"] or 0), int(conflict["rows"] or 0))
 
 
 # --------------------------------------------------------------------------------------------
