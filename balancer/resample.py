@@ -259,9 +259,12 @@ def build_sampler(
 
 
 def plan(
-    data: pd.DataFrame, target: str, method: str, params: Mapping[str, Any] | None = None
+    data: pd.DataFrame, target: str, method: str, params: Mapping[str, Any] | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> tuple[Plan, pd.DataFrame, np.ndarray]:
-    """Check everything once; return the plan, the rows with a target, and their positions."""
+    """Check everything once; return the plan, the rows with a target, and their positions.
+    ``kinds``: column kinds decided elsewhere (the Spark engine's, over the whole table, for the
+    rows it brings to the driver), which win over those read off ``data``."""
     strategy = strategies.get(method)
     if not strategy.resamples:
         raise MethodError(
@@ -283,7 +286,7 @@ def plan(
     counts = class_counts(work[target])
     if len(counts) < 2:
         raise DataError(f"the target {target!r} has a single class among rows that have a value")
-    roles = column_roles(work, target)
+    roles = column_roles(work, target, dict(kinds) if kinds else None)
     actual = resolve_method(strategy, roles, notices)
     if not strategies.get(actual).labels_only and not roles.features:
         raise DataError(
@@ -306,6 +309,7 @@ def resample(
     params: Mapping[str, Any] | None = None,
     seed: int = 0,
     max_rows: int | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> Resampled:
     """Resample ``data`` so its ``target`` classes are balanced by ``method``.
 
@@ -313,9 +317,10 @@ def resample(
     method's parameters (text or typed) plus ``sampling_strategy``. The output keeps the input's
     columns, order and dtypes; rows without a target value are left out (with a notice).
     ``max_rows`` can lower the operator's output cap (``BALANCER_MAX_OUTPUT_ROWS``), never raise it.
+    ``kinds``: column kinds decided elsewhere (see :func:`plan`).
     Raises a :class:`~balancer.errors.BalancerError` subclass for anything the user can fix.
     """
-    the_plan, work, positions = plan(data, target, method, params)
+    the_plan, work, positions = plan(data, target, method, params, kinds)
     seed = checked_seed(seed)
     labels, y = encode_labels(work[target], the_plan.counts)
     coded_ss = encode_sampling_strategy(the_plan.sampling_strategy, labels)

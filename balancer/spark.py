@@ -842,6 +842,7 @@ def resample(frame: DataFrame, target: str, method: str, *, params: Mapping[str,
         validated.pop("sampling_strategy", None), strategy, counts)
     rows_in = sum(counts.values())
     with_target = frame.filter(_has_value(frame, target))
+    whole = with_target
     original = counts
     if undersample_to is not None:
         with_target, counts = _undersampled_first(with_target, target, counts, undersample_to, seed, notices)
@@ -855,7 +856,8 @@ def resample(frame: DataFrame, target: str, method: str, *, params: Mapping[str,
         data = select_counts(with_target, target, counts, after, seed)
         return Result(data, name, method, validated, seed, original, after, 0, 0, notices, rows_in)
     result = _synthesize(with_target, target, strategy, validated, counts, after, seed, notices, rows_in,
-                         max_driver_rows if max_driver_rows is not None else driver_rows())
+                         max_driver_rows if max_driver_rows is not None else driver_rows(),
+                         _identifiers(whole, target))
     result.before = original
     return result
 
@@ -894,10 +896,31 @@ def _has_value(frame: DataFrame, target: str) -> Column:
     return col.isNotNull()
 
 
+def _identifiers(frame: DataFrame, target: str) -> dict[str, str]:
+    """The whole-number and text columns that are identifiers over the whole table (one
+    aggregation), as ``{name: "identifier"}``: the driver's few rows of a small class cannot tell
+    (a row id with 12 rows there was a feature, and synthetic rows got made-up ids of real rows)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    kinds = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.StringType)
+    fields = [f for f in frame.schema.fields if f.name != target and isinstance(f.dataType, kinds)]
+    if not fields:
+        return {}
+    stats = frame.agg(F.count(F.lit(1)).alias("__balancer_rows"),
+                      *(F.approx_count_distinct(_column(f.name)).alias(f"__balancer_d{i}")
+                        for i, f in enumerate(fields))).collect()[0]
+    rows = int(stats["__balancer_rows"])
+    return {f.name: "identifier" for i, f in enumerate(fields)
+            if _kind(f.dataType, int(stats[f"__balancer_d{i}"] or 0), rows, f.name) == "identifier"}
+
+
 def _synthesize(frame: DataFrame, target: str, strategy: strategies.Strategy, params: dict[str, Any],
                 counts: dict[Hashable, int], after: dict[Hashable, int], seed: int, notices: list[str],
-                rows_in: int, cap: int) -> Result:
-    """Bring the growing classes (and a sample of the others) to the driver; synthesize; send back."""
+                rows_in: int, cap: int, kinds: Mapping[str, str] | None = None) -> Result:
+    """Bring the growing classes (and a sample of the others) to the driver; synthesize; send back.
+    ``kinds``: the columns' kinds over the whole table (:func:`_identifiers`), which win over what
+    the driver's rows alone suggest."""
     from .resample import resample as local_resample
 
     grow = {label: n for label, n in after.items() if n > counts[label]}
@@ -911,7 +934,7 @@ def _synthesize(frame: DataFrame, target: str, strategy: strategies.Strategy, pa
     run_params = {k: v for k, v in params.items() if k != "sampling_strategy"}
     run_params["sampling_strategy"] = {label_str(label): n for label, n in grow.items()}
     result = local_resample(local, target, strategy.name, params=run_params, seed=seed,
-                            max_rows=len(local) + synthetic)
+                            max_rows=len(local) + synthetic, kinds=kinds)
     notices.extend(n for n in result.notices if n not in notices)
     made = result.data.loc[result.synthetic]
     data = frame.unionByName(_to_spark(frame, made))

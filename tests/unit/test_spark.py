@@ -566,3 +566,19 @@ def test_profile_reports_gaps_by_class_and_duplicates_as_the_local_engine(spark,
     assert [m.to_dict() for m in mine.missing] == [m.to_dict() for m in theirs.missing]
     kinds = {f.code for f in mine.warnings}
     assert {"missing_values", "duplicate_rows", "conflicting_labels"} <= kinds, kinds
+
+
+def test_a_row_id_is_an_identifier_over_the_whole_table_not_the_drivers_rows(spark, tmp_path):
+    """Check a row id column is left empty in synthetic rows, as locally: the driver saw only the
+    minority's 10 rows, too few to call it an identifier, so it was interpolated and synthetic rows
+    got the ids of real rows."""
+    rng = np.random.default_rng(2)
+    n = 60
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": np.arange(n), "label": ["yes"] * 10 + ["no"] * 50})
+    path = tmp_path / "ids.parquet"
+    frame.to_parquet(path, index=False)
+    result = engine.resample(engine.read(spark, str(path)), "label", "SMOTE", seed=0)
+    out = result.data.toPandas()
+    made = out[~out["a"].isin(set(frame["a"]))]
+    assert len(made) == 40 and made["b"].isna().all(), made.head()
+    assert any("b (an identifier" in notice for notice in result.notices), result.notices
