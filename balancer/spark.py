@@ -33,11 +33,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import glob
+import logging
 import math
 import os
 import re
 import shutil
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Hashable, Iterator, Mapping
 from pathlib import Path
@@ -45,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import adapters, config, strategies
 from .errors import (
+    BalancerError,
     DataError,
     EngineError,
     LimitError,
@@ -144,7 +148,25 @@ def session(master: str | None = None, driver_memory: str | None = None) -> Spar
         raise EngineError(f"Spark could not start: {cause or _spark_message(exc)} (the JVM's log: {log_file()})"
                           ) from None
     spark.sparkContext.setLogLevel("ERROR")
+    _python_log_to_file()
+    _hear_ctrl_c()
     return spark
+
+
+def _python_log_to_file() -> None:
+    """Send the Python log's records to the JVM's log file (``BALANCER_SPARK_LOG``) when nothing else
+    takes them: on a Ctrl-C, py4j logs every interrupted call to the JVM with its traceback (49 lines
+    before "error: interrupted"), through Python's root logger, which prints them on stderr when it
+    has no handler of its own."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    try:
+        handler = logging.FileHandler(log_file(), encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()  # type: ignore[assignment]
+    handler.setLevel(logging.WARNING)
+    root.addHandler(handler)
 
 
 def _jvm_cause(path: Path, start: int) -> str:
@@ -214,12 +236,41 @@ def _jvm_errors() -> tuple[type[BaseException], ...]:
     return (CapturedException, AnalysisException, Py4JError)
 
 
+#: Whether a Ctrl-C came while Spark ran (:func:`_hear_ctrl_c`).
+_CTRL_C = {"heard": False}
+
+
+def _hear_ctrl_c() -> None:
+    """Note a Ctrl-C before pyspark's own handler (which cancels Spark's jobs, then raises
+    KeyboardInterrupt) runs: the cancelled job then fails in the JVM, and that failure, not the
+    interrupt, reached the user ("Spark failed: ... getResult", exit 2). Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    theirs = signal.getsignal(signal.SIGINT)
+    if not callable(theirs) or getattr(theirs, "balancer", False):
+        return
+
+    def heard(number: int, frame: Any) -> None:
+        _CTRL_C["heard"] = True
+        theirs(number, frame)
+
+    heard.balancer = True  # type: ignore[attr-defined]
+    signal.signal(signal.SIGINT, heard)
+
+
 @contextlib.contextmanager
 def spark_errors() -> Iterator[None]:
-    """Turn what the JVM raises into an :class:`EngineError` of one line (bugs stay bugs)."""
+    """Turn what the JVM raises into an :class:`EngineError` of one line (bugs stay bugs); after a
+    Ctrl-C, whatever Spark made of it is the interrupt."""
     try:
         yield
-    except _jvm_errors() as exc:
+    except KeyboardInterrupt:
+        raise
+    except (*_jvm_errors(), BalancerError) as exc:  # type: ignore[misc]
+        if _CTRL_C["heard"]:
+            raise KeyboardInterrupt from None
+        if isinstance(exc, BalancerError):
+            raise
         raise EngineError(f"Spark failed: {_spark_message(exc)} (the JVM's log: {log_file()})") from None
 
 

@@ -582,3 +582,33 @@ def test_a_row_id_is_an_identifier_over_the_whole_table_not_the_drivers_rows(spa
     made = out[~out["a"].isin(set(frame["a"]))]
     assert len(made) == 40 and made["b"].isna().all(), made.head()
     assert any("b (an identifier" in notice for notice in result.notices), result.notices
+
+
+def test_ctrl_c_stops_a_spark_run_with_one_line(tmp_path):
+    """Check a terminal's Ctrl-C while Spark starts, works and writes: exit 130 and one line. Once
+    Spark ran, py4j logged each interrupted call with its traceback (49 lines on stderr), and a
+    Ctrl-C late in the run was "error: Spark failed: ... getResult" (exit 2): the job pyspark
+    cancelled failed, and that failure was reported."""
+    import os
+    import signal
+    import time
+
+    from tests.unit.test_cli import _children
+
+    data = tmp_path / "big.csv"
+    _numeric(100_000).to_csv(data, index=False)
+    for delay in (0.5, 6.0, 8.0, 10.0):
+        out = tmp_path / f"out{delay}"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "balancer", "resample", str(data), "--target", "y", "--method", "SMOTE",
+             "--engine", "spark", "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            start_new_session=True, env=os.environ | {"BALANCER_SPARK_LOG": str(tmp_path / "spark.log")},
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        for _ in range(600):  # until the JVM is started (its process is the command's child)
+            if _children(process.pid) or process.poll() is not None:
+                break
+            time.sleep(0.1)
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGINT)
+        err = process.communicate(timeout=180)[1]
+        assert process.returncode == 130 and err.strip() == "error: interrupted", (delay, err[-3000:])
