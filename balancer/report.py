@@ -138,6 +138,7 @@ def _evaluation_section(evaluation: Evaluation, figures: _Figures) -> list[str]:
         "majority class scores high while finding no rare case.</p>",
         figures.add(plots.metric_comparison(evaluation)),
         figures.add(plots.confusion(evaluation, f"Confusion matrix: {evaluation.method}")),
+        *([figures.add(plots.confusion(base, "Confusion matrix: no balancing"))] if base else []),
         figures.add(plots.curves(evaluation, "roc")),
         figures.add(plots.curves(evaluation, "pr")),
     ]
@@ -164,11 +165,13 @@ def _decision_section(evaluation: Evaluation, figures: _Figures) -> list[str]:
         parts.append('<p class="note">No error costs were given: the decisions are the tactic\'s own.</p>')
     if evaluation.calibration is not None:
         scores = evaluation.calibration.scores
+        names = plots.calibration_names(evaluation)  # as the page and the diagram name them
         parts += [
             f'<p class="note">Calibration: {_e(evaluation.calibration.method)}.</p>',
             _table(["", *(CALIBRATION[m][0] for m in CALIBRATION)],
-                   [[name, *(_num(values[m], 4) if values else "-" for m in CALIBRATION)]
-                    for name, values in scores.items()]),
+                   [[names[key], *(_num(values[m], 4) if values else "-" for m in CALIBRATION)]
+                    for key, values in scores.items() if key in names]),
+            figures.add(plots.reliability(evaluation)),
         ]
     return parts
 

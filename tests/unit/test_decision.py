@@ -378,7 +378,10 @@ def test_report_and_plots_show_costs_and_calibration(mixed):
     result = evaluate(mixed, "label", "SMOTE", folds=3, costs={"fn": 20, "fp": 1})
     html = build("t.csv", profile(mixed, "label"), evaluation=result)
     assert "Decision and calibration" in html and "a perfect model" in html and "Brier score" in html
-    assert html.count('class="plotly-graph-div"') == 6  # the data's, the evaluation's four, the cost curve
+    # the data's, the evaluation's four and no balancing's confusion matrix, the cost curve and the
+    # reliability diagram (the last two were left out), its rows named as on the page
+    assert html.count('class="plotly-graph-div"') == 8
+    assert "SMOTENC, corrected (prior)" in html and "Confusion matrix: no balancing" in html
     curve = plots.cost_curve(result)
     assert len(curve.data) == 2 and len(curve.data[0].x) == 101
     assert len(plots.reliability(result).data) == 4  # the diagonal and three runs

@@ -103,8 +103,10 @@ def test_report_is_self_contained_and_escaped(tmp_path):
                  recipe=make("resample", "label", "SMOTE", result.params, 0))
     assert "<script>alert(1)</script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert text.count('class="plotly-graph-div"') == 7
+    # the data's, the resampling's two, the evaluation's five (no balancing's confusion matrix among
+    # them), the reliability diagram
+    assert text.count('class="plotly-graph-div"') == 9
     assert not re.search(r"<script[^>]*\bsrc=", text)  # plotly.js is inline: no network needed
-    assert text.count("Plotly.newPlot") == 7
+    assert text.count("Plotly.newPlot") == 9
     for heading in ("Data", "Warnings", "Resampling", "Evaluation", "Recipe"):
         assert f"<h2>{heading}" in text
