@@ -108,7 +108,7 @@ def session(master: str | None = None, driver_memory: str | None = None) -> Spar
     a session started by ``spark-submit`` keeps its master, and a plain Python process runs
     ``local[*]``.
     """
-    if driver_memory is not None and not re.fullmatch(r"[1-9][0-9]*[kmgtp]?b?", driver_memory.strip(), re.I):
+    if driver_memory is not None and not re.fullmatch(r"[1-9][0-9]*[kmgt]?", driver_memory.strip(), re.I):
         raise ParameterError(f"--driver-memory must be a size such as 4g or 512m, got {driver_memory[:40]!r}")
     try:
         from pyspark.sql import SparkSession
@@ -140,6 +140,8 @@ def session(master: str | None = None, driver_memory: str | None = None) -> Spar
         start = log_file().stat().st_size
     except OSError:
         start = 0
+    heard: list[int] = []
+    held = _hold_ctrl_c(heard)
     try:
         with _quiet(), _jvm_output_to(log_file()):
             spark = builder.getOrCreate()
@@ -147,6 +149,12 @@ def session(master: str | None = None, driver_memory: str | None = None) -> Spar
         cause = _jvm_cause(log_file(), start)
         raise EngineError(f"Spark could not start: {cause or _spark_message(exc)} (the JVM's log: {log_file()})"
                           ) from None
+    finally:
+        if held is not None and signal.getsignal(signal.SIGINT) is held[1]:  # (pyspark may have set its own)
+            signal.signal(signal.SIGINT, held[0])
+    if heard:  # a Ctrl-C while the JVM started: it is up now, and stopping it ends it
+        spark.stop()
+        raise KeyboardInterrupt
     spark.sparkContext.setLogLevel("ERROR")
     _python_log_to_file()
     _hear_ctrl_c()
@@ -154,19 +162,46 @@ def session(master: str | None = None, driver_memory: str | None = None) -> Spar
 
 
 def _python_log_to_file() -> None:
-    """Send the Python log's records to the JVM's log file (``BALANCER_SPARK_LOG``) when nothing else
-    takes them: on a Ctrl-C, py4j logs every interrupted call to the JVM with its traceback (49 lines
-    before "error: interrupted"), through Python's root logger, which prints them on stderr when it
-    has no handler of its own."""
+    """Send py4j's log records to the JVM's log file (``BALANCER_SPARK_LOG``): on a Ctrl-C py4j logs
+    every interrupted call to the JVM with its traceback (49 lines before "error: interrupted"),
+    through Python's root logger, which prints them on stderr. A filter on the root logger takes
+    only py4j's records; everything else is logged as before."""
     root = logging.getLogger()
-    if root.handlers:
-        return
-    try:
-        handler = logging.FileHandler(log_file(), encoding="utf-8")
-    except OSError:
-        handler = logging.NullHandler()  # type: ignore[assignment]
-    handler.setLevel(logging.WARNING)
-    root.addHandler(handler)
+    if not any(isinstance(f, _Py4jToFile) for f in root.filters):
+        root.addFilter(_Py4jToFile())
+
+
+class _Py4jToFile(logging.Filter):
+    """Writes a record py4j logs on the root logger to the JVM's log file, and keeps it off the
+    root logger's handlers (the terminal)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if f"{os.sep}py4j{os.sep}" not in record.pathname:
+            return True
+        try:
+            with open(log_file(), "a", encoding="utf-8") as handle:
+                handle.write(logging.Formatter("%(asctime)s %(levelname)s py4j: %(message)s").format(record) + "\n")
+        except OSError:
+            pass
+        return False
+
+
+def _hold_ctrl_c(heard: list[int]) -> tuple[Any, Any] | None:
+    """While the JVM starts, note a Ctrl-C in ``heard`` instead of raising it: raised inside
+    pyspark's launch of the JVM, it left a JVM running with no one to end it (its thread that ends
+    it with this process had failed). Returns (the previous handler, ours), or None where nothing
+    was changed (not the main thread, or Ctrl-C ignored)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous):
+        return None
+
+    def note(number: int, frame: Any) -> None:
+        heard.append(number)
+
+    signal.signal(signal.SIGINT, note)
+    return previous, note
 
 
 def _jvm_cause(path: Path, start: int) -> str:
@@ -262,6 +297,7 @@ def _hear_ctrl_c() -> None:
 def spark_errors() -> Iterator[None]:
     """Turn what the JVM raises into an :class:`EngineError` of one line (bugs stay bugs); after a
     Ctrl-C, whatever Spark made of it is the interrupt."""
+    _CTRL_C["heard"] = False  # (a Ctrl-C an earlier call caught is not this call's)
     try:
         yield
     except KeyboardInterrupt:
@@ -345,28 +381,56 @@ def _first_file(path: str) -> str | None:
     return next((n for n in names if os.path.isfile(n) and not Path(n).name.startswith(("_", "."))), None)
 
 
+#: Compressed files Spark reads itself (by their ending): their bytes are not sniffed.
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4", ".snappy", ".deflate", ".zip")
+
+
+def _heads(head: bytes) -> list[bytes]:
+    """The head cut at a line end, then shorter (a cut inside a quoted line break does not read):
+    at most three tries; for UTF-16 at a whole character."""
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    ends = [head.rfind(b"\n")] if not utf16 and b"\n" in head else []
+    if utf16:  # "\n" is 0a 00 (little endian) or 00 0a: cut after a whole character
+        little = head.startswith(b"\xff\xfe")
+        for i in range(len(head) - 2, -1, -2):
+            if head[i:i + 2] == (b"\n\x00" if little else b"\x00\n"):
+                ends = [i + 1]
+                break
+    if not ends:
+        return [head]
+    cut = ends[0] + 1
+    return [head[:cut], head[:max(cut // 2, 1)].rsplit(b"\n", 1)[0] + b"\n",
+            head[:max(cut // 8, 1)].rsplit(b"\n", 1)[0] + b"\n"] if not utf16 else [head[:cut]]
+
+
 def sniff(path: str, kind: str) -> dict[str, Any]:
     """How a local CSV/TSV file writes its table, as the local reader finds it in the first MB of
-    the (first) file: the delimiter, the encoding, the missing-value token and the zero-padded
-    whole-number columns; ``{}`` for other locations (Spark's defaults: commas, UTF-8, empty cells).
+    the (first) file: the delimiter, the encoding, the missing-value token, how quotes inside a
+    quoted field are written and the zero-padded whole-number columns; ``{}`` for other
+    locations and compressed files (Spark's defaults: commas, UTF-8, empty cells, ``\\"``).
 
     Raises :class:`DataError` for a binary file (it was profiled as a table of control characters)
-    and for a decimal comma, which Spark's CSV reader does not read (its numbers became text)."""
+    and for a decimal comma, which Spark's CSV reader does not read (its numbers became text).
+    Only the head is read: an encoding or a missing-value token that shows only later is not seen."""
     from .tables import read_table
     from .tables.text import decode_text
 
     first = _first_file(path) if _is_local(path) else None
-    if first is None:
+    if first is None or first.lower().endswith(_COMPRESSED):
         return {}
     with open(first, "rb") as handle:
         head = handle.read(_SNIFF)
-    if len(head) == _SNIFF and b"\n" in head:  # whole lines only
-        head = head[:head.rfind(b"\n") + 1]
-    decode_text(head, Path(first).name, verify=False)  # binary content: refused as the local engine does
-    try:
-        found = read_table(head, name=Path(first).name).attrs.get("format") or {}
-    except (DataError, LimitError):  # the head alone may not read (a field cut short): Spark's defaults
+    if head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x28\xb5\x2f\xfd")):  # compressed, any name
         return {}
+    if not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        decode_text(head, Path(first).name, verify=False)  # binary content: refused as the local engine does
+    found: dict[str, Any] = {}
+    for part in (_heads(head) if len(head) == _SNIFF else [head]):
+        try:
+            found = read_table(part, name=Path(first).name).attrs.get("format") or {}
+            break
+        except (DataError, LimitError):  # a cut inside a quoted field: a shorter head
+            continue
     if found.get("kind") not in ("csv", "tsv", "txt"):
         return {}
     if found.get("decimal") == ",":
@@ -379,8 +443,15 @@ def sniff(path: str, kind: str) -> dict[str, Any]:
     out: dict[str, Any] = {"sep": delimiter if delimiter in (",", ";", "\t", "|") else
                            ("\t" if kind == "tsv" else ","),
                            "encoding": _JAVA_ENCODINGS.get(found.get("encoding") or "utf-8", "UTF-8")}
-    if found.get("missing"):
-        out["nullValue"] = found["missing"]
+    # one token for Spark (it reads empty cells as missing anyway): the file's, or a column's
+    tokens = [found.get("missing")] + list((found.get("missings") or {}).values())
+    token = next((t for t in tokens if isinstance(t, str) and t), None)
+    if token:
+        out["nullValue"] = token
+    # quotes in a quoted field: doubled (RFC 4180, the default here) or escaped with a backslash, as
+    # Spark itself writes them by default (an older Spark output)
+    if b'\\"' in head and not re.search(rb'[^\\,;\t|\r\n"]""[^,;\t|\r\n"]', head):
+        out["escape"] = "\\"
     widths = found.get("widths")
     out["padded"] = sorted(widths) if isinstance(widths, dict) else []
     return out
@@ -402,7 +473,9 @@ def read(spark: SparkSession, path: str, fmt: str | None = None) -> DataFrame:
         padded = found.pop("padded", [])
         reader = (reader.option("header", "true").option("inferSchema", "true")
                   .option("sep", "\t" if kind == "tsv" else ",").option("mode", "PERMISSIVE")
-                  .option("multiLine", "true").option("escape", '"'))
+                  .option("multiLine", "true"))
+        if _is_local(path):  # RFC 4180's doubled quotes, unless the head shows Spark's backslashes
+            reader = reader.option("escape", '"')
         for key, value in found.items():
             reader = reader.option(key, value)
         if found.get("encoding") not in (None, "UTF-8", "UTF-16", "ISO-8859-1"):
@@ -531,11 +604,11 @@ def _kind(data_type: Any, distinct: int, rows: int, name: str) -> str:
     if isinstance(data_type, (T.DateType, T.TimestampType, T.TimestampNTZType)):
         return "datetime"
     if isinstance(data_type, (T.ByteType, T.ShortType, T.IntegerType, T.LongType)):
-        return "identifier" if rows > 20 and distinct >= 0.95 * rows else "integer"
+        return "integer"  # (identifiers: _identifiers, by the local engine's rules)
     if isinstance(data_type, (T.FloatType, T.DoubleType, T.DecimalType)):
         return "numeric"
     if isinstance(data_type, T.StringType):
-        return "identifier" if distinct > 20 and distinct >= 0.95 * rows else "categorical"
+        return "categorical"
     return "text"
 
 
@@ -556,9 +629,10 @@ def profile(frame: DataFrame, target: str | None = None) -> Profile:
     rows = int(stats["__rows"])
     columns = []
     findings: list[Finding] = []
+    identifiers = _identifiers(frame, target) if rows else {}
     for i, field in enumerate(frame.schema.fields):
         missing, distinct = int(stats[f"m{i}"] or 0), int(stats[f"d{i}"] or 0)
-        kind = _kind(field.dataType, distinct, rows, field.name)
+        kind = "identifier" if field.name in identifiers else _kind(field.dataType, distinct, rows, field.name)
         columns.append(ColumnInfo(field.name, kind, missing, distinct))
         if rows and missing == rows:
             findings.append(Finding("all_missing", f"{field.name!r} has no values", field.name))
@@ -947,23 +1021,46 @@ def _has_value(frame: DataFrame, target: str) -> Column:
     return col.isNotNull()
 
 
-def _identifiers(frame: DataFrame, target: str) -> dict[str, str]:
-    """The whole-number and text columns that are identifiers over the whole table (one
-    aggregation), as ``{name: "identifier"}``: the driver's few rows of a small class cannot tell
-    (a row id with 12 rows there was a feature, and synthetic rows got made-up ids of real rows)."""
+def _identifiers(frame: DataFrame, target: str | None) -> dict[str, str]:
+    """The whole-number and text columns that are identifiers over the whole table, by the local
+    engine's rules (:func:`balancer.profiling.column_kind`), as ``{name: "identifier"}``: whole
+    numbers named like ids and all distinct, or consecutive (a counter); text with more than 20
+    values nearly all distinct and not prose. One aggregation (exact distinct counts for whole
+    numbers). The driver's few rows of a small class cannot tell: a row id among 10 rows was a
+    feature, and synthetic rows got made-up ids of real rows."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    kinds = (T.ByteType, T.ShortType, T.IntegerType, T.LongType, T.StringType)
-    fields = [f for f in frame.schema.fields if f.name != target and isinstance(f.dataType, kinds)]
+    from .profiling import id_name
+
+    whole = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
+    fields = [f for f in frame.schema.fields if f.name != target and isinstance(f.dataType, (*whole, T.StringType))]
     if not fields:
         return {}
-    stats = frame.agg(F.count(F.lit(1)).alias("__balancer_rows"),
-                      *(F.approx_count_distinct(_column(f.name)).alias(f"__balancer_d{i}")
-                        for i, f in enumerate(fields))).collect()[0]
-    rows = int(stats["__balancer_rows"])
-    return {f.name: "identifier" for i, f in enumerate(fields)
-            if _kind(f.dataType, int(stats[f"__balancer_d{i}"] or 0), rows, f.name) == "identifier"}
+    aggs = []
+    for i, f in enumerate(fields):
+        col = _column(f.name)
+        aggs.append(F.count(col).alias(f"__balancer_n{i}"))
+        if isinstance(f.dataType, whole):
+            aggs += [F.countDistinct(col).alias(f"__balancer_d{i}"), F.min(col).alias(f"__balancer_lo{i}"),
+                     F.max(col).alias(f"__balancer_hi{i}")]
+        else:
+            aggs += [F.approx_count_distinct(col).alias(f"__balancer_d{i}"),
+                     F.avg(F.length(col)).alias(f"__balancer_len{i}"),
+                     F.avg(col.contains(" ").cast("double")).alias(f"__balancer_sp{i}")]
+    stats = frame.agg(*aggs).collect()[0]
+    found = {}
+    for i, f in enumerate(fields):
+        n, distinct = int(stats[f"__balancer_n{i}"] or 0), int(stats[f"__balancer_d{i}"] or 0)
+        if isinstance(f.dataType, whole):
+            low, high = stats[f"__balancer_lo{i}"], stats[f"__balancer_hi{i}"]
+            counter = low is not None and high - low + 1 == n
+            if n >= 20 and distinct == n and (id_name(f.name) or counter):
+                found[f.name] = "identifier"
+        elif distinct > 20 and distinct >= 0.95 * n and not (
+                (stats[f"__balancer_sp{i}"] or 0) > 0.5 and (stats[f"__balancer_len{i}"] or 0) > 15):
+            found[f.name] = "identifier"
+    return found
 
 
 def _synthesize(frame: DataFrame, target: str, strategy: strategies.Strategy, params: dict[str, Any],

@@ -150,7 +150,7 @@ def test_ctrl_c_while_the_command_loads(entry):
     start = ([str(Path(sys.executable).parent / "balancer")] if entry == "command"
              else [sys.executable, "-m", "balancer"])
     failures = []
-    for delay in np.arange(0.05, 1.6, 0.1):
+    for delay in np.arange(0.05, 1.6, 0.2):
         process = subprocess.Popen(
             [*start, "compare", str(DATA / "haberman.csv"), "--target", "Class", "--folds", "3"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
