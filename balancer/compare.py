@@ -774,18 +774,23 @@ def _start_forkserver_deaf_to_ctrl_c() -> None:
     The parent ignores Ctrl-C while it starts the forkserver (the disposition a child inherits),
     but with Ctrl-C blocked too, so that one pressed meanwhile waits, pending, and reaches the
     parent's own handler afterwards: ignored alone, it was lost and the comparison ran to its end
-    (Linux keeps a blocked signal even when ignored; the child inherits the block, harmlessly)."""
+    (Linux keeps a blocked signal even when ignored; the child starts with the block lifted). The
+    block is this thread's: a Ctrl-C the kernel hands to another thread (a BLAS pool's) in the
+    milliseconds the forkserver takes to spawn is still ignored, as before."""
     if threading.current_thread() is not threading.main_thread():
         return
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver, resource_tracker
 
+    # the resource tracker first, outside the window: it starts its process with Ctrl-C blocked
+    # itself, and unblocked it on its way out, inside ours
+    resource_tracker.ensure_running()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         forkserver.ensure_running()
     finally:
         signal.signal(signal.SIGINT, previous)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 @contextlib.contextmanager
