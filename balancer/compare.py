@@ -339,12 +339,13 @@ class Comparison:
         """One sentence: how ``entry`` stands against its baseline on the ranking metric, the
         verdict the table's last columns give (clearly better or not, the adjusted p, and why)."""
         label = metric_label(self.metric)
+        name = self.label(entry)
         if entry.is_baseline:
-            return f"{entry.method} ({entry.model}) is a baseline: no balancing."
+            return f"{entry.method} ({model_label(entry.model)}) is a baseline: no balancing."
         if entry.clearly_better is None or entry.p_value is None or not math.isfinite(entry.p_value):
-            return f"{entry.method} could not be judged against {_baseline_text(entry.baseline)} on {label}."
+            return f"{name} could not be judged against {_baseline_text(entry.baseline)} on {label}."
         judged = len([e for e in self.results if e.p_value is not None and math.isfinite(e.p_value)])  # (Holm's)
-        text = (f"{entry.method} is {'clearly better' if entry.clearly_better else 'not clearly better'} than "
+        text = (f"{name} is {'clearly better' if entry.clearly_better else 'not clearly better'} than "
                 f"{_baseline_text(entry.baseline)} on {label} (p = {entry.p_value:.3f}, corrected for the "
                 f"{judged} tactic{'s' if judged != 1 else ''} compared")
         reasons = []
@@ -376,7 +377,8 @@ class Comparison:
         tied with the best, seconds."""
         rows = []
         for rank, entry in enumerate(self.results, start=1):
-            row: dict[str, Any] = {"rank": rank, "method": entry.method, "model": entry.model,
+            row: dict[str, Any] = {"rank": rank, "method": entry.method, "model": model_label(entry.model)
+                                   if entry.model != "-" else "-",
                                    "baseline": _baseline_text(entry.baseline)}
             for name in self.columns():
                 row[name] = entry.metrics.get(name, math.nan)
@@ -409,7 +411,8 @@ class Comparison:
 
 
 def _baseline_text(baseline: Mapping[str, str] | None) -> str:
-    return "" if baseline is None else f"{baseline['method']} ({baseline['model']})"
+    """The baseline as people read it: "none (Logistic regression)", the model's label."""
+    return "" if baseline is None else f"{baseline['method']} ({model_label(baseline['model'])})"
 
 
 def _verdict(entry: Entry) -> str:

@@ -133,7 +133,7 @@ if samplers:
         f" (the best overall, {result.label(best)}, is a baseline: no balancing)" if best.is_baseline else
         f" (the best overall, {result.label(best)}, changes the model rather than the data)")
     balanced = result.best_balanced_file
-    st.markdown(f"Best tactic that changes the data: **{plain(top.method)}**{plain(note)}. "
+    st.markdown(f"Best tactic that changes the data: **{plain(result.label(top))}**{plain(note)}. "
                 + plain(result.standing(top))
                 + ("" if balanced is None else
                    f" Best whose file has equal classes: **{plain(balanced.method)}**."))

@@ -32,7 +32,7 @@ import pandas as pd
 import streamlit as st
 
 from balancer import METRICS, config, report
-from balancer.compare import Comparison
+from balancer.compare import Comparison, model_label
 from balancer.errors import BalancerError
 from balancer.evaluate import Evaluation, mean_and_std
 from balancer.metrics import CALIBRATION, COST_METRICS
@@ -227,6 +227,7 @@ def summarise(profile: Profile, *, resampled: Resampled | None = None, evaluatio
                 "best_model": None if best is None else best.model,
                 "scores": {} if best is None else dict(best.metrics),
                 "ranking": comparison.table().to_dict("records"),
+                "costs": dict(comparison.costs) if comparison.costs else None,
                 "skipped": [dict(s) for s in comparison.skipped]}
     return out
 
@@ -327,6 +328,8 @@ def show_run(found: Run, who: Identity, *, compact: bool = False) -> None:
     """One run: what, who, when, its link; results (metrics, class counts), parameters;
     downloads (recipe, report, kept file); for its owner or an admin, sharing and deleting."""
     tactics = ", ".join(found.tactics) or "-"
+    if found.kind == "compare" and len(found.tactics) > 3:  # (all of them made a title of six lines)
+        tactics = f"{len(found.tactics)} tactics"
     st.subheader(plain(f"{found.kind.capitalize()}: {tactics} on {found.dataset}"))
     seed = "" if found.seed is None else f" · seed {found.seed}"
     st.caption(plain(f"Run {found.id} by {found.user}, {when(found)} · target {found.target} · "
@@ -539,7 +542,7 @@ def _short(found: RunSummary) -> str:
     if found.kind == "compare":
         best = found.metrics.get("best") or "none"
         model = found.metrics.get("best_model")
-        shown = best if not model or model == "-" else f"{best} ({model})"
+        shown = best if not model or model == "-" else f"{best} ({model_label(model)})"
         return f"best of {len(found.tactics)}: {shown} (compare, {found.id})"
     return f"{', '.join(found.tactics)} ({found.kind}, {found.id})"
 

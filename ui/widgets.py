@@ -309,10 +309,16 @@ def costs_input(classes: dict[Any, int], page: str = "") -> dict[str, float] | N
         return None
     names = [label_str(label) for label in labels]
     kept = f"cost_matrix {names!r}"  # the edited matrix, kept for these classes (CHOICES, not a widget's)
-    saved = state.choice(kept)
-    start = pd.DataFrame(saved if saved is not None else
-                         [[0.0 if t == p else 1.0 for p in names] for t in names], index=names, columns=names,
-                         dtype=float)
+    # the editor's data stays the same while it is on the page (its edits are relative to it; new
+    # data made it send a second update that cancelled the click that came with an edit): the kept
+    # matrix when the page is shown anew, then that until the page is left
+    base_key = f"{matrix_key} base"
+    base = st.session_state.get(base_key)
+    if matrix_key not in st.session_state or not base or base[0] != names:
+        saved = state.choice(kept)
+        base = (names, saved if saved is not None else [[0.0 if t == p else 1.0 for p in names] for t in names])
+        st.session_state[base_key] = base
+    start = pd.DataFrame(base[1], index=names, columns=names, dtype=float)
     # no min_value: the editor dropped a typed minus sign (-7 became 7, silently); the library says why
     # a negative cost is refused
     matrix = st.data_editor(start, key=matrix_key, disabled=False,

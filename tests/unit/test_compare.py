@@ -102,7 +102,7 @@ def test_always_the_minority_is_no_win_by_f2():
             assert not entry.clearly_better  # ... but not what no information gives
             # the page's sentence says so, and why
             said = result.standing(entry)
-            assert said.startswith(f"{entry.method} is not clearly better than none (logistic_regression) on F2")
+            assert said.startswith(f"{entry.method} is not clearly better than none (Logistic regression) on F2")
             assert f"a predictor that ignores the features already scores {entry.no_information:.3f}" in said
 
 
@@ -112,7 +112,7 @@ def test_a_real_signal_is_clearly_better():
     weighted = next(e for e in result.results if e.method == "class_weight")
     assert weighted.clearly_better and weighted.p_value <= 0.05
     assert weighted.baseline == {"method": "none", "model": "logistic_regression"}
-    assert result.standing(weighted) == (f"class_weight is clearly better than none (logistic_regression) on F2 "
+    assert result.standing(weighted) == (f"class_weight is clearly better than none (Logistic regression) on F2 "
                                          f"(p = {weighted.p_value:.3f}, corrected for the 1 tactic compared).")
 
 
@@ -135,7 +135,7 @@ def test_fair_baselines(mixed):
     assert set(COUNTERPARTS) == {"BalancedRandomForestClassifier", "BalancedBaggingClassifier",
                                  "EasyEnsembleClassifier", "RUSBoostClassifier"}
     table = result.table()
-    assert "none (bagging_10)" in set(table["baseline"])
+    assert "none (Bagging (10 decision trees))" in set(table["baseline"])  # the labels people read
 
 
 def test_counterpart_follows_the_ensembles_size(mixed):
