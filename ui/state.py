@@ -33,6 +33,8 @@ DELETING = "deleting"        # the run id whose deletion awaits confirmation (Hi
 HISTORY_MESSAGE = "history_message"  # what the last share/delete on History did, shown once
 HISTORY_LINK = "history_link"  # the runs of the ?run= link History has opened (a new link reopens)
 APPLY = "apply"              # the tactic Compare's Apply asked the Balance page to resample with
+COSTS = ("cost_fn", "cost_fp", "use_costs")  # the error costs both Evaluate and Compare show (kept names)
+W_COSTS = ("w_cost_", "w_cmp_cost_", "w_use_costs", "w_cmp_use_costs")  # their widgets' keys begin so
 # widget keys that more than one page reads (through CHOICES)
 W_TARGET = "w_target"
 W_STRATEGY = "w_strategy"
@@ -74,6 +76,11 @@ def set_dataset(value: Dataset) -> None:
     choices = st.session_state.setdefault(CHOICES, {})
     for key in [k for k in list(choices) + list(st.session_state) if str(k).startswith((W_TARGET, W_SAMPLING_PREFIX))]:
         choices.pop(key, None)
+        st.session_state.pop(key, None)
+    # error costs name the old table's classes (which one is positive): not carried to another
+    for key in COSTS:
+        choices.pop(key, None)
+    for key in [k for k in st.session_state if str(k).startswith(W_COSTS)]:
         st.session_state.pop(key, None)
     st.session_state.pop(LOAD_ERROR, None)
 

@@ -164,3 +164,15 @@ def test_the_cost_matrix_survives_a_page_switch_and_blank_cells_count_as_one(app
     app.button(key="evaluate").click().run()
     assert not app.exception and any("costs are for errors" in e.value and "a correct prediction" in e.value
                                     for e in app.error)
+
+
+def test_costs_are_not_carried_to_another_table(app):
+    """Check the error costs set for one table are gone once another is loaded: they name its
+    classes (which one is the positive), and the next table's runs used them silently."""
+    app.switch_page("pages/evaluate.py").run()
+    app.number_input(key="w_cost_fn").set_value(7).run()
+    app.switch_page("pages/data.py").run()
+    upload(app, "other.csv", mixed_table(n=200, seed=9).to_csv(index=False).encode())
+    app.selectbox(key="w_target").select("label").run()
+    app.switch_page("pages/evaluate.py").run()
+    assert app.number_input(key="w_cost_fn").value is None
