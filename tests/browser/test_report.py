@@ -27,9 +27,9 @@ def test_report_renders_offline(browser, tmp_path):
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto(path.as_uri())
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 7", timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 9", timeout=60_000)
     charts = page.locator(".js-plotly-plot")
-    assert charts.count() == 7
+    assert charts.count() == 9  # no balancing's confusion matrix and the reliability diagram among them
     for i in range(charts.count()):
         assert charts.nth(i).locator(".main-svg").count() >= 1
         assert charts.nth(i).bounding_box()["height"] > 100
