@@ -108,6 +108,18 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def assert_group_ends(group: int, seconds: float, message: str) -> None:
+    """Wait until no process of the process group is left; else kill them and fail with ``message``."""
+    for _ in range(int(seconds * 10)):
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.killpg(group, signal.SIGKILL)
+    raise AssertionError(message)
+
+
 def test_ctrl_c_stops_compare_cleanly():
     """Check what a terminal's Ctrl-C does to a comparison at several moments after its worker
     processes begin (workers starting, fits running): exit 130, one line, no traceback from any
@@ -131,15 +143,8 @@ def test_ctrl_c_stops_compare_cleanly():
         os.killpg(process.pid, signal.SIGINT)
         err = process.communicate(timeout=120)[1]
         assert process.returncode == 130 and err.strip() == "error: interrupted", (delay, err[-3000:])
-        for _ in range(50):  # the forkserver and the workers end with the parent
-            try:
-                os.killpg(process.pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.1)
-        else:
-            os.killpg(process.pid, signal.SIGKILL)
-            raise AssertionError(f"processes of the comparison outlived it (Ctrl-C {delay} s after it began)")
+        # the forkserver and the workers end with the parent
+        assert_group_ends(process.pid, 5.0, f"processes of the comparison outlived it (Ctrl-C {delay} s after it began)")
 
 
 @pytest.mark.slow

@@ -630,7 +630,7 @@ def test_ctrl_c_stops_a_spark_run_with_one_line(tmp_path):
     import signal
     import time
 
-    from tests.unit.test_cli import _children
+    from tests.unit.test_cli import _children, assert_group_ends
 
     data = tmp_path / "big.csv"
     _numeric(100_000).to_csv(data, index=False)
@@ -649,12 +649,5 @@ def test_ctrl_c_stops_a_spark_run_with_one_line(tmp_path):
         os.killpg(process.pid, signal.SIGINT)
         err = process.communicate(timeout=180)[1]
         assert process.returncode == 130 and err.strip() == "error: interrupted", (delay, err[-3000:])
-        for _ in range(100):  # the JVM ends with the command (one Ctrl-C'd in its start ran on, orphaned)
-            try:
-                os.killpg(process.pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.1)
-        else:
-            os.killpg(process.pid, signal.SIGKILL)
-            raise AssertionError(f"the JVM outlived the command (Ctrl-C {delay} s after it started)")
+        # the JVM ends with the command (one Ctrl-C'd in its start ran on, orphaned)
+        assert_group_ends(process.pid, 10.0, f"the JVM outlived the command (Ctrl-C {delay} s after it started)")
