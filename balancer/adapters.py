@@ -43,7 +43,8 @@ From scikit-learn (1.9.1), for the neighbour search (:mod:`balancer.neighbours`)
   (``_openmp_effective_n_threads``). ``sklearn_kneighbors`` asks it about whole chunks only, in the
   same order and with the strategy the whole call would have taken, so the products, the heaps and
   hence the ties come out as in the whole call; ``predict`` (``ArgKminClassMode``, always
-  ``parallel_on_X``) likewise.
+  ``parallel_on_X``) likewise; ``sklearn_distances`` the same for the distances (NearMiss-2 asks
+  them for the rows whose order our own arithmetic cannot settle).
 
 At import the installed versions are compared with the ones checked (:data:`CHECKED`, the pins
 of ``requirements.txt``). When they differ, :data:`MISMATCH` says so, the fast engine steps aside
@@ -287,6 +288,26 @@ def sklearn_kneighbors(estimator: Any, X: Any, rows: np.ndarray, n_neighbors: in
         found = found[np.searchsorted(take, rows)]
     found = np.asarray(found, dtype=np.int64)
     return _drop_self(found, rows) if train else found
+
+
+def sklearn_distances(estimator: Any, X: np.ndarray, rows: np.ndarray, n_neighbors: int) -> np.ndarray:
+    """scikit-learn's own distances of ``estimator.kneighbors(X, n_neighbors)`` for the queries
+    ``rows`` of X, bit for bit what the call over all of X gives them: a tree is asked about those
+    rows alone, brute force about the whole chunks holding them with the whole call's strategy
+    (:func:`sklearn_kneighbors`); anything else answers the whole call."""
+    search = NearestNeighbors.kneighbors
+    rows = np.asarray(rows, dtype=np.int64)
+    if estimator._fit_method in ("kd_tree", "ball_tree"):
+        return np.asarray(search(estimator, X[rows], n_neighbors)[0])
+    take = whole_chunks(rows, X.shape[0])
+    part = validate_data(estimator, X[take], accept_sparse="csr", reset=False, order="C")
+    if not ArgKmin.is_usable_for(part, estimator._fit_X, estimator.effective_metric_):
+        return np.asarray(search(estimator, X, n_neighbors)[0])[rows]
+    found = ArgKmin.compute(X=part, Y=estimator._fit_X, k=n_neighbors, metric=estimator.effective_metric_,
+                            metric_kwargs=estimator.effective_metric_params_,
+                            strategy=_argkmin_strategy(X.shape[0], estimator.n_samples_fit_),
+                            return_distance=True)[0]
+    return np.asarray(found)[np.searchsorted(take, rows)]
 
 
 def sklearn_predict(estimator: Any, X: Any, rows: np.ndarray) -> np.ndarray:

@@ -496,6 +496,76 @@ def within_groups(queries: np.ndarray, data: np.ndarray, groups: list[np.ndarray
 
 
 # --------------------------------------------------------------------------------------------
+# the farthest rows (NearMiss version 2)
+
+
+_FAR_CELLS = 1 << 18  # query x row scores per block (2 MB of float64 a thread: within the cache)
+
+
+def _largest(scores: np.ndarray, k: int) -> np.ndarray:
+    """The k largest values of each row of ``scores``, ascending (b, k).
+
+    The columns are dealt into groups (column j into group j mod the number of groups, so that the
+    groups' maxima are an elementwise maximum of contiguous runs); the k largest values lie in the k
+    groups with the largest maxima (any value of another group has k group maxima at least as large
+    above it), so only those groups and the columns past the last whole deal are ranked.
+    """
+    b, m = scores.shape
+    groups = m // GROUP
+    if groups <= 4 * k:
+        return np.sort(np.partition(scores, m - k, axis=1)[:, m - k:], axis=1)
+    head = scores[:, :groups * GROUP].reshape(b, GROUP, groups)
+    best = np.argpartition(head.max(axis=1), groups - k, axis=1)[:, groups - k:]
+    picked = np.take_along_axis(head, best[:, None, :], axis=2).reshape(b, GROUP * k)
+    if groups * GROUP < m:
+        picked = np.concatenate([picked, scores[:, groups * GROUP:]], axis=1)
+    width = picked.shape[1]
+    return np.sort(np.partition(picked, width - k, axis=1)[:, width - k:], axis=1)
+
+
+def farthest(queries: np.ndarray, data: np.ndarray, k: int) -> np.ndarray:
+    """Squared distances from each query to its k farthest rows of ``data``, ascending (q, k).
+
+    scikit-learn's own form and type, ``|q|^2 + |r|^2 - 2 q.r`` in float64 from one matrix product
+    per block of queries (so within :func:`tolerance` of its values; equal to them bit for bit when
+    every product and sum is an integer float64 holds exactly), on :func:`workers` threads; memory:
+    one block of scores a thread, not a row per pair as scikit-learn's search of every row keeps.
+    """
+    queries = np.ascontiguousarray(queries, dtype=np.float64)
+    data = np.ascontiguousarray(data, dtype=np.float64)
+    if not 1 <= k <= len(data):
+        raise ValueError("k must lie between 1 and the number of rows")
+    data_norms = np.einsum("ij,ij->i", data, data)
+    query_norms = np.einsum("ij,ij->i", queries, queries)
+    across = -2.0 * data.T  # exact: the products come out doubled and negated, nothing else changes
+    across = np.ascontiguousarray(across)
+    block = max(_BLOCK, _FAR_CELLS // len(data))
+
+    def run(start: int) -> np.ndarray:
+        scores = queries[start:start + block] @ across
+        scores += data_norms
+        top = _largest(scores, k)
+        top += query_norms[start:start + block, None]
+        return np.maximum(top, 0.0, out=top)
+
+    starts = list(range(0, len(queries), block))
+    return np.concatenate(_in_threads(run, starts)) if starts else np.zeros((0, k))
+
+
+def exact_in_float64(*arrays: np.ndarray) -> bool:
+    """Whether every value is an integer small enough that the squared distances between these
+    rows, their norms and dot products, and every partial sum of them are integers float64 holds
+    exactly: then every order of the sums (scikit-learn's, a tree's, ours) gives the same bits."""
+    width = max((a.shape[1] for a in arrays), default=0)
+    largest = 0.0
+    for a in arrays:
+        if a.size and not np.array_equal(a, np.rint(a)):
+            return False
+        largest = max(largest, float(np.abs(a).max(initial=0.0)))
+    return 8.0 * width * largest ** 2 < 2.0 ** 52
+
+
+# --------------------------------------------------------------------------------------------
 # when our order is scikit-learn's
 
 

@@ -461,8 +461,8 @@ _ENTRIES: tuple[Strategy, ...] = (
                     choices=(1, 2, 3)),
               _k("n_neighbors", 3, "minority neighbours averaged over"),
               _k("n_neighbors_ver3", 3, "neighbours of the first step of version 3")),
-             # no fast variant: NearMiss ranks rows by scikit-learn's distances, bit for bit
-             under_sampling.NearMiss, compare_default=True, **_CLEANING),
+             under_sampling.NearMiss, fast=samplers.drop_in(samplers.FastNearMiss), compare_default=True,
+             **_CLEANING),
     Strategy("NeighbourhoodCleaningRule", "under",
              "Edited nearest neighbours plus cleaning around misclassified minority rows.",
              (_k("n_neighbors", 3, "neighbours that vote on each row"),

@@ -288,9 +288,11 @@ turns on the same matrix; the best of {repeats} run(s) each{' (quick sizes)' if 
 engine's peak above what the process held just before its first run (MB; the matrix's own size in
 brackets). The bound is the time of the distances the method
 must compute at the float64 matrix-product rate measured in this run, and our time as a multiple
-of it. NearMiss has no fast variant (it ranks rows by scikit-learn's distance bits): both columns
-run imbalanced-learn's code, so its rows show the measurement's own noise (NearMiss-2 keeps every
-minority row as a neighbour, 7.6 GB at 100,000 rows, and its first run in a process is the slower).
+of it. NearMiss-1 and NearMiss-3 have no fast variant (they rank rows by scikit-learn's distance
+bits): both columns run imbalanced-learn's code, so their rows show the measurement's own noise.
+NearMiss-2 has one: imbalanced-learn asks scikit-learn for every minority row of every row, sorted
+(a distance and an index per pair: 7.6 GB at 100,000 rows); Balancer finds the few farthest from a
+matrix product per block and asks scikit-learn only where its bound cannot order two rows.
 `python benchmarks/bench_neighbours.py{' --quick' if quick else ''}`. Machine: {machine()}.
 
 | table | method | rows | imbalanced-learn s | Balancer s | speed-up | identical | peak MB imblearn / Balancer (input) | bound s (ours / bound) |

@@ -46,6 +46,7 @@ MODULES = [
     "imblearn/under_sampling/_prototype_selection/tests/test_one_sided_selection.py",
     "imblearn/under_sampling/_prototype_selection/tests/test_condensed_nearest_neighbour.py",
     "imblearn/under_sampling/_prototype_selection/tests/test_neighbourhood_cleaning_rule.py",
+    "imblearn/under_sampling/_prototype_selection/tests/test_nearmiss.py",
     "imblearn/combine/tests/test_smote_enn.py",
     "imblearn/combine/tests/test_smote_tomek.py",
     "imblearn/tests/test_common.py",

@@ -111,10 +111,10 @@ def _target(data: pd.DataFrame) -> str:
     return next(c for c in ("label", "target", "Class") if c in data.columns)
 
 
-def run(data: pd.DataFrame, method: str, seed: int, engine: str, monkeypatch):
+def run(data: pd.DataFrame, method: str, seed: int, engine: str, monkeypatch, **params):
     monkeypatch.setenv("BALANCER_ENGINE", engine)
     try:
-        return resample(data, _target(data), method, seed=seed)
+        return resample(data, _target(data), method, params=params or None, seed=seed)
     except BalancerError as exc:
         return f"{type(exc).__name__}: {exc}"
 
@@ -137,6 +137,16 @@ def test_same_rows_as_imblearn(method, table, monkeypatch, forced):
         assert_same(run(data, method, seed, "fast", monkeypatch), run(data, method, seed, "imblearn", monkeypatch))
 
 
+@pytest.mark.parametrize("table", list(TABLES))
+def test_nearmiss_version_2_as_imblearn(table, monkeypatch):
+    """Check NearMiss-2 (Balancer's own ranking of the farthest minority rows) keeps imbalanced-learn's
+    rows in its order, through resample, on every table (integer ones are exact, others bounded)."""
+    data = TABLES[table]()
+    for params in ({"version": 2}, {"version": 2, "n_neighbors": 1}):
+        assert_same(run(data, "NearMiss", 0, "fast", monkeypatch, **params),
+                    run(data, "NearMiss", 0, "imblearn", monkeypatch, **params))
+
+
 def test_the_real_tables_are_here():
     """Check the real tables below are collected: from ../shared they vanished from a clone's run."""
     assert len(sorted(SHARED.glob("*.csv"))) == 7
@@ -149,7 +159,9 @@ def test_real_tables(path, method, monkeypatch, forced):
     data = pd.read_csv(path, na_values=["?"])
     if "Class" not in data.columns:
         pytest.skip("no Class column")
-    assert_same(run(data, method, 0, "fast", monkeypatch), run(data, method, 0, "imblearn", monkeypatch))
+    params = {"version": 2} if method == "NearMiss" else {}  # 1 and 3 are imbalanced-learn's own code
+    assert_same(run(data, method, 0, "fast", monkeypatch, **params),
+                run(data, method, 0, "imblearn", monkeypatch, **params))
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,6 +181,8 @@ def assert_same_as_imblearn(original: type, X: np.ndarray, y: np.ndarray, **para
     fast_class = samplers.DROP_INS[original]
     if "random_state" in original().get_params():
         params.setdefault("random_state", 0)
+    if original is under_sampling.NearMiss:  # versions 1 and 3 are imbalanced-learn's own code
+        params.setdefault("version", 2)
     reference, fast = original(**params), fast_class(**params)
     try:
         expected = reference.fit_resample(X, y)
@@ -684,3 +698,102 @@ def test_a_tie_at_the_kth_distance_is_never_proved():
         lower = neighbours.nearest_between(X, X, rows, np.flatnonzero(y == 1))[0]
         safe = samplers._proved_safe(X, rows, rows, lower, 3, (np.tile(own, (rows.size, 1)), np.ones((rows.size, 3))))[0]
         assert bool(safe[0]) is expected
+
+
+# --------------------------------------------------------------------------------------------
+# NearMiss version 2: the farthest minority rows
+
+
+def _far_table(n: int, d: int, seed: int, integer: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.1).astype(int)
+    X = rng.integers(-3, 4, (n, d)).astype(float) if integer else rng.normal(size=(n, d)) + 0.6 * y[:, None]
+    return X, y
+
+
+@pytest.mark.parametrize(("d", "integer"), [(20, False), (8, False), (20, True), (8, True)])
+@pytest.mark.parametrize("minority", [5, 40, 1_000, 1_037])
+def test_farthest_are_scikit_learns(minority, d, integer):
+    """Check the k farthest rows' squared distances against scikit-learn's full sorted search: within
+    the tolerance on real numbers, bit for bit (after the square root) on integers; few rows take the
+    plain sort, many the grouped one (with columns past the last whole group)."""
+    X, _ = _far_table(minority + 300, d, seed=minority + d, integer=integer)
+    data, queries = X[:minority], X[minority:]
+    k = min(3, minority)
+    nn = NearestNeighbors(n_neighbors=k).fit(data)
+    theirs = nn.kneighbors(queries, n_neighbors=minority)[0][:, -k:]
+    ours = neighbours.farthest(queries, data, k)
+    if integer:
+        assert neighbours.exact_in_float64(queries, data)
+        assert np.array_equal(np.sqrt(ours), theirs)
+    else:
+        assert not neighbours.exact_in_float64(queries, data)
+        tol = neighbours.tolerance(ours, np.einsum("ij,ij->i", queries, queries), d,
+                                   float(np.einsum("ij,ij->i", data, data).max()))
+        assert (np.abs(ours - theirs ** 2) <= tol).all()
+
+
+@pytest.mark.parametrize(("queries", "d"), [(3_000, 20), (300, 20), (500, 6)])
+def test_scikit_learns_distances_for_some_rows(queries, d):
+    """Check adapters.sklearn_distances gives some rows the bits of the whole call, whichever search
+    scikit-learn runs (brute force over query chunks, over fitted chunks, a tree)."""
+    X, _ = _far_table(queries + 900, d, seed=queries)
+    nn = NearestNeighbors(n_neighbors=3).fit(X[:900])
+    Q = X[900:]
+    whole = nn.kneighbors(Q, n_neighbors=900)[0]
+    rows = np.array([0, 5, 257, queries - 1])
+    assert np.array_equal(adapters.sklearn_distances(nn, Q, rows, 900), whole[rows])
+
+
+@pytest.mark.parametrize("ask", [0.25, 1.0])
+def test_nearmiss_asks_scikit_learn_where_the_bound_cannot_order(ask, monkeypatch):
+    """Check rows whose sums tie within the bound (duplicate rows of real numbers) take scikit-learn's
+    own distances (all of its chunks allowed) or send the whole call to imbalanced-learn (a quarter),
+    with imbalanced-learn's output either way."""
+    X, y = _far_table(3_000, 20, seed=11)
+    X = X.round(1)
+    X[:1_500] = X[1_500:]
+    asked = []
+    theirs = adapters.sklearn_distances
+    monkeypatch.setattr(adapters, "sklearn_distances", lambda *a: asked.append(len(a[2])) or theirs(*a))
+    whole = []
+    own = under_sampling.NearMiss._fit_resample
+    monkeypatch.setattr(under_sampling.NearMiss, "_fit_resample", lambda *a: whole.append(1) or own(*a))
+    monkeypatch.setattr(samplers, "_NEARMISS_ASK", ask)
+    fast = samplers.FastNearMiss(version=2).fit_resample(X, y)
+    reference = under_sampling.NearMiss(version=2)
+    expected = reference.fit_resample(X, y)
+    whole.pop()  # the reference's own call
+    assert np.array_equal(fast[0], expected[0]) and np.array_equal(fast[1], expected[1])
+    if ask == 1.0:
+        assert asked and not whole
+    else:
+        assert not asked and whole
+
+
+def test_nearmiss_version_2_on_integers_asks_nothing(monkeypatch):
+    """Check integer rows (one-hot, counts) are ranked with scikit-learn's bits and no help."""
+    monkeypatch.setattr(adapters, "sklearn_distances", None)
+    monkeypatch.setattr(under_sampling.NearMiss, "_fit_resample", None)
+    X, y = _far_table(4_000, 18, seed=2, integer=True)
+    X[:2_000] = X[2_000:]  # duplicate rows: equal sums, kept in row order
+    fast = samplers.FastNearMiss(version=2)
+    got = fast.fit_resample(X, y)
+    monkeypatch.undo()
+    reference = under_sampling.NearMiss(version=2)
+    expected = reference.fit_resample(X, y)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(fast.sample_indices_, reference.sample_indices_)
+
+
+@pytest.mark.parametrize("params", [
+    {"sampling_strategy": "all"}, {"sampling_strategy": "not minority", "n_neighbors": 5},
+    {"sampling_strategy": {0: 50, 1: 120}}, {"n_neighbors": 500},
+    {"n_neighbors": NearestNeighbors(n_neighbors=3, metric="manhattan")},
+    {"n_neighbors": NearestNeighbors(n_neighbors=2, algorithm="ball_tree")},
+])
+def test_nearmiss_version_2_parameters(params):
+    """Check NearMiss-2's other settings: several classes, a dictionary, more neighbours than
+    minority rows, another metric (imbalanced-learn's code) and a tree's distances."""
+    X, y = _far_table(1_500, 20, seed=5)
+    y = y + (X[:, 1] > 1.2)
+    assert_same_as_imblearn(under_sampling.NearMiss, X, y, **params)
