@@ -684,8 +684,8 @@ class FastNeighbourhoodCleaningRule(_FastNeighbourhoodCleaningRuleBase):
 # NearMiss
 
 
-#: share of the queries' chunks that may be asked of scikit-learn before its whole call runs instead
-_NEARMISS_ASK = 0.25
+#: memory for scikit-learn's distances of the rows asked, per call (a distance and an index a pair)
+_NEARMISS_ASK_BYTES = 256 * 1024**2
 
 
 def _overlapping(order: np.ndarray, sums: np.ndarray, errors: np.ndarray, n: int) -> np.ndarray:
@@ -701,17 +701,33 @@ def _overlapping(order: np.ndarray, sums: np.ndarray, errors: np.ndarray, n: int
     return np.asarray(order[np.isin(run, early[sizes[early] > 1])])
 
 
-def nearmiss_farthest(nn: Any, queries: np.ndarray, minority: np.ndarray, k: int, n: int) -> np.ndarray | None:
+def _their_sums(nn: Any, queries: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """imbalanced-learn's sums for ``rows``: scikit-learn's own distances to every fitted row
+    (:func:`adapters.sklearn_distances`), asked a few whole chunks of queries at a time so that
+    memory stays within :data:`_NEARMISS_ASK_BYTES`, and the last k summed as imbalanced-learn does."""
+    chunk = adapters.query_chunk(len(queries))
+    fitted = adapters.fitted_rows(nn).shape[0]
+    per_call = max(1, _NEARMISS_ASK_BYTES // (16 * chunk * fitted))
+    chunk_of = rows // chunk
+    ids = np.unique(chunk_of)
+    sums = np.empty(len(rows))
+    for start in range(0, len(ids), per_call):
+        asked = np.isin(chunk_of, ids[start:start + per_call])
+        distances = adapters.sklearn_distances(nn, queries, rows[asked], fitted)
+        sums[asked] = np.sum(distances[:, -k:], axis=1)
+    return sums
+
+
+def nearmiss_farthest(nn: Any, queries: np.ndarray, minority: np.ndarray, k: int, n: int) -> np.ndarray:
     """NearMiss-2's choice among ``queries`` as imbalanced-learn makes it: the n rows whose k farthest
-    minority rows (``nn`` is fitted on them) lie nearest in sum, in that order (ties by position);
-    None where scikit-learn's own distances would be needed for too many rows.
+    minority rows (``nn`` is fitted on them) lie nearest in sum, in that order (ties by position).
 
     imbalanced-learn asks scikit-learn for every minority row of every query, sorted (memory: a
     distance and an index per pair), and sums the last k. Here :func:`neighbours.farthest` gives the
     k farthest from one matrix product per block; the sums are scikit-learn's bit for bit on integer
-    rows (:func:`neighbours.exact_in_float64`), and otherwise within a bound of them, so a row whose
-    place among the first n the bound leaves open takes scikit-learn's own distances
-    (:func:`adapters.sklearn_distances`, its whole chunk of queries asked as in the whole call).
+    rows (:func:`neighbours.exact_in_float64`), and otherwise within a bound of them, so rows whose
+    places among the first n the bound leaves open (ties: one-hot rows scaled by 1/sqrt(2),
+    duplicate rows) take scikit-learn's own sums (:func:`_their_sums`), until none is left open.
     """
     squared = neighbours.farthest(queries, minority, k)
     sums = np.sum(np.sqrt(squared), axis=1)
@@ -726,15 +742,11 @@ def nearmiss_farthest(nn: Any, queries: np.ndarray, minority: np.ndarray, k: int
     spread = np.sqrt(squared + bound) - np.sqrt(np.maximum(squared - bound, 0.0))
     errors = 2.0 * (spread.sum(axis=1) + 4 * k * neighbours.EPS * sums) + 1e-300
     unsure = _overlapping(order, sums, errors, n)
-    if unsure.size:
-        if adapters.whole_chunks(unsure, len(queries)).size > _NEARMISS_ASK * len(queries):
-            return None
-        theirs = adapters.sklearn_distances(nn, queries, unsure, len(minority))
-        sums[unsure] = np.sum(theirs[:, -k:], axis=1)
+    while (unsure := unsure[errors[unsure] > 0]).size:  # each round makes more sums exact
+        sums[unsure] = _their_sums(nn, queries, unsure, k)
         errors[unsure] = 0.0
         order = np.argsort(sums, kind="stable")
-        if errors[_overlapping(order, sums, errors, n)].any():
-            return None
+        unsure = _overlapping(order, sums, errors, n)
     return order[:n]
 
 
@@ -744,7 +756,9 @@ class FastNearMiss(under_sampling.NearMiss):
     Version 2 keeps the majority rows whose k farthest minority rows are nearest in sum. imbalanced-
     learn finds them by asking scikit-learn for all minority rows of each row, sorted: a distance
     and an index per pair (7.6 GB at 100,000 x 20 with 5% minority, 30 GB at twice that) and a heap
-    as deep as the minority. Here :func:`nearmiss_farthest` makes the same choice in the same order.
+    as deep as the minority. Here :func:`nearmiss_farthest` makes the same choice in the same order,
+    within a few hundred MB whatever the table (scikit-learn's distances, where they are needed,
+    are asked a few chunks of rows at a time).
     Versions 1 and 3, a neighbours object other than scikit-learn's euclidean ``NearestNeighbors``,
     and float32 or sparse input run imbalanced-learn's code.
     """
@@ -766,11 +780,9 @@ class FastNearMiss(under_sampling.NearMiss):
             rows = np.flatnonzero(y == target_class)
             if target_class in self.sampling_strategy_:
                 n_samples = self.sampling_strategy_[target_class]
-                picked = nearmiss_farthest(nn, X[rows], minority, nn.n_neighbors, n_samples) \
-                    if n_samples <= len(rows) else None
-                if picked is None:
+                if n_samples > len(rows):  # imbalanced-learn warns and keeps them all
                     return super()._fit_resample(X, y)
-                rows = rows[picked]
+                rows = rows[nearmiss_farthest(nn, X[rows], minority, nn.n_neighbors, n_samples)]
             chosen.append(rows)
         self.sample_indices_ = np.concatenate([np.empty((0,), dtype=int), *chosen])
         return _selected(self, X, y, self.sample_indices_)

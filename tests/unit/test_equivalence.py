@@ -745,30 +745,28 @@ def test_scikit_learns_distances_for_some_rows(queries, d):
     assert np.array_equal(adapters.sklearn_distances(nn, Q, rows, 900), whole[rows])
 
 
-@pytest.mark.parametrize("ask", [0.25, 1.0])
-def test_nearmiss_asks_scikit_learn_where_the_bound_cannot_order(ask, monkeypatch):
+@pytest.mark.parametrize("budget", [1 << 30, 1])
+def test_nearmiss_asks_scikit_learn_where_the_bound_cannot_order(budget, monkeypatch):
     """Check rows whose sums tie within the bound (duplicate rows of real numbers) take scikit-learn's
-    own distances (all of its chunks allowed) or send the whole call to imbalanced-learn (a quarter),
-    with imbalanced-learn's output either way."""
+    own distances, all at once or a chunk of queries at a time (a tiny memory budget), with
+    imbalanced-learn's output and without its whole call."""
     X, y = _far_table(3_000, 20, seed=11)
     X = X.round(1)
     X[:1_500] = X[1_500:]
     asked = []
     theirs = adapters.sklearn_distances
     monkeypatch.setattr(adapters, "sklearn_distances", lambda *a: asked.append(len(a[2])) or theirs(*a))
-    whole = []
-    own = under_sampling.NearMiss._fit_resample
-    monkeypatch.setattr(under_sampling.NearMiss, "_fit_resample", lambda *a: whole.append(1) or own(*a))
-    monkeypatch.setattr(samplers, "_NEARMISS_ASK", ask)
-    fast = samplers.FastNearMiss(version=2).fit_resample(X, y)
+    monkeypatch.setattr(samplers, "_NEARMISS_ASK_BYTES", budget)
+    monkeypatch.setattr(under_sampling.NearMiss, "_fit_resample", None)  # its whole call never runs
+    fast = samplers.FastNearMiss(version=2)
+    got = fast.fit_resample(X, y)
+    monkeypatch.undo()
     reference = under_sampling.NearMiss(version=2)
     expected = reference.fit_resample(X, y)
-    whole.pop()  # the reference's own call
-    assert np.array_equal(fast[0], expected[0]) and np.array_equal(fast[1], expected[1])
-    if ask == 1.0:
-        assert asked and not whole
-    else:
-        assert not asked and whole
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(fast.sample_indices_, reference.sample_indices_)
+    assert sum(asked) > 100
+    if budget == 1:  # one chunk of 256 queries per call
+        assert len(asked) > 5 and max(asked) <= 256
 
 
 def test_nearmiss_version_2_on_integers_asks_nothing(monkeypatch):
