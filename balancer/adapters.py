@@ -290,6 +290,23 @@ def sklearn_kneighbors(estimator: Any, X: Any, rows: np.ndarray, n_neighbors: in
     return _drop_self(found, rows) if train else found
 
 
+def default_search_config() -> bool:
+    """Whether scikit-learn's neighbour search runs as configured by default: its Cython search on
+    and chunks of 256 queries (other chunk sizes are fine for :func:`sklearn_kneighbors`, which reads
+    them; a drop-in that may skip scikit-learn's search keeps its checks only with these)."""
+    config = get_config()
+    return bool(config.get("enable_cython_pairwise_dist", True)) and \
+        int(config.get("pairwise_dist_chunk_size", 256)) == 256
+
+
+def distances_by_chunks(estimator: Any, X: np.ndarray) -> bool:
+    """Whether :func:`sklearn_distances` can ask about some rows of X without the whole call: a tree,
+    or brute force through ``ArgKmin``."""
+    if estimator._fit_method in ("kd_tree", "ball_tree"):
+        return True
+    return bool(ArgKmin.is_usable_for(X[:1], estimator._fit_X, estimator.effective_metric_))
+
+
 def sklearn_distances(estimator: Any, X: np.ndarray, rows: np.ndarray, n_neighbors: int) -> np.ndarray:
     """scikit-learn's own distances of ``estimator.kneighbors(X, n_neighbors)`` for the queries
     ``rows`` of X, bit for bit what the call over all of X gives them: a tree is asked about those

@@ -686,19 +686,28 @@ class FastNeighbourhoodCleaningRule(_FastNeighbourhoodCleaningRuleBase):
 
 #: memory for scikit-learn's distances of the rows asked, per call (a distance and an index a pair)
 _NEARMISS_ASK_BYTES = 256 * 1024**2
+#: most farthest rows summed by Balancer's own code (the bound's arithmetic is a few (rows, k)
+#: arrays: past this, and near k = the minority's size, imbalanced-learn's sort is as good)
+_NEARMISS_MOST_K = 64
+#: largest magnitude of a value for Balancer's own code (squares of larger ones near float64's limit)
+_NEARMISS_LARGEST = 1e100
 
 
 def _overlapping(order: np.ndarray, sums: np.ndarray, errors: np.ndarray, n: int) -> np.ndarray:
-    """Rows whose place among the first n (``order`` sorts ``sums``) is not certain: members of a
-    run of overlapping intervals ``[sum - error, sum + error]`` (in sorted order, each interval
-    against all before it) that holds a place before n."""
-    low, high = (sums - errors)[order], (sums + errors)[order]
-    joined = np.zeros(len(order), dtype=bool)
-    joined[1:] = low[1:] <= np.maximum.accumulate(high)[:-1]
-    run = np.cumsum(~joined)
-    sizes = np.bincount(run)
-    early = np.unique(run[:n])
-    return np.asarray(order[np.isin(run, early[sizes[early] > 1])])
+    """Rows whose place among the first n (``order`` sorts ``sums``) is not certain: the members of
+    each group of intervals ``[sum - error, sum + error]`` joined by overlaps (taken in order of their
+    lower ends, each against every interval before it) that holds a place before n. A row outside
+    the first n that belongs among them overlaps one inside, so its group holds a place before n."""
+    low = sums - errors
+    by_low = np.argsort(low, kind="stable")
+    high = (sums + errors)[by_low]
+    joined = np.zeros(len(by_low), dtype=bool)
+    joined[1:] = low[by_low][1:] <= np.maximum.accumulate(high)[:-1]
+    group = np.empty(len(by_low), dtype=np.int64)
+    group[by_low] = np.cumsum(~joined)
+    sizes = np.bincount(group)
+    early = np.unique(group[order[:n]])
+    return np.asarray(order[np.isin(group[order], early[sizes[early] > 1])])
 
 
 def _their_sums(nn: Any, queries: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
@@ -718,7 +727,7 @@ def _their_sums(nn: Any, queries: np.ndarray, rows: np.ndarray, k: int) -> np.nd
     return sums
 
 
-def nearmiss_farthest(nn: Any, queries: np.ndarray, minority: np.ndarray, k: int, n: int) -> np.ndarray:
+def nearmiss_farthest(nn: Any, queries: np.ndarray, minority: np.ndarray, k: int, n: int) -> np.ndarray | None:
     """NearMiss-2's choice among ``queries`` as imbalanced-learn makes it: the n rows whose k farthest
     minority rows (``nn`` is fitted on them) lie nearest in sum, in that order (ties by position).
 
@@ -727,7 +736,8 @@ def nearmiss_farthest(nn: Any, queries: np.ndarray, minority: np.ndarray, k: int
     k farthest from one matrix product per block; the sums are scikit-learn's bit for bit on integer
     rows (:func:`neighbours.exact_in_float64`), and otherwise within a bound of them, so rows whose
     places among the first n the bound leaves open (ties: one-hot rows scaled by 1/sqrt(2),
-    duplicate rows) take scikit-learn's own sums (:func:`_their_sums`), until none is left open.
+    duplicate rows) take scikit-learn's own sums (:func:`_their_sums`), until none is left open;
+    None where those bits come only from scikit-learn's whole call (its Cython search turned off).
     """
     squared = neighbours.farthest(queries, minority, k)
     sums = np.sum(np.sqrt(squared), axis=1)
@@ -742,6 +752,8 @@ def nearmiss_farthest(nn: Any, queries: np.ndarray, minority: np.ndarray, k: int
     spread = np.sqrt(squared + bound) - np.sqrt(np.maximum(squared - bound, 0.0))
     errors = 2.0 * (spread.sum(axis=1) + 4 * k * neighbours.EPS * sums) + 1e-300
     unsure = _overlapping(order, sums, errors, n)
+    if unsure.size and not adapters.distances_by_chunks(nn, queries):
+        return None  # scikit-learn's bits come only from its whole call: imbalanced-learn's code runs
     while (unsure := unsure[errors[unsure] > 0]).size:  # each round makes more sums exact
         sums[unsure] = _their_sums(nn, queries, unsure, k)
         errors[unsure] = 0.0
@@ -760,7 +772,9 @@ class FastNearMiss(under_sampling.NearMiss):
     within a few hundred MB whatever the table (scikit-learn's distances, where they are needed,
     are asked a few chunks of rows at a time).
     Versions 1 and 3, a neighbours object other than scikit-learn's euclidean ``NearestNeighbors``,
-    and float32 or sparse input run imbalanced-learn's code.
+    more than :data:`_NEARMISS_MOST_K` farthest rows, values beyond :data:`_NEARMISS_LARGEST`,
+    scikit-learn's search configured otherwise than by default (its Cython search off, its chunks
+    resized) and float32 or sparse input run imbalanced-learn's code.
     """
 
     def _fit_resample(self, X: Any, y: np.ndarray) -> tuple[Any, np.ndarray]:
@@ -770,7 +784,9 @@ class FastNearMiss(under_sampling.NearMiss):
         counts = Counter(y)
         minority_class = min(counts, key=counts.get)  # type: ignore[arg-type]
         minority = X[np.flatnonzero(y == minority_class)]
-        if type(nn) is not NearestNeighbors or nn.n_neighbors > len(minority):
+        k = nn.n_neighbors if type(nn) is NearestNeighbors else None
+        if (not isinstance(k, (int, np.integer)) or not 1 <= k <= min(_NEARMISS_MOST_K, len(minority))
+                or not np.abs(X).max(initial=0.0) <= _NEARMISS_LARGEST or not adapters.default_search_config()):
             return super()._fit_resample(X, y)
         nn.fit(minority)
         if not adapters.plain_euclidean(nn):
@@ -780,9 +796,10 @@ class FastNearMiss(under_sampling.NearMiss):
             rows = np.flatnonzero(y == target_class)
             if target_class in self.sampling_strategy_:
                 n_samples = self.sampling_strategy_[target_class]
-                if n_samples > len(rows):  # imbalanced-learn warns and keeps them all
+                picked = nearmiss_farthest(nn, X[rows], minority, int(k), n_samples) if n_samples <= len(rows) else None
+                if picked is None:  # (more rows asked than the class has: imbalanced-learn warns, keeps all)
                     return super()._fit_resample(X, y)
-                rows = rows[nearmiss_farthest(nn, X[rows], minority, nn.n_neighbors, n_samples)]
+                rows = rows[picked]
             chosen.append(rows)
         self.sample_indices_ = np.concatenate([np.empty((0,), dtype=int), *chosen])
         return _selected(self, X, y, self.sample_indices_)

@@ -795,3 +795,57 @@ def test_nearmiss_version_2_parameters(params):
     X, y = _far_table(1_500, 20, seed=5)
     y = y + (X[:, 1] > 1.2)
     assert_same_as_imblearn(under_sampling.NearMiss, X, y, **params)
+
+
+def test_nearmiss_order_with_an_interval_reaching_back():
+    """Check the review's case: a majority row that copies a minority row (k = the minority's three
+    rows) has a sum known only to about 1e-7, whose interval reaches back past rows before it; the
+    rows it overlaps take scikit-learn's sums (before, a row before it was taken as certain)."""
+    X = np.array([[-0.7186666666666667, -1.2913333333333332], [-0.7386666666666667, -1.3113333333333332],
+                  [0.8143960228457282, -1.9498176847610025], [0.8143960228548609, -1.9498176847648403],
+                  [0.162, 0.818], [50.162, 50.818], [0.162, 0.818], [-2.947, -3.322], [0.599, -1.4]])
+    y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1])
+    assert_same_as_imblearn(under_sampling.NearMiss, X, y)
+    low = samplers._overlapping(np.array([0, 1, 2]), np.array([1.0, 1.5, 2.0]), np.array([0.1, 0.1, 5.0]), 1)
+    assert sorted(low) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("case", ["huge", "overflowing", "many-neighbours", "k-none", "k-float", "small-chunks",
+                                  "no-cython"])
+def test_nearmiss_version_2_edges(case):
+    """Check inputs where Balancer's own NearMiss-2 steps aside or must not differ: values whose
+    squares overflow float64 (a crash, then NaN sums ordered otherwise), more farthest rows than it
+    sums itself, neighbour counts imbalanced-learn rejects with its own error, scikit-learn's search
+    configured otherwise (an error imbalanced-learn raises; the whole call once, not per chunk)."""
+    import warnings
+
+    import sklearn
+
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(600, 20)), (rng.random(600) < 0.1).astype(int)
+    params, config = {}, {}
+    if case == "huge":
+        X, y = np.array([[0.0], [1.0], [2.0], [3.0], [1e160]]), np.array([0, 0, 0, 1, 1])
+        params = {"n_neighbors": 1}
+    elif case == "overflowing":
+        X = X * 1.2e154
+    elif case == "many-neighbours":
+        params = {"n_neighbors": 65}
+    elif case in ("k-none", "k-float"):
+        params = {"n_neighbors": NearestNeighbors(n_neighbors=None if case == "k-none" else 2.0)}
+    elif case == "small-chunks":
+        config = {"pairwise_dist_chunk_size": 10}
+    else:
+        config = {"enable_cython_pairwise_dist": False}
+    def outcome(cls: type) -> tuple:
+        sampler = cls(version=2, **params)
+        with sklearn.config_context(**config), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                X_out, y_out = sampler.fit_resample(X, y)
+                got: tuple = (X_out.tobytes(), y_out.tobytes(), sampler.sample_indices_.tobytes())
+            except Exception as exc:  # noqa: BLE001 - the same error is the point
+                got = (type(exc).__name__, str(exc))
+        return got, sorted(f"{w.category.__name__}: {w.message}" for w in caught)
+
+    assert outcome(samplers.FastNearMiss) == outcome(under_sampling.NearMiss)
