@@ -691,6 +691,8 @@ _NEARMISS_ASK_BYTES = 256 * 1024**2
 _NEARMISS_MOST_K = 64
 #: largest magnitude of a value for Balancer's own code (squares of larger ones near float64's limit)
 _NEARMISS_LARGEST = 1e100
+#: rows tried first, to see whether the bound can order the sums at all
+_NEARMISS_PILOT = 256
 
 
 def _overlapping(order: np.ndarray, sums: np.ndarray, errors: np.ndarray, n: int) -> np.ndarray:
@@ -727,6 +729,36 @@ def _their_sums(nn: Any, queries: np.ndarray, rows: np.ndarray, k: int) -> np.nd
     return sums
 
 
+def _errors(squared: np.ndarray, sums: np.ndarray, queries: np.ndarray, minority: np.ndarray, k: int) -> np.ndarray:
+    """How far scikit-learn's sum of each row's k farthest distances may lie from ours."""
+    query_norms = np.einsum("ij,ij->i", queries, queries)
+    largest = float(np.einsum("ij,ij->i", minority, minority).max(initial=0.0))
+    # each engine's squared distance within the tolerance (twice it for the k-th largest of values
+    # each so bounded), then the square roots' and the sum's rounding, twice again
+    bound = 2.0 * neighbours.tolerance(squared, query_norms, queries.shape[1], largest)
+    spread = np.sqrt(squared + bound) - np.sqrt(np.maximum(squared - bound, 0.0))
+    return np.asarray(2.0 * (spread.sum(axis=1) + 4 * k * neighbours.EPS * sums) + 1e-300)
+
+
+def _mostly_open(queries: np.ndarray, minority: np.ndarray, k: int, n: int) -> bool:
+    """Whether the rows the bound would leave open among the first n fall in most of scikit-learn's
+    chunks of queries (rows far from the origin, whose distances scikit-learn computes with errors
+    as wide as the gaps between sums), judged on :data:`_NEARMISS_PILOT` rows spread over the
+    queries: then asking for those chunks is scikit-learn's whole work, and our own pass would only
+    add to it."""
+    pilot = queries[np.linspace(0, len(queries) - 1, _NEARMISS_PILOT).astype(np.int64)]
+    squared = neighbours.farthest(pilot, minority, k)
+    sums = np.sum(np.sqrt(squared), axis=1)
+    errors = _errors(squared, sums, pilot, minority, k)
+    spread = float(sums.max() - sums.min())
+    if spread <= 0:
+        return True
+    # rows of the whole set expected within a typical interval, with sums spread as the pilot's
+    crowd = 2.0 * float(np.median(errors)) * len(queries) / spread
+    chunks = len(queries) / adapters.query_chunk(len(queries))
+    return n * min(1.0, crowd) > chunks / 2
+
+
 def nearmiss_farthest(nn: Any, queries: np.ndarray, minority: np.ndarray, k: int, n: int) -> np.ndarray | None:
     """NearMiss-2's choice among ``queries`` as imbalanced-learn makes it: the n rows whose k farthest
     minority rows (``nn`` is fitted on them) lie nearest in sum, in that order (ties by position).
@@ -739,18 +771,17 @@ def nearmiss_farthest(nn: Any, queries: np.ndarray, minority: np.ndarray, k: int
     duplicate rows) take scikit-learn's own sums (:func:`_their_sums`), until none is left open;
     None where those bits come only from scikit-learn's whole call (its Cython search turned off).
     """
+    exact = neighbours.exact_in_float64(queries, minority)
+    if not exact and len(queries) > 4 * _NEARMISS_PILOT and _mostly_open(queries, minority, k, n):
+        if not adapters.distances_by_chunks(nn, queries):
+            return None
+        return np.argsort(_their_sums(nn, queries, np.arange(len(queries)), k), kind="stable")[:n]
     squared = neighbours.farthest(queries, minority, k)
     sums = np.sum(np.sqrt(squared), axis=1)
     order = np.argsort(sums, kind="stable")  # imbalanced-learn's sorted() keeps ties in row order
-    if neighbours.exact_in_float64(queries, minority):
+    if exact:
         return order[:n]
-    query_norms = np.einsum("ij,ij->i", queries, queries)
-    largest = float(np.einsum("ij,ij->i", minority, minority).max(initial=0.0))
-    # each engine's squared distance within the tolerance (twice it for the k-th largest of values
-    # each so bounded), then the square roots' and the sum's rounding, twice again
-    bound = 2.0 * neighbours.tolerance(squared, query_norms, queries.shape[1], largest)
-    spread = np.sqrt(squared + bound) - np.sqrt(np.maximum(squared - bound, 0.0))
-    errors = 2.0 * (spread.sum(axis=1) + 4 * k * neighbours.EPS * sums) + 1e-300
+    errors = _errors(squared, sums, queries, minority, k)
     unsure = _overlapping(order, sums, errors, n)
     if unsure.size and not adapters.distances_by_chunks(nn, queries):
         return None  # scikit-learn's bits come only from its whole call: imbalanced-learn's code runs

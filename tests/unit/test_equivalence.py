@@ -849,3 +849,22 @@ def test_nearmiss_version_2_edges(case):
         return got, sorted(f"{w.category.__name__}: {w.message}" for w in caught)
 
     assert outcome(samplers.FastNearMiss) == outcome(under_sampling.NearMiss)
+
+
+def test_nearmiss_far_from_the_origin_asks_scikit_learn_for_all(monkeypatch):
+    """Check rows far from the origin (scikit-learn's errors as wide as the gaps between sums): a
+    pilot of 256 rows sees the bound would order nothing, so every row takes scikit-learn's sums
+    at once, without Balancer's own pass over all of them, and the result is imbalanced-learn's."""
+    rng = np.random.default_rng(6)
+    X, y = rng.normal(size=(3_000, 20)) + 1e6, (rng.random(3_000) < 0.1).astype(int)
+    asked, passes = [], []
+    theirs, ours = adapters.sklearn_distances, neighbours.farthest
+    monkeypatch.setattr(adapters, "sklearn_distances", lambda *a: asked.append(len(a[2])) or theirs(*a))
+    monkeypatch.setattr(neighbours, "farthest", lambda *a: passes.append(len(a[0])) or ours(*a))
+    fast = samplers.FastNearMiss(version=2)
+    got = fast.fit_resample(X, y)
+    monkeypatch.undo()
+    reference = under_sampling.NearMiss(version=2)
+    expected = reference.fit_resample(X, y)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(fast.sample_indices_, reference.sample_indices_)
+    assert sum(asked) == int((y == 0).sum()) and passes == [samplers._NEARMISS_PILOT]
