@@ -299,6 +299,11 @@ def default_search_config() -> bool:
         int(config.get("pairwise_dist_chunk_size", 256)) == 256
 
 
+def search_threads() -> int:
+    """The threads scikit-learn's brute-force search runs on (OpenMP's, as ``ArgKmin`` reads them)."""
+    return max(1, int(_openmp_effective_n_threads()))
+
+
 def distances_by_chunks(estimator: Any, X: np.ndarray) -> bool:
     """Whether :func:`sklearn_distances` can ask about some rows of X without the whole call: a tree,
     or brute force through ``ArgKmin``."""
@@ -307,24 +312,27 @@ def distances_by_chunks(estimator: Any, X: np.ndarray) -> bool:
     return bool(ArgKmin.is_usable_for(X[:1], estimator._fit_X, estimator.effective_metric_))
 
 
-def sklearn_distances(estimator: Any, X: np.ndarray, rows: np.ndarray, n_neighbors: int) -> np.ndarray:
+def sklearn_distances(estimator: Any, X: np.ndarray, rows: np.ndarray, n_neighbors: int,
+                      last: int | None = None) -> np.ndarray:
     """scikit-learn's own distances of ``estimator.kneighbors(X, n_neighbors)`` for the queries
-    ``rows`` of X, bit for bit what the call over all of X gives them: a tree is asked about those
-    rows alone, brute force about the whole chunks holding them with the whole call's strategy
-    (:func:`sklearn_kneighbors`); anything else answers the whole call."""
+    ``rows`` of X, bit for bit what the call over all of X gives them (only the ``last`` columns when
+    given): a tree is asked about those rows alone, brute force about the whole chunks holding them
+    with the whole call's strategy (:func:`sklearn_kneighbors`); anything else answers the whole
+    call."""
     search = NearestNeighbors.kneighbors
     rows = np.asarray(rows, dtype=np.int64)
+    keep = slice(None) if last is None else slice(-last, None)
     if estimator._fit_method in ("kd_tree", "ball_tree"):
-        return np.asarray(search(estimator, X[rows], n_neighbors)[0])
+        return np.asarray(search(estimator, X[rows], n_neighbors)[0])[:, keep]
     take = whole_chunks(rows, X.shape[0])
     part = validate_data(estimator, X[take], accept_sparse="csr", reset=False, order="C")
     if not ArgKmin.is_usable_for(part, estimator._fit_X, estimator.effective_metric_):
-        return np.asarray(search(estimator, X, n_neighbors)[0])[rows]
+        return np.asarray(search(estimator, X, n_neighbors)[0])[rows][:, keep]
     found = ArgKmin.compute(X=part, Y=estimator._fit_X, k=n_neighbors, metric=estimator.effective_metric_,
                             metric_kwargs=estimator.effective_metric_params_,
                             strategy=_argkmin_strategy(X.shape[0], estimator.n_samples_fit_),
                             return_distance=True)[0]
-    return np.asarray(found)[np.searchsorted(take, rows)]
+    return np.asarray(found)[:, keep][np.searchsorted(take, rows)]
 
 
 def sklearn_predict(estimator: Any, X: Any, rows: np.ndarray) -> np.ndarray:

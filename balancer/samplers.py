@@ -714,18 +714,20 @@ def _overlapping(order: np.ndarray, sums: np.ndarray, errors: np.ndarray, n: int
 
 def _their_sums(nn: Any, queries: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
     """imbalanced-learn's sums for ``rows``: scikit-learn's own distances to every fitted row
-    (:func:`adapters.sklearn_distances`), asked a few whole chunks of queries at a time so that
-    memory stays within :data:`_NEARMISS_ASK_BYTES`, and the last k summed as imbalanced-learn does."""
+    (:func:`adapters.sklearn_distances`), asked a few whole chunks of queries at a time (a multiple
+    of its threads, each taking a chunk) so that memory stays within :data:`_NEARMISS_ASK_BYTES` (or
+    one chunk a thread), and the last k summed as imbalanced-learn does."""
     chunk = adapters.query_chunk(len(queries))
     fitted = adapters.fitted_rows(nn).shape[0]
-    per_call = max(1, _NEARMISS_ASK_BYTES // (16 * chunk * fitted))
+    threads = adapters.search_threads()  # whole rounds of chunks for its threads: none left idle
+    per_call = max(threads, _NEARMISS_ASK_BYTES // (16 * chunk * fitted) // threads * threads)
     chunk_of = rows // chunk
     ids = np.unique(chunk_of)
     sums = np.empty(len(rows))
     for start in range(0, len(ids), per_call):
         asked = np.isin(chunk_of, ids[start:start + per_call])
-        distances = adapters.sklearn_distances(nn, queries, rows[asked], fitted)
-        sums[asked] = np.sum(distances[:, -k:], axis=1)
+        distances = adapters.sklearn_distances(nn, queries, rows[asked], fitted, last=k)
+        sums[asked] = np.sum(distances, axis=1)
     return sums
 
 
@@ -751,8 +753,8 @@ def _mostly_open(queries: np.ndarray, minority: np.ndarray, k: int, n: int) -> b
     sums = np.sum(np.sqrt(squared), axis=1)
     errors = _errors(squared, sums, pilot, minority, k)
     spread = float(sums.max() - sums.min())
-    if spread <= 0:
-        return True
+    if spread <= 0 or _overlapping(np.argsort(sums, kind="stable"), sums, errors, len(sums)).size > len(sums) // 8:
+        return True  # ties already among a few hundred rows: among all of them, nearly every row
     # rows of the whole set expected within a typical interval, with sums spread as the pilot's
     crowd = 2.0 * float(np.median(errors)) * len(queries) / spread
     chunks = len(queries) / adapters.query_chunk(len(queries))
