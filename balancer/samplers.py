@@ -687,7 +687,8 @@ class FastNeighbourhoodCleaningRule(_FastNeighbourhoodCleaningRuleBase):
 #: memory for scikit-learn's distances of the rows asked, per call (a distance and an index a pair)
 _NEARMISS_ASK_BYTES = 256 * 1024**2
 #: most farthest rows summed by Balancer's own code (the bound's arithmetic is a few (rows, k)
-#: arrays: past this, and near k = the minority's size, imbalanced-learn's sort is as good)
+#: arrays: past this, and near k = the minority's size, scikit-learn's sorted distances are as
+#: quick, so every row takes them, asked by chunks as for open rows)
 _NEARMISS_MOST_K = 64
 #: largest magnitude of a value for Balancer's own code (squares of larger ones near float64's limit)
 _NEARMISS_LARGEST = 1e100
@@ -774,7 +775,8 @@ def nearmiss_farthest(nn: Any, queries: np.ndarray, minority: np.ndarray, k: int
     None where those bits come only from scikit-learn's whole call (its Cython search turned off).
     """
     exact = neighbours.exact_in_float64(queries, minority)
-    if not exact and len(queries) > 4 * _NEARMISS_PILOT and _mostly_open(queries, minority, k, n):
+    if k > _NEARMISS_MOST_K or (not exact and len(queries) > 4 * _NEARMISS_PILOT
+                                and _mostly_open(queries, minority, k, n)):
         if not adapters.distances_by_chunks(nn, queries):
             return None
         return np.argsort(_their_sums(nn, queries, np.arange(len(queries)), k), kind="stable")[:n]
@@ -804,8 +806,9 @@ class FastNearMiss(under_sampling.NearMiss):
     as deep as the minority. Here :func:`nearmiss_farthest` makes the same choice in the same order,
     within a few hundred MB whatever the table (scikit-learn's distances, where they are needed,
     are asked a few chunks of rows at a time).
-    Versions 1 and 3, a neighbours object other than scikit-learn's euclidean ``NearestNeighbors``,
-    more than :data:`_NEARMISS_MOST_K` farthest rows, values beyond :data:`_NEARMISS_LARGEST`,
+    More than :data:`_NEARMISS_MOST_K` farthest rows take scikit-learn's sums for every row, by
+    chunks. Versions 1 and 3, a neighbours object other than scikit-learn's euclidean
+    ``NearestNeighbors``, values beyond :data:`_NEARMISS_LARGEST`,
     scikit-learn's search configured otherwise than by default (its Cython search off, its chunks
     resized) and float32 or sparse input run imbalanced-learn's code.
     """
@@ -818,7 +821,7 @@ class FastNearMiss(under_sampling.NearMiss):
         minority_class = min(counts, key=counts.get)  # type: ignore[arg-type]
         minority = X[np.flatnonzero(y == minority_class)]
         k = nn.n_neighbors if type(nn) is NearestNeighbors else None
-        if (not isinstance(k, (int, np.integer)) or not 1 <= k <= min(_NEARMISS_MOST_K, len(minority))
+        if (not isinstance(k, (int, np.integer)) or not 1 <= k <= len(minority)
                 or not np.abs(X).max(initial=0.0) <= _NEARMISS_LARGEST or not adapters.default_search_config()):
             return super()._fit_resample(X, y)
         nn.fit(minority)

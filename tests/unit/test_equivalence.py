@@ -868,3 +868,23 @@ def test_nearmiss_far_from_the_origin_asks_scikit_learn_for_all(monkeypatch):
     expected = reference.fit_resample(X, y)
     assert np.array_equal(got[0], expected[0]) and np.array_equal(fast.sample_indices_, reference.sample_indices_)
     assert sum(asked) == int((y == 0).sum()) and passes == [samplers._NEARMISS_PILOT]
+
+
+def test_nearmiss_with_many_neighbours_keeps_to_its_memory(monkeypatch):
+    """Check more than 64 farthest rows summed: every row takes scikit-learn's sums a few chunks at
+    a time (imbalanced-learn's one call holds every minority distance of every row: a dashboard's
+    n_neighbors must not be a way to exhaust the server), with imbalanced-learn's output."""
+    rng = np.random.default_rng(8)
+    X, y = rng.normal(size=(1_500, 20)), (rng.random(1_500) < 0.15).astype(int)
+    asked = []
+    theirs = adapters.sklearn_distances
+    monkeypatch.setattr(adapters, "sklearn_distances", lambda *a, **kw: asked.append(len(a[2])) or theirs(*a, **kw))
+    monkeypatch.setattr(under_sampling.NearMiss, "_fit_resample", None)  # its whole call never runs
+    monkeypatch.setattr(samplers, "_NEARMISS_ASK_BYTES", 1)
+    fast = samplers.FastNearMiss(version=2, n_neighbors=100)
+    got = fast.fit_resample(X, y)
+    monkeypatch.undo()
+    reference = under_sampling.NearMiss(version=2, n_neighbors=100)
+    expected = reference.fit_resample(X, y)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(fast.sample_indices_, reference.sample_indices_)
+    assert sum(asked) == int((y == 0).sum()) and max(asked) <= 256 * adapters.search_threads()
