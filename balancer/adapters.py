@@ -247,6 +247,15 @@ def _drop_self(found: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return found[mask].reshape(len(rows), found.shape[1] - 1)
 
 
+def _argkmin(estimator: Any, part: Any, n_queries: int, k: int, return_distance: bool) -> Any:
+    """scikit-learn's brute-force search (``ArgKmin``) of the whole chunks ``part`` against the fitted
+    rows, with the strategy its call over all ``n_queries`` queries takes: the same bits for them."""
+    return ArgKmin.compute(X=part, Y=estimator._fit_X, k=k, metric=estimator.effective_metric_,
+                           metric_kwargs=estimator.effective_metric_params_,
+                           strategy=_argkmin_strategy(n_queries, estimator.n_samples_fit_),
+                           return_distance=return_distance)
+
+
 def sklearn_kneighbors(estimator: Any, X: Any, rows: np.ndarray, n_neighbors: int,
                        query_rows: np.ndarray | None = None) -> np.ndarray:
     """scikit-learn's own ``estimator.kneighbors(Q, n_neighbors, return_distance=False)`` for the
@@ -281,11 +290,7 @@ def sklearn_kneighbors(estimator: Any, X: Any, rows: np.ndarray, n_neighbors: in
         if not ArgKmin.is_usable_for(part, estimator._fit_X, estimator.effective_metric_):
             whole = None if train else (X if query_rows is None else X[query_rows])
             return np.asarray(search(estimator, whole, n_neighbors, return_distance=False))[rows]
-        found = ArgKmin.compute(X=part, Y=estimator._fit_X, k=k, metric=estimator.effective_metric_,
-                                metric_kwargs=estimator.effective_metric_params_,
-                                strategy=_argkmin_strategy(n_queries, estimator.n_samples_fit_),
-                                return_distance=False)
-        found = found[np.searchsorted(take, rows)]
+        found = _argkmin(estimator, part, n_queries, k, return_distance=False)[np.searchsorted(take, rows)]
     found = np.asarray(found, dtype=np.int64)
     return _drop_self(found, rows) if train else found
 
@@ -328,10 +333,7 @@ def sklearn_distances(estimator: Any, X: np.ndarray, rows: np.ndarray, n_neighbo
     part = validate_data(estimator, X[take], accept_sparse="csr", reset=False, order="C")
     if not ArgKmin.is_usable_for(part, estimator._fit_X, estimator.effective_metric_):
         return np.asarray(search(estimator, X, n_neighbors)[0])[rows][:, keep]
-    found = ArgKmin.compute(X=part, Y=estimator._fit_X, k=n_neighbors, metric=estimator.effective_metric_,
-                            metric_kwargs=estimator.effective_metric_params_,
-                            strategy=_argkmin_strategy(X.shape[0], estimator.n_samples_fit_),
-                            return_distance=True)[0]
+    found = _argkmin(estimator, part, X.shape[0], n_neighbors, return_distance=True)[0]
     return np.asarray(found)[:, keep][np.searchsorted(take, rows)]
 
 

@@ -711,6 +711,24 @@ def _far_table(n: int, d: int, seed: int, integer: bool = False) -> tuple[np.nda
     return X, y
 
 
+def _spied_asks(monkeypatch) -> list[int]:
+    """The rows each call of adapters.sklearn_distances asks about, from now on in the test."""
+    asked: list[int] = []
+    theirs = adapters.sklearn_distances
+    monkeypatch.setattr(adapters, "sklearn_distances", lambda *a, **kw: asked.append(len(a[2])) or theirs(*a, **kw))
+    return asked
+
+
+def _assert_nearmiss_2_is_imblearns(monkeypatch, X: np.ndarray, y: np.ndarray, **params) -> None:
+    """Run FastNearMiss under the test's patches, undo them, and check imbalanced-learn's output."""
+    fast = samplers.FastNearMiss(version=2, **params)
+    got = fast.fit_resample(X, y)
+    monkeypatch.undo()
+    reference = under_sampling.NearMiss(version=2, **params)
+    expected = reference.fit_resample(X, y)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(fast.sample_indices_, reference.sample_indices_)
+
+
 @pytest.mark.parametrize(("d", "integer"), [(20, False), (8, False), (20, True), (8, True)])
 @pytest.mark.parametrize("minority", [5, 40, 1_000, 1_037])
 def test_farthest_are_scikit_learns(minority, d, integer):
@@ -753,17 +771,10 @@ def test_nearmiss_asks_scikit_learn_where_the_bound_cannot_order(budget, monkeyp
     X, y = _far_table(3_000, 20, seed=11)
     X = X.round(1)
     X[:1_500] = X[1_500:]
-    asked = []
-    theirs = adapters.sklearn_distances
-    monkeypatch.setattr(adapters, "sklearn_distances", lambda *a, **kw: asked.append(len(a[2])) or theirs(*a, **kw))
+    asked = _spied_asks(monkeypatch)
     monkeypatch.setattr(samplers, "_NEARMISS_ASK_BYTES", budget)
     monkeypatch.setattr(under_sampling.NearMiss, "_fit_resample", None)  # its whole call never runs
-    fast = samplers.FastNearMiss(version=2)
-    got = fast.fit_resample(X, y)
-    monkeypatch.undo()
-    reference = under_sampling.NearMiss(version=2)
-    expected = reference.fit_resample(X, y)
-    assert np.array_equal(got[0], expected[0]) and np.array_equal(fast.sample_indices_, reference.sample_indices_)
+    _assert_nearmiss_2_is_imblearns(monkeypatch, X, y)
     assert sum(asked) > 100
     if budget == 1:  # one chunk of 256 queries per call and thread of scikit-learn's
         assert len(asked) > 2 and max(asked) <= 256 * adapters.search_threads()
@@ -775,12 +786,7 @@ def test_nearmiss_version_2_on_integers_asks_nothing(monkeypatch):
     monkeypatch.setattr(under_sampling.NearMiss, "_fit_resample", None)
     X, y = _far_table(4_000, 18, seed=2, integer=True)
     X[:2_000] = X[2_000:]  # duplicate rows: equal sums, kept in row order
-    fast = samplers.FastNearMiss(version=2)
-    got = fast.fit_resample(X, y)
-    monkeypatch.undo()
-    reference = under_sampling.NearMiss(version=2)
-    expected = reference.fit_resample(X, y)
-    assert np.array_equal(got[0], expected[0]) and np.array_equal(fast.sample_indices_, reference.sample_indices_)
+    _assert_nearmiss_2_is_imblearns(monkeypatch, X, y)
 
 
 @pytest.mark.parametrize("params", [
@@ -857,16 +863,10 @@ def test_nearmiss_far_from_the_origin_asks_scikit_learn_for_all(monkeypatch):
     at once, without Balancer's own pass over all of them, and the result is imbalanced-learn's."""
     rng = np.random.default_rng(6)
     X, y = rng.normal(size=(3_000, 20)) + 1e6, (rng.random(3_000) < 0.1).astype(int)
-    asked, passes = [], []
-    theirs, ours = adapters.sklearn_distances, neighbours.farthest
-    monkeypatch.setattr(adapters, "sklearn_distances", lambda *a, **kw: asked.append(len(a[2])) or theirs(*a, **kw))
+    asked, passes = _spied_asks(monkeypatch), []
+    ours = neighbours.farthest
     monkeypatch.setattr(neighbours, "farthest", lambda *a: passes.append(len(a[0])) or ours(*a))
-    fast = samplers.FastNearMiss(version=2)
-    got = fast.fit_resample(X, y)
-    monkeypatch.undo()
-    reference = under_sampling.NearMiss(version=2)
-    expected = reference.fit_resample(X, y)
-    assert np.array_equal(got[0], expected[0]) and np.array_equal(fast.sample_indices_, reference.sample_indices_)
+    _assert_nearmiss_2_is_imblearns(monkeypatch, X, y)
     assert sum(asked) == int((y == 0).sum()) and passes == [samplers._NEARMISS_PILOT]
 
 
@@ -876,15 +876,8 @@ def test_nearmiss_with_many_neighbours_keeps_to_its_memory(monkeypatch):
     n_neighbors must not be a way to exhaust the server), with imbalanced-learn's output."""
     rng = np.random.default_rng(8)
     X, y = rng.normal(size=(1_500, 20)), (rng.random(1_500) < 0.15).astype(int)
-    asked = []
-    theirs = adapters.sklearn_distances
-    monkeypatch.setattr(adapters, "sklearn_distances", lambda *a, **kw: asked.append(len(a[2])) or theirs(*a, **kw))
+    asked = _spied_asks(monkeypatch)
     monkeypatch.setattr(under_sampling.NearMiss, "_fit_resample", None)  # its whole call never runs
     monkeypatch.setattr(samplers, "_NEARMISS_ASK_BYTES", 1)
-    fast = samplers.FastNearMiss(version=2, n_neighbors=100)
-    got = fast.fit_resample(X, y)
-    monkeypatch.undo()
-    reference = under_sampling.NearMiss(version=2, n_neighbors=100)
-    expected = reference.fit_resample(X, y)
-    assert np.array_equal(got[0], expected[0]) and np.array_equal(fast.sample_indices_, reference.sample_indices_)
+    _assert_nearmiss_2_is_imblearns(monkeypatch, X, y, n_neighbors=100)
     assert sum(asked) == int((y == 0).sum()) and max(asked) <= 256 * adapters.search_threads()
